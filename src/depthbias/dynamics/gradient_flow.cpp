@@ -1,0 +1,101 @@
+#include "depthbias/dynamics/gradient_flow.hpp"
+
+#include <boost/numeric/odeint.hpp>
+#include <boost/numeric/odeint/external/eigen/eigen.hpp>
+#include <cmath>
+#include <sstream>
+
+#include "depthbias/core/error.hpp"
+
+namespace depthbias {
+namespace odeint = boost::numeric::odeint;
+
+Outcome run_gradient_flow(Objective& obj, Vec& theta, const FlowTolerances& tol, const StopRules& stop,
+                          const StepCallback& cb) {
+    if (!(tol.rtol > 0) || !std::isfinite(tol.rtol)) throw ConfigError("dynamics.rtol", "must be finite and > 0");
+    if (!(tol.atol > 0) || !std::isfinite(tol.atol)) throw ConfigError("dynamics.atol", "must be finite and > 0");
+    if (!std::isfinite(stop.max_time) && stop.loss_threshold <= 0 && stop.max_steps == std::numeric_limits<long>::max())
+        throw ConfigError("dynamics.max_time", "gradient flow needs a time, step or loss budget");
+
+    // The right-hand side caches the loss at the state of its latest call, which for Dormand-Prince (FSAL)
+    // is the accepted new state; `at` records which state that was.
+    Vec at(theta.size());
+    double last_loss = 0;
+    auto rhs = [&](const Vec& x, Vec& dxdt, double) {
+        last_loss = obj.value_and_gradient(x, dxdt);
+        dxdt = -dxdt;
+        at = x;
+    };
+    auto loss_at = [&](const Vec& x) {
+        if (x != at) {
+            Vec tmp(x.size());
+            rhs(x, tmp, 0.0);
+        }
+        return last_loss;
+    };
+
+    using Stepper = odeint::runge_kutta_dopri5<Vec, double, Vec, double, odeint::vector_space_algebra>;
+    auto stepper = odeint::make_dense_output(tol.atol, tol.rtol, Stepper());
+    const double dt0 = std::isfinite(stop.max_time) ? std::min(tol.initial_dt, stop.max_time) : tol.initial_dt;
+    stepper.initialize(theta, 0.0, dt0);
+
+    Outcome out;
+    const double loss0 = loss_at(theta);
+    double loss = loss0;
+    Vec state = theta;
+    for (long k = 0;; ++k) {
+        const double t = k == 0 ? 0.0 : stepper.current_time();
+        out.steps = k;
+        out.time = t;
+        out.loss = loss;
+        out.evaluations = obj.evaluations();
+        bool done = true;
+        std::ostringstream why;
+        if (!std::isfinite(loss) || !state.allFinite() || loss > stop.divergence_factor * std::max(loss0, 1e-300)) {
+            why << "diverged at flow step " << k << " (t = " << t << ", dt = " << stepper.current_time_step()
+                << "): loss = " << loss << " (initial " << loss0 << ")";
+            out.status = RunStatus::Diverged;
+        } else if (loss < stop.loss_threshold) {
+            why << "loss below threshold";
+            out.status = RunStatus::Converged;
+        } else if (t >= stop.max_time) {
+            why << "time budget reached";
+            out.status = RunStatus::BudgetExhausted;
+        } else if (k >= stop.max_steps) {
+            why << "step budget exhausted";
+            out.status = RunStatus::BudgetExhausted;
+        } else if (k > 0 && stepper.current_time_step() < 1e-13 * std::max(1.0, t)) {
+            why << "diverged at flow step " << k << " (t = " << t << "): step size collapsed to "
+                << stepper.current_time_step();
+            out.status = RunStatus::Diverged;
+        } else {
+            done = false;
+        }
+        out.reason = why.str();
+        loss_at(state);  // make sure the objective's predictor is the one of `state`
+        if (cb) cb(StepView{k, t, loss, state, obj.predictor(), obj.evaluations(), done});
+        if (done) {
+            theta = state;
+            return out;
+        }
+        stepper.do_step(rhs);
+        if (stepper.current_time() > stop.max_time) {
+            stepper.calc_state(stop.max_time, state);
+            // Report the budget end exactly; the stepper's own time is past it and is not used again.
+            loss = loss_at(state);
+            out.steps = k + 1;
+            out.time = stop.max_time;
+            out.loss = loss;
+            out.evaluations = obj.evaluations();
+            out.status = std::isfinite(loss) ? RunStatus::BudgetExhausted : RunStatus::Diverged;
+            out.reason = std::isfinite(loss) ? "time budget reached" : "diverged: non-finite loss at the budget end";
+            if (cb) cb(StepView{k + 1, stop.max_time, loss, state, obj.predictor(), obj.evaluations(), true});
+            theta = state;
+            return out;
+        }
+        state = stepper.current_state();
+        loss = loss_at(state);
+    }
+}
+
+}  // namespace depthbias

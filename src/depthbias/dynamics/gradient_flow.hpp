@@ -1,0 +1,20 @@
+// Gradient flow d theta/dt = -grad L(theta), integrated by Boost.Odeint's Dormand-Prince 5(4) with error
+// control (rtol, atol) and dense output. Observers see every accepted step. A run that hits max_time ends
+// exactly at max_time (dense-output interpolation). Divergence: non-finite state or loss, loss blow-up, or a
+// step size that collapses below 1e-13 * max(1, t).
+#pragma once
+#include "depthbias/dynamics/objective.hpp"
+#include "depthbias/dynamics/trajectory.hpp"
+
+namespace depthbias {
+
+struct FlowTolerances {
+    double rtol = 1e-8;
+    double atol = 1e-12;
+    double initial_dt = 1e-3;
+};
+
+Outcome run_gradient_flow(Objective& objective, Vec& theta, const FlowTolerances& tol, const StopRules& stop,
+                          const StepCallback& on_step);
+
+}  // namespace depthbias

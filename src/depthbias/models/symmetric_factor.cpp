@@ -1,0 +1,43 @@
+#include "depthbias/models/symmetric_factor.hpp"
+
+#include <cmath>
+
+#include "depthbias/core/error.hpp"
+
+namespace depthbias {
+
+SymmetricFactor::SymmetricFactor(Index d, MatrixInit init, double init_scale, bool bias)
+    : d_(d), init_(init), scale_(init_scale), bias_(bias), sym_(d, d) {
+    if (!(init_scale > 0) || !std::isfinite(init_scale))
+        throw ConfigError("model.init_scale", "must be finite and > 0, got " + std::to_string(init_scale));
+}
+
+Vec SymmetricFactor::initialize(Rng& rng, const Task& task) const {
+    if (task.rows() != d_ || task.cols() != d_)
+        throw ConfigError("model.kind", "a symmetric factor needs a square d x d task predictor");
+    Vec theta(num_params());
+    Eigen::Map<Mat> w(theta.data(), d_, d_);
+    switch (init_) {
+        case MatrixInit::Gaussian: w = rng.normal_matrix(d_, d_, std::sqrt(scale_ / double(d_))); break;
+        case MatrixInit::Identity: w = std::sqrt(scale_) * Mat::Identity(d_, d_); break;
+        case MatrixInit::Orthogonal: w = std::sqrt(scale_) * rng.orthogonal(d_); break;
+    }
+    if (bias_) theta(d_ * d_) = task.label_mean();
+    return theta;
+}
+
+void SymmetricFactor::predictor(const Vec& theta, Predictor& out) {
+    const Eigen::Map<const Mat> w(theta.data(), d_, d_);
+    out.beta.noalias() = w.transpose() * w;
+    out.offset = bias_ ? theta(d_ * d_) : 0.0;
+}
+
+void SymmetricFactor::pullback(const Vec& theta, const Predictor& grad, Vec& grad_theta) {
+    const Eigen::Map<const Mat> w(theta.data(), d_, d_);
+    Eigen::Map<Mat> gw(grad_theta.data(), d_, d_);
+    sym_ = grad.beta + grad.beta.transpose();
+    gw.noalias() = w * sym_;
+    if (bias_) grad_theta(d_ * d_) = grad.offset;
+}
+
+}  // namespace depthbias

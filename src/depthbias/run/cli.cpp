@@ -1,0 +1,223 @@
+#include "depthbias/run/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "depthbias/analysis/depth_separation.hpp"
+#include "depthbias/analysis/toy_theory.hpp"
+#include "depthbias/core/error.hpp"
+#include "depthbias/run/atomic_file.hpp"
+#include "depthbias/run/experiment.hpp"
+#include "depthbias/run/experiment_figures.hpp"
+#include "depthbias/run/presets.hpp"
+#include "depthbias/run/progress.hpp"
+#include "depthbias/version.hpp"
+
+namespace depthbias {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string default_out(const std::string& name) {
+    const auto now = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&now));
+    return "runs/" + slug(name) + "-" + buf;
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream f(path);
+    if (!f) throw ConfigError("CONFIG", "cannot read config file '" + path + "'");
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+void print_result(const nlohmann::json& r, const std::string& out) {
+    std::cout << "experiment " << r["experiment"].get<std::string>() << " -> " << out << "\n";
+    for (const auto& run : r["runs"]) {
+        const auto& s = run["summary"];
+        std::cout << "  " << run["label"].get<std::string>() << ": " << s["status"].get<std::string>() << " after "
+                  << s["steps"] << " steps (t = " << s["time"] << ", " << s["wall_seconds"].get<double>() << " s)";
+        if (s.contains("final"))
+            std::cout << ", loss " << s["final"]["loss"] << ", reconstruction error "
+                      << s["final"]["reconstruction_error"] << ", " << s["incremental"]["verdict"].get<std::string>();
+        else
+            std::cout << ": " << s["stop_reason"].get<std::string>();
+        std::cout << "\n";
+    }
+    for (const auto& c : r["checks"])
+        std::cout << "  [" << (c["pass"].get<bool>() ? "pass" : "FAIL") << "] " << c["name"].get<std::string>() << ": "
+                  << c["detail"].get<std::string>() << "\n";
+    if (r.contains("figure_warning")) std::cout << "  warning: " << r["figure_warning"].get<std::string>() << "\n";
+}
+
+int run_and_report(Experiment e, const std::vector<std::string>& sets, std::string out, bool force, bool figures) {
+    apply_overrides(e, sets);
+    if (out.empty()) out = default_out(e.name);
+    if (!force && fs::exists(fs::path(out) / "experiment.json"))
+        throw ConfigError("--out", "'" + out + "' already holds a finished experiment; choose another directory or "
+                                   "pass --force");
+    prepare_output_directory(out, "--out", force);
+    std::error_code ec;
+    fs::remove(fs::path(out) / "experiment.json", ec);
+    ExperimentOptions opt;
+    opt.progress = stderr_is_terminal();
+    opt.figures = figures;
+    const auto result = run_experiment(e, out, opt);
+    print_result(result, out);
+    return experiment_exit_code(result);
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+    CLI::App app{"depthbias: training dynamics and implicit bias of deep linear models "
+                 "(Gissin et al. 2020; see README.md)"};
+    app.set_version_flag("--version", std::string(kVersion) + " (" + kGitCommit + ")");
+    app.require_subcommand(1);
+
+    // run
+    auto* run = app.add_subcommand("run", "Run one config (or an experiment file with [[variant]]s)");
+    std::string config_path, out;
+    std::vector<std::string> sets;
+    bool force = false, no_figures = false, help_keys = false;
+    run->add_option("CONFIG", config_path, "TOML config (keys: docs/CONFIG.md or --help-keys)");
+    run->add_option("--set", sets, "override a key: section.key=value (repeatable)");
+    run->add_option("--out", out, "output directory (default runs/NAME-TIMESTAMP)");
+    run->add_flag("--force", force, "overwrite a finished run in --out");
+    run->add_flag("--no-figures", no_figures, "skip gnuplot figures");
+    run->add_flag("--help-keys", help_keys, "list every config key with its type, default and meaning");
+
+    // reproduce
+    auto* rep = app.add_subcommand("reproduce", "Reproduce a paper figure from a shipped preset (experiments/)");
+    std::string preset_name;
+    bool list = false;
+    rep->add_option("NAME", preset_name, "preset: fig1a, fig1b, toy, separation, ... (--list)");
+    rep->add_option("--set", sets, "override a key of the preset: section.key=value (repeatable)");
+    rep->add_option("--out", out, "output directory (default runs/NAME-TIMESTAMP)");
+    rep->add_flag("--force", force, "overwrite a finished run in --out");
+    rep->add_flag("--no-figures", no_figures, "skip gnuplot figures");
+    rep->add_flag("--list", list, "list the presets");
+
+    // theory
+    auto* th = app.add_subcommand("theory", "Closed forms of the toy model (gissin.md sections 1-2)");
+    th->require_subcommand(1);
+    int depth = 2;
+    double ratio = 0.5, eps = 0.05, target = 1.0, sigma0 = 1e-4, alpha = 0.5, c = 1.0, t_max = 10;
+    int points = 200;
+    bool approx = false;
+    auto* thr = th->add_subcommand("threshold", "largest sigma0 keeping targets (1, r) eps-incremental");
+    thr->add_option("--depth,-N", depth, "depth N >= 1")->required();
+    thr->add_option("--ratio,-r", ratio, "r = sigma*_j / sigma*_i in (0, 1)")->required();
+    thr->add_option("--eps", eps, "epsilon in (0, 0.5)")->capture_default_str();
+    thr->add_flag("--approx", approx, "also print the leading-order approximation");
+    auto* tt = th->add_subcommand("time", "learning time t(alpha) of one component");
+    tt->add_option("--depth,-N", depth, "depth N >= 1")->required();
+    tt->add_option("--target", target, "sigma*")->capture_default_str();
+    tt->add_option("--sigma0", sigma0, "initial value sigma0 in (0, sigma*)")->capture_default_str();
+    tt->add_option("--alpha", alpha, "fraction of the target in (0, 1)")->capture_default_str();
+    tt->add_option("--c", c, "rate constant (N^2 for u^N, N for the balanced product)")->capture_default_str();
+    auto* ts = th->add_subcommand("solution", "sigma(t) on a grid, as CSV on stdout");
+    ts->add_option("--depth,-N", depth, "depth N >= 1")->required();
+    ts->add_option("--target", target, "sigma*")->capture_default_str();
+    ts->add_option("--sigma0", sigma0, "initial value")->capture_default_str();
+    ts->add_option("--t-max", t_max, "last time")->capture_default_str();
+    ts->add_option("--points", points, "grid points")->capture_default_str();
+    ts->add_option("--c", c, "rate constant")->capture_default_str();
+    auto* tsep = th->add_subcommand("separation", "the depth-separation table (-log10 sigma0_max, N = 2..5)");
+    tsep->add_option("--eps", eps, "epsilon")->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+
+    try {
+        if (run->parsed()) {
+            if (help_keys) {
+                std::cout << "Config keys (TOML sections [run] [task] [model] [dynamics] [observe] [analysis]):\n"
+                          << describe_keys();
+                return 0;
+            }
+            if (config_path.empty()) throw ConfigError("CONFIG", "a config file is required (see --help)");
+            return run_and_report(parse_experiment(read_text(config_path), config_path), sets, out, force,
+                                  !no_figures);
+        }
+        if (rep->parsed()) {
+            if (list || preset_name.empty()) {
+                std::cout << "presets:\n";
+                for (const auto& p : presets()) {
+                    const auto e = parse_experiment(p.toml, p.name);
+                    std::cout << "  " << p.name << ": " << e.title << "\n";
+                }
+                return preset_name.empty() && !list ? 2 : 0;
+            }
+            const Preset* p = find_preset(preset_name);
+            if (!p) {
+                std::string names;
+                for (const auto& q : presets()) names += (names.empty() ? "" : ", ") + q.name;
+                throw ConfigError("NAME", "no preset '" + preset_name + "' (available: " + names + ")");
+            }
+            return run_and_report(parse_experiment(p->toml, p->name), sets, out, force, !no_figures);
+        }
+        if (thr->parsed()) {
+            const double v = theory::threshold_sigma0(depth, 1.0, ratio, eps);
+            std::cout.precision(6);
+            std::cout << "depth " << depth << ", targets (1, " << ratio << "), eps " << eps
+                      << ": largest eps-incremental sigma0 = " << v << "\n";
+            if (approx && depth >= 2)
+                std::cout << "leading-order approximation: " << theory::threshold_approx(depth, 1.0, ratio, eps)
+                          << "\n";
+            if (depth == 1) std::cout << "(depth 1 is never incremental: every component rises at the same rate)\n";
+            return 0;
+        }
+        if (tt->parsed()) {
+            std::cout.precision(10);
+            std::cout << theory::learning_time(depth, target, sigma0, alpha, c) << "\n";
+            return 0;
+        }
+        if (ts->parsed()) {
+            if (points < 2) throw ConfigError("--points", "must be at least 2");
+            std::cout << "time,sigma\n";
+            std::cout.precision(12);
+            for (int i = 0; i < points; ++i) {
+                const double t = t_max * i / (points - 1);
+                std::cout << t << ',' << theory::solution(depth, target, sigma0, t, c) << "\n";
+            }
+            return 0;
+        }
+        if (tsep->parsed()) {
+            const std::vector<int> depths{2, 3, 4, 5};
+            std::cout << "r";
+            for (int n : depths) std::cout << "\tN=" << n;
+            std::cout << "\n";
+            std::cout.precision(4);
+            for (double r : {0.5, 0.75, 0.9, 0.95, 0.99}) {
+                std::cout << r;
+                for (int n : depths) std::cout << "\t" << theory::threshold_sigma0(n, 1.0, r, eps);
+                std::cout << "\n";
+            }
+            return 0;
+        }
+    } catch (const ConfigError& e) {
+        std::cerr << "depthbias: error: " << e.what() << "\n";
+        return 2;
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "depthbias: error: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "depthbias: error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace depthbias

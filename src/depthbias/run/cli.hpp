@@ -1,0 +1,10 @@
+// The command line (src/tools/depthbias.cpp is a thin main). Exit codes:
+//   0 success; 1 runtime/IO failure; 2 bad input (names the key or option); 3 a run diverged;
+//   4 a reproduction check failed (results written, see experiment.json "checks").
+#pragma once
+
+namespace depthbias {
+
+int cli_main(int argc, char** argv);
+
+}  // namespace depthbias

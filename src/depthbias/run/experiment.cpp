@@ -1,0 +1,148 @@
+#include "depthbias/run/experiment.hpp"
+
+#include <filesystem>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "depthbias/core/error.hpp"
+#include "depthbias/run/atomic_file.hpp"
+#include "depthbias/run/experiment_checks.hpp"
+#include "depthbias/run/experiment_figures.hpp"
+#include "depthbias/run/run_executor.hpp"
+
+namespace depthbias {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string slug(const std::string& label) {
+    std::string s;
+    for (char c : label) {
+        if (std::isalnum(static_cast<unsigned char>(c)))
+            s += char(std::tolower(static_cast<unsigned char>(c)));
+        else if (!s.empty() && s.back() != '-')
+            s += '-';
+    }
+    while (!s.empty() && s.back() == '-') s.pop_back();
+    return s.empty() ? "run" : s;
+}
+
+Experiment parse_experiment(const std::string& text, const std::string& origin) {
+    toml::table doc;
+    try {
+        doc = toml::parse(text, origin);
+    } catch (const toml::parse_error& e) {
+        std::ostringstream s;
+        s << e.description() << " (line " << e.source().begin.line << ", column " << e.source().begin.column << ")";
+        throw ConfigError(origin, "not valid TOML: " + s.str());
+    }
+    Experiment e;
+    if (auto ex = doc["experiment"].as_table()) {
+        for (const auto& [k, v] : *ex) {
+            const std::string key = "experiment." + std::string(k.str());
+            auto str = v.as_string();
+            if (!str) throw ConfigError(key, "expected a string");
+            if (k.str() == "name")
+                e.name = str->get();
+            else if (k.str() == "title")
+                e.title = str->get();
+            else if (k.str() == "figure")
+                e.figure = str->get();
+            else if (k.str() == "description")
+                e.description = str->get();
+            else
+                throw ConfigError(key, "unknown key (allowed in [experiment]: name, title, figure, description)");
+        }
+    } else if (doc.contains("experiment")) {
+        throw ConfigError("experiment", "must be a table");
+    }
+    apply_toml(e.base, doc, {"experiment", "variant"});
+    if (e.name.empty()) e.name = e.base.name;
+    if (e.title.empty()) e.title = e.name;
+    if (e.figure.empty()) e.figure = "spectrum_panels";
+    if (e.figure != "spectrum_panels" && e.figure != "toy_theory" && e.figure != "separation")
+        throw ConfigError("experiment.figure", "'" + e.figure + "' is not one of: spectrum_panels, toy_theory, separation");
+    if (auto vs = doc["variant"].as_array()) {
+        int i = 0;
+        for (const auto& node : *vs) {
+            ++i;
+            auto t = node.as_table();
+            if (!t) throw ConfigError("variant", "each [[variant]] must be a table");
+            Variant v;
+            for (const auto& [k, val] : *t) {
+                if (k.str() == "label") {
+                    if (!val.as_string()) throw ConfigError("variant.label", "expected a string");
+                    v.label = val.as_string()->get();
+                    continue;
+                }
+                std::ostringstream s;
+                s << toml::toml_formatter{val};  // a TOML value, parsed back by apply_override
+                if (val.is_string()) {
+                    s.str("");
+                    s << toml::value<std::string>(val.as_string()->get());
+                }
+                v.overrides.push_back(std::string(k.str()) + "=" + s.str());
+            }
+            if (v.label.empty()) v.label = "variant " + std::to_string(i);
+            e.variants.push_back(v);
+        }
+    } else if (doc.contains("variant")) {
+        throw ConfigError("variant", "must be an array of tables ([[variant]])");
+    }
+    if (e.variants.empty() && e.figure != "separation") e.variants.push_back({e.base.name, {}});
+    for (const auto& v : e.variants) (void)variant_config(e, v);  // validate everything before running anything
+    return e;
+}
+
+void apply_overrides(Experiment& e, const std::vector<std::string>& overrides) {
+    for (const auto& o : overrides) apply_override(e.base, o);
+    for (const auto& v : e.variants) (void)variant_config(e, v);
+}
+
+RunConfig variant_config(const Experiment& e, const Variant& v) {
+    RunConfig c = e.base;
+    for (const auto& o : v.overrides) apply_override(c, o);
+    if (e.variants.size() > 1 || v.label != e.base.name) c.name = e.name + " / " + v.label;
+    validate(c);
+    return c;
+}
+
+nlohmann::json run_experiment(const Experiment& e, const std::string& out, const ExperimentOptions& opt) {
+    json result;
+    result["experiment"] = e.name;
+    result["title"] = e.title;
+    result["manifest"] = manifest_json(e.base);
+    json runs = json::array();
+    std::vector<std::pair<Variant, json>> done;
+    for (const auto& v : e.variants) {
+        const RunConfig c = variant_config(e, v);
+        const std::string dir = (fs::path(out) / slug(v.label)).string();
+        prepare_output_directory(dir, "--out", true);
+        RunOptions ro;
+        ro.progress = opt.progress;
+        ro.figures = opt.figures;
+        ro.progress_label = e.name + ": " + v.label;
+        json s = execute_run(c, dir, ro);
+        runs.push_back({{"label", v.label}, {"directory", slug(v.label)}, {"summary", s}});
+        done.emplace_back(v, s);
+    }
+    result["runs"] = runs;
+    json extra = json::object();
+    if (opt.figures || e.figure == "separation") {
+        std::string warning;
+        if (!draw_experiment_figure(e, out, done, extra, &warning)) result["figure_warning"] = warning;
+    }
+    if (!extra.empty()) result["analysis"] = extra;
+    result["checks"] = run_checks(e.name, done, extra);
+    write_file_atomically((fs::path(out) / "experiment.json").string(), result.dump(2) + "\n");
+    return result;
+}
+
+int experiment_exit_code(const json& r) {
+    for (const auto& run : r["runs"])
+        if (run["summary"]["status"] == "diverged") return 3;
+    for (const auto& c : r["checks"])
+        if (!c["pass"].get<bool>()) return 4;
+    return 0;
+}
+
+}  // namespace depthbias

@@ -1,0 +1,48 @@
+// Experiment: a base RunConfig plus named variants (each a set of key overrides), a figure kind and the
+// checks that compare the results with the paper / theory. Read from TOML:
+//   [experiment] name, title, figure = "spectrum_panels" | "toy_theory" | "separation", description
+//   [run] [task] [model] ...            the base config (docs/CONFIG.md)
+//   [[variant]] label = "...", "model.depth" = 2, ...   one run each (no variants: one run)
+// Output directory: one run directory per variant (slug of its label), the combined figure
+// (figure.png/.svg), and experiment.json written last (status of every run, checks).
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "depthbias/run/config.hpp"
+
+namespace depthbias {
+
+struct Variant {
+    std::string label;
+    std::vector<std::string> overrides;  // "section.key=value"
+};
+
+struct Experiment {
+    std::string name, title, figure, description;
+    RunConfig base;
+    std::vector<Variant> variants;
+};
+
+// Parses an experiment (or a plain run config: one variant). `origin` names the source in errors.
+Experiment parse_experiment(const std::string& toml_text, const std::string& origin);
+// Applies --set overrides to the base (before variants, so a variant's own keys win).
+void apply_overrides(Experiment& e, const std::vector<std::string>& overrides);
+// The config of one variant (validated).
+RunConfig variant_config(const Experiment& e, const Variant& v);
+
+struct ExperimentOptions {
+    bool progress = false;
+    bool figures = true;
+};
+
+// Runs every variant into out_dir/<slug>, draws the combined figure and writes experiment.json last.
+// Returns experiment.json's content. Exit status for the CLI: see experiment_exit_code.
+nlohmann::json run_experiment(const Experiment& e, const std::string& out_dir, const ExperimentOptions& opt);
+int experiment_exit_code(const nlohmann::json& result);  // 0 ok, 3 a run diverged, 4 a check failed
+
+std::string slug(const std::string& label);
+
+}  // namespace depthbias

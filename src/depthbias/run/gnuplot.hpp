@@ -1,0 +1,36 @@
+// Figures through gnuplot: a Figure is a grid of panels, each a set of curves read from CSV files.
+// render() writes <stem>.gp next to the data and runs gnuplot twice (pngcairo -> <stem>.png, svg -> <stem>.svg).
+// Returns false (with a message) when gnuplot is missing or fails; the data files are written regardless.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace depthbias {
+
+struct Curve {
+    std::string file;     // CSV with a header line, path relative to the figure's directory
+    int x_column;         // 1-based
+    int y_column;         // 1-based
+    std::string title;
+    std::string style = "lines";  // gnuplot "with" clause: lines, points, linespoints, "lines dt 2"
+};
+
+struct Panel {
+    std::string title, xlabel, ylabel;
+    bool logx = false, logy = false;
+    std::vector<Curve> curves;
+    std::string extra;  // raw gnuplot commands for this panel (e.g. "set yrange [0:*]")
+};
+
+struct Figure {
+    std::string title;
+    int rows = 1, cols = 1;
+    int width_px = 1200, height_px = 800;
+    std::vector<Panel> panels;
+};
+
+bool gnuplot_available();
+std::string gnuplot_version();
+bool render(const Figure& fig, const std::string& dir, const std::string& stem, std::string* error);
+
+}  // namespace depthbias

@@ -1,0 +1,135 @@
+#include "depthbias/tasks/gaussian_sensing.hpp"
+
+#include "depthbias/core/error.hpp"
+#include "depthbias/tasks/planted_target.hpp"
+
+namespace depthbias {
+namespace {
+
+template <class S>
+using RowMat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+template <class S>
+class GaussianSensing final : public Task {
+public:
+    GaussianSensing(const GaussianSensingSpec& spec, std::uint64_t seed) : spec_(spec) {
+        Rng rng = Rng::stream(seed, kStreamTask);
+        const Index d = spec.d, n = d * d;
+        // Draw A row by row in double so float32 storage sees the same numbers, rounded.
+        a_.resize(spec.measurements, n);
+        for (Index i = 0; i < spec.measurements; ++i)
+            for (Index k = 0; k < n; ++k) a_(i, k) = static_cast<S>(rng.normal());
+        target_ = planted_target(d, spec.target_singular_values, spec.target_basis, rng);
+        const Eigen::Map<const Vec> wstar(target_.data(), n);
+        y_ = a_.template cast<double>() * wstar;
+        label_mean_ = y_.mean();
+
+        Rng trng = Rng::stream(seed, kStreamTest);
+        test_a_ = trng.normal_matrix(spec.test_samples, n);
+        test_y_ = test_a_ * wstar;
+        residual_.resize(spec.measurements);
+    }
+
+    std::string name() const override { return "gaussian_sensing"; }
+    Index rows() const override { return spec_.d; }
+    Index cols() const override { return spec_.d; }
+    const Mat& target() const override { return target_; }
+    double label_mean() const override { return label_mean_; }
+
+    double loss(const Predictor& p) const override {
+        const Eigen::Map<const Vec> w(p.beta.data(), p.beta.size());
+        double s = 0;
+        for (Index i = 0; i < a_.rows(); ++i) {
+            const double r = a_.row(i).template cast<double>().dot(w.transpose()) + p.offset - y_(i);
+            s += r * r;
+        }
+        return s / double(a_.rows());
+    }
+
+    double loss_and_gradient(const Predictor& p, Predictor& g) const override {
+        return spec_.kernel == "two_pass" ? two_pass(p, g) : fused(p, g);
+    }
+
+    double test_error(const Predictor& p) const override {
+        if (test_a_.rows() < 2) return Task::test_error(p);
+        const Eigen::Map<const Vec> w(p.beta.data(), p.beta.size());
+        const Vec r = (test_a_ * w).array() + p.offset - test_y_.array();
+        const double var = (test_y_.array() - test_y_.mean()).square().mean();
+        return r.squaredNorm() / double(r.size()) / var;
+    }
+
+private:
+    double fused(const Predictor& p, Predictor& g) const {
+        const Index m = a_.rows(), n = a_.cols();
+        const Eigen::Map<const Vec> w(p.beta.data(), n);
+        Eigen::Map<Vec> gw(g.beta.data(), n);
+        gw.setZero();
+        const double scale = 2.0 / double(m);
+        double loss = 0, goff = 0;
+        constexpr Index B = 4;
+        Index i = 0;
+        for (; i + B <= m; i += B) {
+            double r[B];
+            for (Index k = 0; k < B; ++k) {
+                r[k] = a_.row(i + k).template cast<double>().dot(w.transpose()) + p.offset - y_(i + k);
+                loss += r[k] * r[k];
+                goff += r[k];
+                r[k] *= scale;
+            }
+            gw.noalias() += (r[0] * a_.row(i).template cast<double>() + r[1] * a_.row(i + 1).template cast<double>() +
+                             r[2] * a_.row(i + 2).template cast<double>() + r[3] * a_.row(i + 3).template cast<double>())
+                                .transpose();
+        }
+        for (; i < m; ++i) {
+            const double r = a_.row(i).template cast<double>().dot(w.transpose()) + p.offset - y_(i);
+            loss += r * r;
+            goff += r;
+            gw.noalias() += (scale * r) * a_.row(i).template cast<double>().transpose();
+        }
+        g.offset = scale * goff;
+        return loss / double(m);
+    }
+
+    double two_pass(const Predictor& p, Predictor& g) const {
+        const Index m = a_.rows(), n = a_.cols();
+        const Eigen::Map<const Vec> w(p.beta.data(), n);
+        Eigen::Map<Vec> gw(g.beta.data(), n);
+        if constexpr (std::is_same_v<S, double>) {
+            residual_.noalias() = a_ * w;
+        } else {
+            residual_.noalias() = a_.template cast<double>() * w;
+        }
+        residual_.array() += p.offset - y_.array();
+        if constexpr (std::is_same_v<S, double>) {
+            gw.noalias() = (2.0 / double(m)) * (a_.transpose() * residual_);
+        } else {
+            gw.noalias() = (2.0 / double(m)) * (a_.template cast<double>().transpose() * residual_);
+        }
+        g.offset = 2.0 / double(m) * residual_.sum();
+        return residual_.squaredNorm() / double(m);
+    }
+
+    GaussianSensingSpec spec_;
+    RowMat<S> a_;
+    Vec y_;
+    Mat target_;
+    double label_mean_ = 0;
+    Mat test_a_;
+    Vec test_y_;
+    mutable Vec residual_;
+};
+
+}  // namespace
+
+std::unique_ptr<Task> make_gaussian_sensing(const GaussianSensingSpec& spec, std::uint64_t seed) {
+    if (spec.d < 1) throw ConfigError("task.d", "must be at least 1, got " + std::to_string(spec.d));
+    if (spec.measurements < 1)
+        throw ConfigError("task.measurements", "must be at least 1, got " + std::to_string(spec.measurements));
+    if (spec.kernel != "fused" && spec.kernel != "two_pass")
+        throw ConfigError("task.kernel", "'" + spec.kernel + "' is not one of: fused, two_pass");
+    if (spec.storage == "float64") return std::make_unique<GaussianSensing<double>>(spec, seed);
+    if (spec.storage == "float32") return std::make_unique<GaussianSensing<float>>(spec, seed);
+    throw ConfigError("task.storage", "'" + spec.storage + "' is not one of: float64, float32");
+}
+
+}  // namespace depthbias

@@ -1,0 +1,89 @@
+#include "depthbias/tasks/matrix_completion.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "depthbias/core/error.hpp"
+#include "depthbias/core/rng.hpp"
+#include "depthbias/tasks/planted_target.hpp"
+
+namespace depthbias {
+namespace {
+
+class MatrixCompletion final : public Task {
+public:
+    MatrixCompletion(const MatrixCompletionSpec& spec, std::uint64_t seed) : spec_(spec) {
+        Rng rng = Rng::stream(seed, kStreamTask);
+        target_ = planted_target(spec.d, spec.target_singular_values, spec.target_basis, rng);
+        const Index n = spec.d * spec.d;
+        std::vector<Index> idx(static_cast<size_t>(n));
+        std::iota(idx.begin(), idx.end(), Index(0));
+        for (Index k = 0; k < spec.measurements; ++k) {  // partial Fisher-Yates: the first m are the sample
+            const Index j = k + Index(rng.next() % std::uint64_t(n - k));
+            std::swap(idx[size_t(k)], idx[size_t(j)]);
+        }
+        observed_.assign(idx.begin(), idx.begin() + spec.measurements);
+        held_out_.assign(idx.begin() + spec.measurements, idx.end());
+        std::sort(observed_.begin(), observed_.end());
+        y_.resize(spec.measurements);
+        for (size_t k = 0; k < observed_.size(); ++k) y_(Index(k)) = target_.data()[observed_[k]];
+    }
+
+    std::string name() const override { return "matrix_completion"; }
+    Index rows() const override { return spec_.d; }
+    Index cols() const override { return spec_.d; }
+    const Mat& target() const override { return target_; }
+    double label_mean() const override { return y_.mean(); }
+
+    double loss(const Predictor& p) const override {
+        double s = 0;
+        for (size_t k = 0; k < observed_.size(); ++k) {
+            const double r = p.beta.data()[observed_[k]] + p.offset - y_(Index(k));
+            s += r * r;
+        }
+        return s / double(observed_.size());
+    }
+
+    double loss_and_gradient(const Predictor& p, Predictor& g) const override {
+        g.beta.setZero();
+        const double scale = 2.0 / double(observed_.size());
+        double s = 0, goff = 0;
+        for (size_t k = 0; k < observed_.size(); ++k) {
+            const double r = p.beta.data()[observed_[k]] + p.offset - y_(Index(k));
+            s += r * r;
+            goff += r;
+            g.beta.data()[observed_[k]] = scale * r;
+        }
+        g.offset = scale * goff;
+        return s / double(observed_.size());
+    }
+
+    double test_error(const Predictor& p) const override {
+        if (held_out_.empty()) return Task::test_error(p);
+        double num = 0, den = 0;
+        for (Index k : held_out_) {
+            const double t = target_.data()[k];
+            num += (p.beta.data()[k] + p.offset - t) * (p.beta.data()[k] + p.offset - t);
+            den += t * t;
+        }
+        return num / (den > 0 ? den : 1.0);
+    }
+
+private:
+    MatrixCompletionSpec spec_;
+    Mat target_;
+    std::vector<Index> observed_, held_out_;
+    Vec y_;
+};
+
+}  // namespace
+
+std::unique_ptr<Task> make_matrix_completion(const MatrixCompletionSpec& spec, std::uint64_t seed) {
+    if (spec.d < 1) throw ConfigError("task.d", "must be at least 1, got " + std::to_string(spec.d));
+    if (spec.measurements < 1 || spec.measurements > spec.d * spec.d)
+        throw ConfigError("task.measurements", "must be in [1, d^2 = " + std::to_string(spec.d * spec.d) + "], got " +
+                                                   std::to_string(spec.measurements));
+    return std::make_unique<MatrixCompletion>(spec, seed);
+}
+
+}  // namespace depthbias

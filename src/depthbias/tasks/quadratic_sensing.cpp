@@ -1,0 +1,82 @@
+#include "depthbias/tasks/quadratic_sensing.hpp"
+
+#include "depthbias/core/error.hpp"
+#include "depthbias/core/rng.hpp"
+
+namespace depthbias {
+namespace {
+
+class QuadraticSensing final : public Task {
+public:
+    QuadraticSensing(const QuadraticSensingSpec& spec, std::uint64_t seed) : spec_(spec) {
+        Rng rng = Rng::stream(seed, kStreamTask);
+        x_ = rng.normal_matrix(spec.measurements, spec.d);
+        target_ = Mat::Zero(spec.d, spec.d);
+        if (Index(spec.target_eigenvalues.size()) > spec.d)
+            throw ConfigError("task.target_singular_values", "more values than task.d");
+        Mat basis = spec.target_basis == "random" ? rng.orthogonal(spec.d) : Mat::Identity(spec.d, spec.d);
+        if (spec.target_basis != "random" && spec.target_basis != "diagonal")
+            throw ConfigError("task.target_basis", "'" + spec.target_basis + "' is not one of: diagonal, random");
+        for (size_t i = 0; i < spec.target_eigenvalues.size(); ++i)
+            target_ += spec.target_eigenvalues[i] * basis.col(Index(i)) * basis.col(Index(i)).transpose();
+        y_ = predict(x_, target_, 0.0);
+        label_mean_ = y_.mean();
+        Rng trng = Rng::stream(seed, kStreamTest);
+        test_x_ = trng.normal_matrix(spec.test_samples, spec.d);
+        test_y_ = predict(test_x_, target_, 0.0);
+        xm_.resize(spec.measurements, spec.d);
+        r_.resize(spec.measurements);
+        weighted_.resize(spec.measurements, spec.d);
+    }
+
+    std::string name() const override { return "quadratic_sensing"; }
+    Index rows() const override { return spec_.d; }
+    Index cols() const override { return spec_.d; }
+    const Mat& target() const override { return target_; }
+    double label_mean() const override { return label_mean_; }
+
+    double loss(const Predictor& p) const override {
+        const Vec r = predict(x_, p.beta, p.offset) - y_;
+        return r.squaredNorm() / double(r.size());
+    }
+
+    double loss_and_gradient(const Predictor& p, Predictor& g) const override {
+        const double m = double(x_.rows());
+        xm_.noalias() = x_ * p.beta;
+        r_ = (xm_.cwiseProduct(x_)).rowwise().sum();
+        r_.array() += p.offset - y_.array();
+        weighted_.noalias() = r_.asDiagonal() * x_;
+        g.beta.noalias() = (2.0 / m) * (x_.transpose() * weighted_);
+        g.offset = 2.0 / m * r_.sum();
+        return r_.squaredNorm() / m;
+    }
+
+    double test_error(const Predictor& p) const override {
+        const Vec r = predict(test_x_, p.beta, p.offset) - test_y_;
+        const double var = (test_y_.array() - test_y_.mean()).square().mean();
+        return r.squaredNorm() / double(r.size()) / var;
+    }
+
+private:
+    static Vec predict(const Mat& x, const Mat& m, double offset) {
+        return ((x * m).cwiseProduct(x)).rowwise().sum().array() + offset;
+    }
+
+    QuadraticSensingSpec spec_;
+    Mat x_, target_, test_x_;
+    Vec y_, test_y_;
+    double label_mean_ = 0;
+    mutable Mat xm_, weighted_;
+    mutable Vec r_;
+};
+
+}  // namespace
+
+std::unique_ptr<Task> make_quadratic_sensing(const QuadraticSensingSpec& spec, std::uint64_t seed) {
+    if (spec.d < 1) throw ConfigError("task.d", "must be at least 1, got " + std::to_string(spec.d));
+    if (spec.measurements < 1)
+        throw ConfigError("task.measurements", "must be at least 1, got " + std::to_string(spec.measurements));
+    return std::make_unique<QuadraticSensing>(spec, seed);
+}
+
+}  // namespace depthbias

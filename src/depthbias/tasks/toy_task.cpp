@@ -1,0 +1,23 @@
+#include "depthbias/tasks/toy_task.hpp"
+
+#include <cmath>
+
+#include "depthbias/core/error.hpp"
+
+namespace depthbias {
+
+ToyTask::ToyTask(const std::vector<double>& v) {
+    if (v.empty()) throw ConfigError("task.target_values", "must hold at least one value");
+    target_.resize(Index(v.size()), 1);
+    for (size_t i = 0; i < v.size(); ++i) {
+        if (!std::isfinite(v[i]) || v[i] <= 0)
+            throw ConfigError("task.target_values", "entries must be finite and > 0, got " + std::to_string(v[i]));
+        target_(Index(i), 0) = v[i];
+    }
+}
+
+std::vector<double> ToyTask::target_spectrum() const {
+    return std::vector<double>(target_.data(), target_.data() + target_.size());
+}
+
+}  // namespace depthbias

@@ -1,0 +1,118 @@
+// Every model x task gradient against central finite differences of the loss.
+// Tolerance: central differences with step h = 1e-6 * (1 + |theta_i|) have truncation error O(h^2 * L''')
+// and rounding error O(eps_mach * L / h) ~ 1e-10 relative; we assert 1e-6 relative to the gradient norm.
+#include <gtest/gtest.h>
+
+#include "depthbias/core/rng.hpp"
+#include "depthbias/dynamics/objective.hpp"
+#include "depthbias/models/deep_matrix_product.hpp"
+#include "depthbias/models/symmetric_factor.hpp"
+#include "depthbias/models/toy_diagonal.hpp"
+#include "depthbias/tasks/gaussian_sensing.hpp"
+#include "depthbias/tasks/matrix_completion.hpp"
+#include "depthbias/tasks/quadratic_sensing.hpp"
+#include "depthbias/tasks/toy_task.hpp"
+
+using namespace depthbias;
+
+namespace {
+
+// Largest deviation between the analytic gradient and central differences, relative to the gradient norm,
+// over `probes` random coordinates.
+double gradient_error(Model& model, const Task& task, const Vec& theta, int probes = 40) {
+    Objective obj(model, task);
+    Vec g(theta.size()), scratch(theta.size());
+    obj.value_and_gradient(theta, g);
+    const Vec analytic = g;
+    Rng rng(7);
+    double worst = 0;
+    for (int p = 0; p < probes; ++p) {
+        const Index i = Index(rng.next() % std::uint64_t(theta.size()));
+        const double h = 1e-6 * (1 + std::abs(theta(i)));
+        Vec tp = theta, tm = theta;
+        tp(i) += h;
+        tm(i) -= h;
+        const double fd = (obj.value_and_gradient(tp, scratch) - obj.value_and_gradient(tm, scratch)) / (2 * h);
+        worst = std::max(worst, std::abs(fd - analytic(i)));
+    }
+    return worst / std::max(analytic.norm(), 1e-300);
+}
+
+Vec random_theta(Model& m, const Task& t, double scale) {
+    Rng rng(3);
+    Vec theta = m.initialize(rng, t);
+    for (Index i = 0; i < theta.size(); ++i) theta(i) += scale * rng.normal();
+    return theta;
+}
+
+}  // namespace
+
+TEST(Gradients, DeepMatrixOnSensingAllDepthsAndStorages) {
+    for (const char* storage : {"float64", "float32"}) {
+        for (const char* kernel : {"fused", "two_pass"}) {
+            GaussianSensingSpec spec;
+            spec.d = 6;
+            spec.measurements = 30;
+            spec.target_singular_values = {3, 2};
+            spec.storage = storage;
+            spec.kernel = kernel;
+            auto task = make_gaussian_sensing(spec, 1);
+            for (int depth = 1; depth <= 4; ++depth) {
+                DeepMatrixProduct m(6, depth, MatrixInit::Gaussian, 0.5);
+                EXPECT_LT(gradient_error(m, *task, random_theta(m, *task, 0.3)), 1e-6)
+                    << storage << " " << kernel << " depth " << depth;
+            }
+        }
+    }
+}
+
+TEST(Gradients, DeepMatrixOnCompletion) {
+    MatrixCompletionSpec spec;
+    spec.d = 7;
+    spec.measurements = 25;
+    spec.target_singular_values = {2, 1};
+    auto task = make_matrix_completion(spec, 2);
+    DeepMatrixProduct m(7, 3, MatrixInit::Orthogonal, 0.3);
+    EXPECT_LT(gradient_error(m, *task, random_theta(m, *task, 0.2)), 1e-6);
+}
+
+TEST(Gradients, SymmetricFactorWithAndWithoutBias) {
+    QuadraticSensingSpec spec;
+    spec.d = 5;
+    spec.measurements = 20;
+    spec.target_eigenvalues = {1, 0.5};
+    spec.test_samples = 10;
+    auto task = make_quadratic_sensing(spec, 3);
+    for (bool bias : {false, true}) {
+        SymmetricFactor m(5, MatrixInit::Orthogonal, 0.2, bias);
+        EXPECT_LT(gradient_error(m, *task, random_theta(m, *task, 0.2)), 1e-6) << "bias " << bias;
+    }
+}
+
+TEST(Gradients, ToyForms) {
+    ToyTask task({3, 2, 1});
+    for (ToyParam form : {ToyParam::PowerPm, ToyParam::Power, ToyParam::Product}) {
+        for (int depth : {1, 2, 3, 5}) {
+            ToyDiagonal m(3, depth, form, 0.3);
+            Vec theta = random_theta(m, task, 0.1);
+            theta = theta.cwiseAbs();  // the power form needs u > 0 for non-integer... keep positive factors
+            EXPECT_LT(gradient_error(m, task, theta, 20), 1e-6) << m.name() << " depth " << depth;
+        }
+    }
+}
+
+TEST(Gradients, FusedAndTwoPassKernelsAgree) {
+    GaussianSensingSpec spec;
+    spec.d = 9;
+    spec.measurements = 41;  // not a multiple of the fused block (4): exercises the tail
+    auto fused = make_gaussian_sensing(spec, 5);
+    spec.kernel = "two_pass";
+    auto two = make_gaussian_sensing(spec, 5);
+    Rng rng(1);
+    Predictor p{rng.normal_matrix(9, 9), 0.3}, g1{Mat::Zero(9, 9), 0}, g2{Mat::Zero(9, 9), 0};
+    const double l1 = fused->loss_and_gradient(p, g1), l2 = two->loss_and_gradient(p, g2);
+    EXPECT_NEAR(l1, l2, 1e-12 * l1);
+    EXPECT_LT((g1.beta - g2.beta).norm(), 1e-12 * g1.beta.norm());
+    EXPECT_NEAR(g1.offset, g2.offset, 1e-12 * std::abs(g1.offset) + 1e-14);
+    EXPECT_NEAR(fused->loss(p), l1, 1e-12 * l1);
+}
