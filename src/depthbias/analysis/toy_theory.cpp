@@ -94,7 +94,7 @@ double integral_term(int N, double u0, double u, double delta, double omu, bool 
     auto g = [N](double v) { return smooth_remainder(N, v); };
     double err = 0.0;
     const double smooth =
-        boost::math::quadrature::gauss_kronrod<double, 31>::integrate(g, u0, u, 20, 1e-15, &err);
+        boost::math::quadrature::gauss_kronrod<double, 31>::integrate(g, u0, u, 12, 1e-13, &err);
     return singular + smooth;
 }
 

@@ -80,12 +80,13 @@ void fig1b(const std::vector<std::pair<Variant, json>>& runs, Checks& c) {
 }
 
 void toy(const std::vector<std::pair<Variant, json>>& runs, const json& analysis, Checks& c) {
-    if (!analysis.contains("toy_max_relative_deviation")) return;
-    for (const auto& [label, dev] : analysis["toy_max_relative_deviation"].items()) {
-        // GD with step lr follows the flow to O(lr * c * sigma*^(2-2/N)) per unit of sigma; at the preset's
-        // lr = 1e-3 this stays below 2% of the target.
-        c.add("toy " + label + ": GD within 2% of the closed-form flow", dev.get<double>() < 0.02,
-              "max |sim - theory| / sigma* = " + str(dev.get<double>()));
+    if (!analysis.contains("toy_vs_theory")) return;
+    for (const auto& [label, dev] : analysis["toy_vs_theory"].items()) {
+        // GD with step lr is a first-order discretization of the flow: learning times shift by O(lr) relative
+        // (measured 1e-4..1e-3 at the preset's lr = 1e-3); 1% leaves room for other presets' steps.
+        const double e = dev["max_relative_t_half_error"];
+        c.add("toy " + label + ": GD learning times t_1/2 within 1% of the closed-form flow", e < 0.01,
+              "max relative error " + str(e));
     }
     for (const auto& [v, s] : runs) {
         if (!s.contains("incremental")) continue;
