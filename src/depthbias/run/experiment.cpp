@@ -111,6 +111,7 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
     result["experiment"] = e.name;
     result["title"] = e.title;
     result["manifest"] = manifest_json(e.base);
+    prepare_output_directory(out, "--out", true);
     json runs = json::array();
     std::vector<std::pair<Variant, json>> done;
     for (const auto& v : e.variants) {
@@ -127,10 +128,8 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
     }
     result["runs"] = runs;
     json extra = json::object();
-    if (opt.figures || e.figure == "separation") {
-        std::string warning;
-        if (!draw_experiment_figure(e, out, done, extra, &warning)) result["figure_warning"] = warning;
-    }
+    std::string warning;
+    if (!analyze_and_draw(e, out, done, extra, opt.figures, &warning)) result["figure_warning"] = warning;
     if (!extra.empty()) result["analysis"] = extra;
     result["checks"] = run_checks(e.name, done, extra);
     write_file_atomically((fs::path(out) / "experiment.json").string(), result.dump(2) + "\n");

@@ -41,7 +41,8 @@ void layout(Figure& fig, size_t panels) {
 }
 
 bool spectrum_panels(const Experiment& e, const std::string& out, const std::vector<std::pair<Variant, json>>& runs,
-                     std::string* warning) {
+                     bool draw, std::string* warning) {
+    if (!draw) return true;
     Figure fig;
     fig.title = e.title;
     layout(fig, runs.size());
@@ -60,7 +61,7 @@ bool spectrum_panels(const Experiment& e, const std::string& out, const std::vec
 }
 
 bool toy_theory(const Experiment& e, const std::string& out, const std::vector<std::pair<Variant, json>>& runs,
-                json& analysis, std::string* warning) {
+                json& analysis, bool draw, std::string* warning) {
     Figure fig;
     fig.title = e.title + " (points: simulation, lines: closed-form gradient flow)";
     layout(fig, runs.size());
@@ -112,7 +113,7 @@ bool toy_theory(const Experiment& e, const std::string& out, const std::vector<s
         fig.panels.push_back(p);
     }
     analysis["toy_vs_theory"] = dev;
-    return render(fig, out, "figure", warning);
+    return !draw || render(fig, out, "figure", warning);
 }
 
 }  // namespace
@@ -145,10 +146,10 @@ json write_separation_table(const std::vector<int>& depths, const std::vector<do
     return table;
 }
 
-bool draw_experiment_figure(const Experiment& e, const std::string& out,
-                            const std::vector<std::pair<Variant, json>>& runs, json& analysis, std::string* warning) {
-    if (e.figure == "spectrum_panels") return spectrum_panels(e, out, runs, warning);
-    if (e.figure == "toy_theory") return toy_theory(e, out, runs, analysis, warning);
+bool analyze_and_draw(const Experiment& e, const std::string& out, const std::vector<std::pair<Variant, json>>& runs,
+                      json& analysis, bool draw, std::string* warning) {
+    if (e.figure == "spectrum_panels") return spectrum_panels(e, out, runs, draw, warning);
+    if (e.figure == "toy_theory") return toy_theory(e, out, runs, analysis, draw, warning);
     // separation
     const std::vector<int> depths{2, 3, 4, 5};
     std::vector<double> ratios;
@@ -174,6 +175,7 @@ bool draw_experiment_figure(const Experiment& e, const std::string& out,
                                            {"expected", n == 2 ? 2 * std::log10((1 - eps) / eps) : double(n) / (n - 2)}};
     }
     analysis["slopes"] = slopes;
+    if (!draw) return true;
     Figure fig;
     fig.title = e.title + " (eps = " + fmt_double(eps) + ", targets 1 and r)";
     fig.cols = 2;

@@ -4,7 +4,8 @@
 //                    (lines, analysis/toy_theory.hpp) overlaid; writes <run>/theory.csv and the deviation.
 //   separation:      the depth-separation map, -log10 sigma0_max against 1/(1-r) and against -log10(1-r) for
 //                    N = 2..5 (separation.csv); slopes of both fits.
-// Adds its measured numbers to `analysis`. Returns false with a warning when gnuplot could not draw.
+// Adds its measured numbers to `analysis` (always) and draws figure.png/.svg when `draw`.
+// Returns false with a warning when gnuplot could not draw.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
@@ -15,9 +16,9 @@
 
 namespace depthbias {
 
-bool draw_experiment_figure(const Experiment& e, const std::string& out_dir,
-                            const std::vector<std::pair<Variant, nlohmann::json>>& runs, nlohmann::json& analysis,
-                            std::string* warning);
+bool analyze_and_draw(const Experiment& e, const std::string& out_dir,
+                      const std::vector<std::pair<Variant, nlohmann::json>>& runs, nlohmann::json& analysis, bool draw,
+                      std::string* warning);
 
 // The separation map's data (also used by `depthbias theory separation`): rows of r, 1/(1-r), then
 // log10 sigma0_max for each depth. Written to `csv_path`.

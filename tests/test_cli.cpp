@@ -1,0 +1,171 @@
+// The command line end to end (the built binary): exit codes, messages naming the bad key, and nothing
+// half-written that looks complete.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+    int code;
+    std::string output;  // stdout + stderr
+};
+
+Result run(const std::string& args) {
+    const std::string cmd = std::string(DEPTHBIAS_BINARY) + " " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[512];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    const int status = pclose(p);
+    return {WEXITSTATUS(status), out};
+}
+
+fs::path fresh_dir(const std::string& name) {
+    const fs::path d = fs::temp_directory_path() / ("depthbias-cli-" + name + "-" + std::to_string(getpid()));
+    fs::remove_all(d);
+    return d;
+}
+
+std::string write_config(const fs::path& dir, const std::string& text) {
+    fs::create_directories(dir);
+    const fs::path f = dir / "config.toml";
+    std::ofstream(f) << text;
+    return f.string();
+}
+
+const char* kSmallRun = R"(
+[task]
+kind = "sensing"
+d = 6
+measurements = 40
+target = [3.0, 1.0]
+[model]
+kind = "deep_matrix"
+depth = 3
+init_scale = 1e-3
+[dynamics]
+lr = 0.01
+loss_threshold = 1e-4
+max_steps = 20000
+)";
+
+}  // namespace
+
+TEST(Cli, RunWritesACompleteRunDirectory) {
+    const auto dir = fresh_dir("ok");
+    const auto cfg = write_config(dir, kSmallRun);
+    const auto r = run("run " + cfg + " --out " + (dir / "out").string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    for (const char* f : {"experiment.json", "run/config.resolved.toml", "run/manifest.json", "run/timeseries.csv",
+                          "run/events.csv", "run/summary.json", "run/spectrum.png", "run/spectrum.svg"})
+        EXPECT_TRUE(fs::exists(dir / "out" / f)) << f;
+    nlohmann::json s = nlohmann::json::parse(std::ifstream(dir / "out/run/summary.json"));
+    EXPECT_EQ(s["status"], "converged");
+    EXPECT_LT(s["final"]["loss"].get<double>(), 1e-4);
+    nlohmann::json m = nlohmann::json::parse(std::ifstream(dir / "out/run/manifest.json"));
+    EXPECT_EQ(m["seed"], 0);
+    EXPECT_TRUE(m["libraries"].contains("eigen"));
+    // A finished run is not overwritten without --force.
+    const auto again = run("run " + cfg + " --out " + (dir / "out").string());
+    EXPECT_EQ(again.code, 2);
+    EXPECT_NE(again.output.find("--force"), std::string::npos) << again.output;
+    fs::remove_all(dir);
+}
+
+TEST(Cli, SameConfigGivesTheSameNumbers) {
+    const auto dir = fresh_dir("det");
+    const auto cfg = write_config(dir, kSmallRun);
+    ASSERT_EQ(run("run " + cfg + " --no-figures --out " + (dir / "a").string()).code, 0);
+    ASSERT_EQ(run("run " + cfg + " --no-figures --out " + (dir / "b").string()).code, 0);
+    auto read = [](const fs::path& p) {
+        std::stringstream s;
+        s << std::ifstream(p).rdbuf();
+        return s.str();
+    };
+    EXPECT_EQ(read(dir / "a/run/timeseries.csv"), read(dir / "b/run/timeseries.csv"));
+    EXPECT_EQ(read(dir / "a/run/events.csv"), read(dir / "b/run/events.csv"));
+    fs::remove_all(dir);
+}
+
+TEST(Cli, BadInputNamesTheKeyAndWritesNothingFinal) {
+    const auto dir = fresh_dir("bad");
+    struct Case {
+        std::string text, set, key;
+    };
+    const std::vector<Case> cases = {
+        {std::string(kSmallRun) + "[observe]\ntopk = 3\n", "", "observe.topk"},
+        {kSmallRun, "--set model.depth=0", "model.depth"},
+        {kSmallRun, "--set dynamics.lr=-0.1", "dynamics.lr"},
+        {kSmallRun, "--set dynamics.lr=nan", "dynamics.lr"},
+        {kSmallRun, "--set model.depth=deep", "model.depth"},
+        {"[task]\nd = \"big\"\n", "", "task.d"},
+    };
+    int i = 0;
+    for (const auto& c : cases) {
+        const auto cfg = write_config(dir / std::to_string(i), c.text);
+        const fs::path out = dir / std::to_string(i) / "out";
+        const auto r = run("run " + cfg + " " + c.set + " --out " + out.string());
+        EXPECT_EQ(r.code, 2) << c.key << ": " << r.output;
+        EXPECT_NE(r.output.find("'" + c.key + "'"), std::string::npos) << r.output;
+        EXPECT_FALSE(fs::exists(out / "experiment.json")) << c.key;
+        EXPECT_FALSE(fs::exists(out / "run" / "summary.json")) << c.key;
+        ++i;
+    }
+    fs::remove_all(dir);
+}
+
+TEST(Cli, UnwritableOutputDirectoryIsAClearError) {
+    const auto dir = fresh_dir("unwritable");
+    const auto cfg = write_config(dir, kSmallRun);
+    std::ofstream(dir / "a-file") << "x";
+    const auto r = run("run " + cfg + " --out " + (dir / "a-file" / "sub").string());
+    EXPECT_EQ(r.code, 2) << r.output;
+    EXPECT_NE(r.output.find("--out"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("a-file"), std::string::npos) << r.output;
+    fs::remove_all(dir);
+}
+
+TEST(Cli, MissingConfigAndUnknownPresetAreClear) {
+    auto r = run("run /nonexistent/config.toml --out /tmp/never");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.output.find("/nonexistent/config.toml"), std::string::npos) << r.output;
+    r = run("reproduce fig9z");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.output.find("fig1a"), std::string::npos) << r.output;  // lists what exists
+}
+
+TEST(Cli, DivergedRunIsReportedAsDiverged) {
+    const auto dir = fresh_dir("diverge");
+    const auto cfg = write_config(dir, kSmallRun);
+    const auto r = run("run " + cfg + " --no-figures --set dynamics.lr=50 --set model.init_scale=1 --out " +
+                       (dir / "out").string());
+    EXPECT_EQ(r.code, 3) << r.output;
+    nlohmann::json s = nlohmann::json::parse(std::ifstream(dir / "out/run/summary.json"));
+    EXPECT_EQ(s["status"], "diverged");
+    EXPECT_FALSE(s.contains("final"));  // no numbers that could be mistaken for a result
+    EXPECT_NE(s["stop_reason"].get<std::string>().find("lr = 50"), std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST(Cli, TheoryThresholdPrintsTheDigestValue) {
+    // gissin.md 2.2 table: N = 4, targets (1, 0.5), eps = 0.05 -> 5.58e-3.
+    const auto r = run("theory threshold --depth 4 --ratio 0.5 --eps 0.05");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("0.0055"), std::string::npos) << r.output;
+    EXPECT_EQ(run("theory threshold --depth 0 --ratio 0.5").code, 2);
+}
+
+TEST(Cli, HelpListsTheCommands) {
+    const auto r = run("--help");
+    EXPECT_EQ(r.code, 0);
+    for (const char* c : {"run", "reproduce", "theory"}) EXPECT_NE(r.output.find(c), std::string::npos) << c;
+    const auto keys = run("run --help-keys");
+    EXPECT_NE(keys.output.find("model.init_scale"), std::string::npos);
+}

@@ -1,0 +1,143 @@
+// Config parsing and validation: every bad input is a ConfigError naming the key.
+#include <gtest/gtest.h>
+
+#include <toml++/toml.h>
+
+#include "depthbias/core/error.hpp"
+#include "depthbias/run/config.hpp"
+#include "depthbias/run/experiment.hpp"
+#include "depthbias/run/presets.hpp"
+
+using namespace depthbias;
+
+namespace {
+
+// The key named by the ConfigError thrown from f, or "" if none was thrown.
+template <class F>
+std::string error_key(F f) {
+    try {
+        f();
+    } catch (const ConfigError& e) {
+        return e.key();
+    }
+    return "";
+}
+
+RunConfig parse(const std::string& text) {
+    RunConfig c;
+    apply_toml(c, toml::parse(text));
+    return c;
+}
+
+}  // namespace
+
+TEST(Config, ReadsEverySectionAndKeepsDefaults) {
+    const RunConfig c = parse(R"(
+        [task]
+        kind = "quadratic"
+        d = 7
+        target = [1, 0.5]
+        [model]
+        kind = "symmetric"
+        bias = true
+        [dynamics]
+        lr = 0.002
+    )");
+    EXPECT_EQ(c.task, "quadratic");
+    EXPECT_EQ(c.d, 7);
+    EXPECT_EQ(c.target, (std::vector<double>{1, 0.5}));
+    EXPECT_TRUE(c.bias);
+    EXPECT_DOUBLE_EQ(c.lr, 0.002);
+    EXPECT_EQ(c.measurements, RunConfig{}.measurements);
+    EXPECT_NO_THROW(validate(c));
+}
+
+TEST(Config, UnknownKeysAndSectionsAreNamed) {
+    EXPECT_EQ(error_key([] { parse("[task]\ndd = 3\n"); }), "task.dd");
+    EXPECT_EQ(error_key([] { parse("[tsk]\nd = 3\n"); }), "tsk");
+    EXPECT_EQ(error_key([] { parse("seed = 3\n"); }), "seed");
+    RunConfig c;
+    EXPECT_EQ(error_key([&] { apply_override(c, "model.deph=3"); }), "model.deph");
+}
+
+TEST(Config, WrongTypesAreNamed) {
+    EXPECT_EQ(error_key([] { parse("[model]\ndepth = \"four\"\n"); }), "model.depth");
+    EXPECT_EQ(error_key([] { parse("[model]\ndepth = 2.5\n"); }), "model.depth");
+    EXPECT_EQ(error_key([] { parse("[dynamics]\nlr = \"fast\"\n"); }), "dynamics.lr");
+    EXPECT_EQ(error_key([] { parse("[model]\nbias = 1\n"); }), "model.bias");
+    EXPECT_EQ(error_key([] { parse("[task]\ntarget = [1, \"x\"]\n"); }), "task.target");
+    RunConfig c;
+    EXPECT_EQ(error_key([&] { apply_override(c, "dynamics.lr=abc"); }), "dynamics.lr");
+    EXPECT_EQ(error_key([&] { apply_override(c, "dynamics.lr"); }), "--set");
+}
+
+TEST(Config, NonFiniteNumbersAreRejected) {
+    EXPECT_EQ(error_key([] { parse("[dynamics]\nlr = nan\n"); }), "dynamics.lr");
+    EXPECT_EQ(error_key([] { parse("[model]\ninit_scale = inf\n"); }), "model.init_scale");
+    EXPECT_EQ(error_key([] { parse("[task]\ntarget = [1, -inf]\n"); }), "task.target");
+    RunConfig c;
+    EXPECT_EQ(error_key([&] { apply_override(c, "dynamics.lr=inf"); }), "dynamics.lr");
+}
+
+TEST(Config, RangesAreValidated) {
+    auto bad = [](const std::string& assignment) {
+        RunConfig c;
+        apply_override(c, assignment);
+        return error_key([&] { validate(c); });
+    };
+    EXPECT_EQ(bad("model.depth=0"), "model.depth");
+    EXPECT_EQ(bad("model.depth=-3"), "model.depth");
+    EXPECT_EQ(bad("dynamics.lr=0"), "dynamics.lr");
+    EXPECT_EQ(bad("dynamics.lr=-1e-3"), "dynamics.lr");
+    EXPECT_EQ(bad("model.init_scale=0"), "model.init_scale");
+    EXPECT_EQ(bad("task.d=0"), "task.d");
+    EXPECT_EQ(bad("analysis.epsilon=0.7"), "analysis.epsilon");
+    EXPECT_EQ(bad("task.kind=svd"), "task.kind");
+    EXPECT_EQ(bad("model.kind=toy_pm"), "model.kind");  // a toy model on a matrix task
+    EXPECT_EQ(bad("task.storage=float16"), "task.storage");
+    EXPECT_EQ(bad("model.bias=true"), "model.bias");  // only the symmetric model has one
+    EXPECT_EQ(bad("task.target=[]"), "task.target");
+}
+
+TEST(Config, OverridesTakeTomlOrBareWords) {
+    RunConfig c;
+    apply_override(c, "model.depth=3");
+    apply_override(c, "task.storage=float32");
+    apply_override(c, "task.storage=\"float64\"");
+    apply_override(c, "task.target=[5, 1]");
+    apply_override(c, "dynamics.lr=1e-4");
+    EXPECT_EQ(c.depth, 3);
+    EXPECT_EQ(c.storage, "float64");
+    EXPECT_EQ(c.target, (std::vector<double>{5, 1}));
+    EXPECT_DOUBLE_EQ(c.lr, 1e-4);
+}
+
+TEST(Config, ResolvedTomlRoundTrips) {
+    RunConfig c;
+    apply_override(c, "model.init_scale=3.3e-7");
+    apply_override(c, "run.name=a \"quoted\" name");
+    apply_override(c, "task.target=[0.1, 0.30000000000000004]");
+    RunConfig back;
+    apply_toml(back, toml::parse(to_toml(c)));
+    EXPECT_EQ(to_toml(back), to_toml(c));
+    EXPECT_EQ(back.init_scale, c.init_scale);
+    EXPECT_EQ(back.target, c.target);
+    EXPECT_EQ(back.name, c.name);
+}
+
+TEST(Config, EveryShippedPresetParsesAndValidates) {
+    ASSERT_GE(presets().size(), 4u);
+    for (const auto& p : presets()) {
+        Experiment e;
+        ASSERT_NO_THROW(e = parse_experiment(p.toml, p.name)) << p.name;
+        for (const auto& v : e.variants) EXPECT_NO_THROW(variant_config(e, v)) << p.name << " / " << v.label;
+    }
+    for (const char* name : {"fig1a", "fig1b", "toy", "separation"}) EXPECT_NE(find_preset(name), nullptr) << name;
+}
+
+TEST(Config, ExperimentErrorsNameTheKey) {
+    EXPECT_EQ(error_key([] { parse_experiment("[experiment]\nfigure = \"pie\"\n", "x"); }), "experiment.figure");
+    EXPECT_EQ(error_key([] { parse_experiment("[experiment]\ncolour = \"red\"\n", "x"); }), "experiment.colour");
+    EXPECT_EQ(error_key([] { parse_experiment("[[variant]]\n\"model.depth\" = 0\n", "x"); }), "model.depth");
+    EXPECT_EQ(error_key([] { parse_experiment("[task\n", "bad.toml"); }), "bad.toml");
+}
