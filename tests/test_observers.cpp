@@ -1,0 +1,100 @@
+// Observers and the incremental analysis on synthetic trajectories whose answers are known by construction.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "depthbias/analysis/incremental.hpp"
+#include "depthbias/models/toy_diagonal.hpp"
+#include "depthbias/observe/learning_events.hpp"
+#include "depthbias/observe/recorder.hpp"
+#include "depthbias/tasks/toy_task.hpp"
+
+using namespace depthbias;
+
+namespace {
+
+// Feeds a scripted trajectory beta(t) (toy task: coordinates) to the observers through StepViews.
+struct Script {
+    ToyTask task;
+    ToyDiagonal model;
+    Objective obj;
+    explicit Script(std::vector<double> targets)
+        : task(targets), model(Index(targets.size()), 1, ToyParam::Power, 1.0), obj(model, task) {}
+};
+
+}  // namespace
+
+TEST(Observers, LearningEventsAreInterpolatedBetweenChecks) {
+    Script s({2.0});
+    LearningEventDetector det(s.obj, {0.05, 0.5, 0.95}, 1);
+    Vec theta(1);
+    Predictor p{Mat::Zero(1, 1), 0};
+    for (int k = 0; k <= 100; ++k) {
+        p.beta(0, 0) = 0.02 * k;  // sigma(t) = 2 t on t = k / 100: crosses alpha * 2 at t = alpha
+        det.observe(StepView{k, k / 100.0, 0.0, theta, p, 0, k == 100});
+    }
+    EXPECT_NEAR(det.time_of(0, 0.05), 0.05, 1e-12);
+    EXPECT_NEAR(det.time_of(0, 0.5), 0.5, 1e-12);
+    EXPECT_NEAR(det.time_of(0, 0.95), 0.95, 1e-12);
+}
+
+TEST(Observers, IncrementalVerdicts) {
+    // Two components rising linearly over [a_i, a_i + 1] to their targets. Separated: incremental; overlapping:
+    // not incremental; second never finishing: incomplete.
+    auto verdict = [](double start2, double end_scale2) {
+        Script s({4.0, 2.0});
+        LearningEventDetector det(s.obj, {0.05, 0.5, 0.95}, 1);
+        Vec theta(2);
+        Predictor p{Mat::Zero(2, 1), 0};
+        for (int k = 0; k <= 400; ++k) {
+            const double t = k / 100.0;
+            p.beta(0, 0) = 4.0 * std::clamp(t - 0.5, 0.0, 1.0);
+            p.beta(1, 0) = 2.0 * end_scale2 * std::clamp(t - start2, 0.0, 1.0);
+            det.observe(StepView{k, t, 0.0, theta, p, 0, k == 400});
+        }
+        return analyze_incremental(det, 0.05);
+    };
+    const auto sep = verdict(2.0, 1.0);
+    EXPECT_EQ(sep.verdict, "incremental");
+    EXPECT_TRUE(sep.largest_first);
+    EXPECT_NEAR(sep.pairs[0].t_first_done, 1.45, 1e-9);
+    EXPECT_NEAR(sep.pairs[0].t_second_start, 2.05, 1e-9);
+    EXPECT_EQ(verdict(0.6, 1.0).verdict, "not incremental");
+    EXPECT_EQ(verdict(2.0, 0.7).verdict, "incomplete");
+    EXPECT_FALSE(verdict(0.0, 1.0).largest_first);  // the second starts first and finishes first
+}
+
+TEST(Observers, RecorderStaysWithinCapacityAndSpansTheRun) {
+    Script s({1.0});
+    RecordSchedule sched;
+    sched.log_spaced = false;
+    sched.interval = 1e-3;
+    sched.capacity = 64;
+    Vec theta(1);
+    theta << 0.5;
+    Recorder rec(s.obj, sched, 1, theta);
+    Vec g(1);
+    const long n = 100000;
+    for (long k = 0; k <= n; ++k) {
+        s.obj.value_and_gradient(theta, g);
+        rec.observe(StepView{k, k * 1e-3, 0.0, theta, s.obj.predictor(), 0, k == n});
+    }
+    EXPECT_LE(long(rec.rows().size()), sched.capacity);
+    EXPECT_GE(long(rec.rows().size()), sched.capacity / 4);
+    EXPECT_EQ(rec.rows().front().step, 0);
+    EXPECT_EQ(rec.rows().back().step, n);  // the final state is always kept
+    for (size_t i = 1; i < rec.rows().size(); ++i) EXPECT_GT(rec.rows()[i].time, rec.rows()[i - 1].time);
+}
+
+TEST(Observers, LogScheduleIsLogSpaced) {
+    RecordSchedule s;
+    s.points_per_decade = 10;
+    s.t_min = 1e-3;
+    double t = 0;
+    int count = 0;
+    while (t < 1.0) {
+        t = s.next_after(t);
+        ++count;
+    }
+    EXPECT_EQ(count, 1 + 30);  // t_min, then 10 per decade over three decades
+}
