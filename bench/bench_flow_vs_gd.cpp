@@ -218,8 +218,6 @@ int main(int argc, char** argv) {
     {
         for (double frac : {0.25, 0.5, 0.75, 1.0}) {
             const long s = long(frac * double(K));
-            GdResult gs = gd(pb, lr, s, 0.0);
-            // need theta, not W: rerun to get theta
             Objective obj(*pb.model, *pb.task);
             Vec theta = pb.theta0;
             StopRules st;
@@ -229,7 +227,6 @@ int main(int argc, char** argv) {
             say("  t = %6.3f (GD step %5ld): lambda_max = %9.2f; GD lr * lambda = %.3f (stable < 2); "
                 "Dormand-Prince stable step ~3.3/lambda = %.3e\n",
                 double(s) * lr, s, lam, lr * lam, 3.3 / lam);
-            (void)gs;
         }
     }
 

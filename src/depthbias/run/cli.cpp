@@ -13,6 +13,7 @@
 #include "depthbias/analysis/toy_theory.hpp"
 #include "depthbias/core/error.hpp"
 #include "depthbias/run/atomic_file.hpp"
+#include "depthbias/run/cli_commands.hpp"
 #include "depthbias/run/experiment.hpp"
 #include "depthbias/run/experiment_figures.hpp"
 #include "depthbias/run/presets.hpp"
@@ -134,6 +135,8 @@ int cli_main(int argc, char** argv) {
     auto* tsep = th->add_subcommand("separation", "the depth-separation table (-log10 sigma0_max, N = 2..5)");
     tsep->add_option("--eps", eps, "epsilon")->capture_default_str();
 
+    const std::vector<CliCommand> module_commands = add_module_commands(app);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -141,6 +144,8 @@ int cli_main(int argc, char** argv) {
     }
 
     try {
+        for (const auto& mc : module_commands)
+            if (mc.subcommand->parsed()) return mc.handler();
         if (run->parsed()) {
             if (help_keys) {
                 std::cout << "Config keys (TOML sections [run] [task] [model] [dynamics] [observe] [analysis]):\n"
