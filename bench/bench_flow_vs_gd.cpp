@@ -4,7 +4,8 @@
 //
 // Setting: fig1a depth 4 (d = 50, m = 1000, Gaussian init 1e-4, seed 0, float64, fused kernel).
 //  1. GD at lr = 1e-3 to loss < 0.01: K steps, endpoint time T = K lr, endpoint W_gd (the product W4 W3 W2 W1).
-//  2. Reference: gradient flow to exactly T with rtol = 1e-12, atol = 1e-15 (checked against rtol = 1e-11).
+//  2. Reference: gradient flow to exactly T with rtol = 1e-12, atol = 1e-15 (--quick: 1e-10 / 1e-13); the
+//     tightest rtol of the sweep (1e-10 / 1e-8) shows how far from it a tight run lands.
 //  3. Sweep rtol (atol = 1e-12, the engine default) and report evaluations and ||W - W_ref||_F / ||W_ref||_F;
 //     the loosest rtol whose endpoint is within 1e-6 sets the flow's count.
 //  4. GD's own distance from the flow at T for lr, lr/2, lr/4, ... (to exactly time T), the fitted O(lr^p)
@@ -13,6 +14,8 @@
 //     Hessian-vector products), the explicit Dormand-Prince stability limit h < ~3.3 / lambda_max, and the
 //     mean accepted flow step.
 // Usage: bench_flow_vs_gd [--quick] [--halvings N] [--out FILE]   (prints a plain-text table; --out also writes it)
+// GCC 12 gives a false -Wrestrict on std::string assignment at -O3 (GCC bug 105329).
+#pragma GCC diagnostic ignored "-Wrestrict"
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -100,23 +103,30 @@ struct GdResult {
     double loss;
     double seconds;
 };
-GdResult gd(Problem& pb, double lr, long steps, double threshold) {
+GdResult gd(Problem& pb, double lr, long steps, double threshold, std::vector<std::pair<long, Vec>>* snaps = nullptr,
+            long snap_every = 500) {
     Objective obj(*pb.model, *pb.task);
     Vec theta = pb.theta0;
     StopRules stop;
     stop.loss_threshold = threshold;
     stop.max_steps = steps;
+    StepCallback cb;
+    if (snaps)
+        cb = [&](const StepView& v) {
+            if (v.step % snap_every == 0 || v.final) snaps->emplace_back(v.step, v.theta);
+        };
     const auto t0 = std::chrono::steady_clock::now();
-    Outcome o = run_gradient_descent(obj, theta, lr, stop, nullptr);
+    Outcome o = run_gradient_descent(obj, theta, lr, stop, cb);
     return {pb.product(theta), o.steps, o.evaluations, o.loss, seconds_since(t0)};
 }
 
 double rel(const Mat& a, const Mat& ref) { return (a - ref).norm() / ref.norm(); }
 
 // Largest Hessian eigenvalue of L(theta) by power iteration on central-difference Hessian-vector products.
-double lambda_max(Problem& pb, const Vec& theta, int iters = 60) {
-    Objective obj(*pb.model, *pb.task);
-    Vec v = Vec::Ones(theta.size()).normalized(), gp(theta.size()), gm(theta.size());
+// Power iteration finds the eigenvalue of largest magnitude; near a saddle that can be negative, and then
+// the iteration is repeated on H - lambda I to find the largest positive one.
+double power_iteration(Objective& obj, const Vec& theta, double shift, int iters) {
+    Vec v(theta.size()), gp(theta.size()), gm(theta.size());
     Rng rng(11);
     for (Index i = 0; i < v.size(); ++i) v(i) = rng.normal();
     v.normalize();
@@ -125,18 +135,23 @@ double lambda_max(Problem& pb, const Vec& theta, int iters = 60) {
     for (int k = 0; k < iters; ++k) {
         obj.value_and_gradient(theta + h * v, gp);
         obj.value_and_gradient(theta - h * v, gm);
-        const Vec hv = (gp - gm) / (2 * h);
+        const Vec hv = (gp - gm) / (2 * h) - shift * v;
         lam = v.dot(hv);
         v = hv.normalized();
     }
-    return lam;
+    return lam + shift;
+}
+double lambda_max(Problem& pb, const Vec& theta, int iters) {
+    Objective obj(*pb.model, *pb.task);
+    const double lam = power_iteration(obj, theta, 0.0, iters);
+    return lam >= 0 ? lam : power_iteration(obj, theta, lam, iters);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     bool quick = false;
-    int halvings = 3;
+    int halvings = 2;
     std::string out_file;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--quick")) quick = true;
@@ -154,24 +169,24 @@ int main(int argc, char** argv) {
     say("P3: adaptive gradient flow vs GD, fig1a depth 4 (d = 50, m = 1000, init 1e-4, seed 0, float64)\n");
 
     // 1. GD to the loss threshold.
-    GdResult g = gd(pb, lr, 100000, pb.cfg.loss_threshold);
+    std::vector<std::pair<long, Vec>> snaps;
+    GdResult g = gd(pb, lr, 100000, pb.cfg.loss_threshold, &snaps);
     const long K = g.steps;
     const double T = double(K) * lr;
     say("GD lr = %.0e: K = %ld steps to loss %.6g < %.2g, T = K lr = %.6g, %ld gradient evaluations, %.2f s\n", lr, K,
         g.loss, pb.cfg.loss_threshold, T, g.evaluations, g.seconds);
 
-    // 2. Reference flow at T, and its self-check.
-    FlowResult ref = flow_to(pb, T, 1e-12, 1e-15);
-    FlowResult chk = flow_to(pb, T, 1e-11, 1e-14);
-    say("reference: flow to T at rtol 1e-12 / atol 1e-15: %ld evaluations, %ld accepted steps, loss %.6g, %.1f s\n",
-        ref.evaluations, ref.steps, ref.loss, ref.seconds);
-    say("reference check: rtol 1e-11 / atol 1e-14 differs from it by %.2e relative (must be << 1e-6)\n",
-        rel(chk.w, ref.w));
+    // 2. Reference flow at T (its accuracy is checked by the tightest rtol of the sweep below).
+    const double ref_rtol = quick ? 1e-10 : 1e-12, ref_atol = ref_rtol * 1e-3;
+    FlowResult ref = flow_to(pb, T, ref_rtol, ref_atol);
+    say("reference: flow to T at rtol %.0e / atol %.0e: %ld evaluations, %ld accepted steps, loss %.6g, %.1f s\n",
+        ref_rtol, ref_atol, ref.evaluations, ref.steps, ref.loss, ref.seconds);
 
     // 3. rtol sweep.
     say("\nadaptive flow (Dormand-Prince 5(4), atol 1e-12) to time T, distance from the reference:\n");
     say("  %-8s %12s %10s %14s %10s %10s\n", "rtol", "evaluations", "steps", "rel. error", "mean dt", "seconds");
-    std::vector<double> rtols = {1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10};
+    std::vector<double> rtols = quick ? std::vector<double>{1e-2, 1e-3, 1e-4, 1e-6, 1e-8}
+                                      : std::vector<double>{1e-1, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10};
     long flow_evals = -1;
     double flow_rtol = 0, flow_err = 0, flow_dt = 0;
     for (double r : rtols) {
@@ -179,6 +194,7 @@ int main(int argc, char** argv) {
         const double e = rel(f.w, ref.w);
         say("  %-8.0e %12ld %10ld %14.3e %10.3e %10.2f\n", r, f.evaluations, f.steps, e, T / double(f.steps),
             f.seconds);
+        if (r == ref_rtol) continue;
         if (flow_evals < 0 && e <= target) {
             flow_evals = f.evaluations;
             flow_rtol = r;
@@ -215,21 +231,24 @@ int main(int argc, char** argv) {
 
     // 5. Stiffness.
     say("\nstiffness: largest Hessian eigenvalue (power iteration on finite-difference Hv):\n");
-    {
-        for (double frac : {0.25, 0.5, 0.75, 1.0}) {
-            const long s = long(frac * double(K));
-            Objective obj(*pb.model, *pb.task);
-            Vec theta = pb.theta0;
-            StopRules st;
-            st.max_steps = s;
-            run_gradient_descent(obj, theta, lr, st, nullptr);
-            const double lam = lambda_max(pb, theta, quick ? 30 : 60);
-            say("  t = %6.3f (GD step %5ld): lambda_max = %9.2f; GD lr * lambda = %.3f (stable < 2); "
-                "Dormand-Prince stable step ~3.3/lambda = %.3e\n",
-                double(s) * lr, s, lam, lr * lam, 3.3 / lam);
-        }
+    double lam_late = 0;
+    for (double frac : {0.25, 0.5, 0.75, 1.0}) {
+        // the snapshot nearest to frac * K (snapshots every 500 steps and the final one)
+        const long want = long(frac * double(K));
+        const auto* best = &snaps.front();
+        for (const auto& sn : snaps)
+            if (std::labs(sn.first - want) < std::labs(best->first - want)) best = &sn;
+        const double lam = lambda_max(pb, best->second, quick ? 30 : 60);
+        say("  t = %6.3f (GD step %5ld): lambda_max = %8.2f; lr * lambda = %.3f (GD stable < 2); "
+            "Dormand-Prince stable step ~3.3/lambda = %.2e\n",
+            double(best->first) * lr, best->first, lam, lr * lam, 3.3 / lam);
+        if (frac >= 0.5) lam_late = std::max(lam_late, lam);
     }
-
+    say("  explicit Dormand-Prince (6 new evaluations per accepted step, FSAL) is stable only for dt <~ 3.3/lambda:\n"
+        "  while lambda ~ %.0f it needs >= %.0f evaluations per unit time vs GD's 1/lr = %.0f, i.e. GD/flow <= %.2f\n"
+        "  on that stretch, whatever the tolerance (the cause: the learned directions, lambda ~ 2 N sigma1^(2-2/N) = %.0f\n"
+        "  for sigma1 = 12, N = 4, with Keras mse's factor 2)\n",
+        lam_late, 6.0 * lam_late / 3.3, 1.0 / lr, (1.0 / lr) / (6.0 * lam_late / 3.3), 2.0 * 4 * std::pow(12.0, 1.5));
     say("\nP3 summary\n");
     say("  GD (lr = 1e-3) evaluations to the threshold: %ld (its endpoint is %.2e from the flow at T)\n",
         g.evaluations, errs[0]);

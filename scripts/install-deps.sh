@@ -6,7 +6,8 @@ set -euo pipefail
 
 BUILD_PKGS=(cmake g++ make pkg-config
   libeigen3-dev libboost-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev
-  libfftw3-dev coinor-libclp-dev libsqlite3-dev
+  libfftw3-dev coinor-libclp-dev libsqlite3-dev zlib1g-dev libopenmpi-dev openmpi-bin
+  libtorch-dev dataset-fashion-mnist chromium
   googletest libgtest-dev libbenchmark-dev gnuplot-nox)
 BENCH_PKGS=(python3-numpy python3-torch)
 

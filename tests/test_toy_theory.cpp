@@ -3,6 +3,7 @@
 // (claims T1, T3-T6) and against independent numerical references (odeint, Gauss-Kronrod).
 #include <gtest/gtest.h>
 
+#include <boost/math/quadrature/gauss.hpp>
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <boost/numeric/odeint.hpp>
 
@@ -29,19 +30,22 @@ double rel_err(double got, double want) { return std::fabs(got - want) / std::fa
 // reachable: t = int_{ln sigma0}^{ln sigma_end} exp(-(1-2/N) z) / (c (sigma* - e^z)) dz.
 // Adaptive Gauss-Kronrod (61 points); its error estimate (|K61 - G30|) is far above the true
 // error of the Kronrod rule for this analytic integrand, so 1e-12 requested means <~1e-13 actual.
+// (Depth capped at 15: the cases below need <= 1300 evaluations; the cap bounds the run time.)
 double reference_time(int N, double sigma_star, double sigma0, double sigma_end, double c) {
     const double q = 1.0 - 2.0 / N;
     auto f = [&](double z) { return std::exp(-q * z) / (c * (sigma_star - std::exp(z))); };
     return boost::math::quadrature::gauss_kronrod<double, 61>::integrate(f, std::log(sigma0), std::log(sigma_end),
-                                                                         25, 1e-12);
+                                                                         15, 1e-12);
 }
 
-// The same integral in sigma itself, for short intervals [sigma0, sigma_end] (no change of variable,
-// so no rounding of ln(sigma) enters when sigma_end is within a hair of sigma0).
+// The same integral in sigma itself, for short intervals [sigma0, sigma_end] with
+// sigma_end/sigma0 - 1 <= 1e-3 (no change of variable, so no rounding of ln(sigma) enters). On such
+// an interval the integrand is a near-constant analytic function and 30-point Gauss-Legendre is
+// exact to rounding.
 double reference_time_linear(int N, double sigma_star, double sigma0, double sigma_end, double c) {
     const double e = 2.0 - 2.0 / N;
     auto f = [&](double s) { return 1.0 / (c * std::pow(s, e) * (sigma_star - s)); };
-    return boost::math::quadrature::gauss_kronrod<double, 61>::integrate(f, sigma0, sigma_end, 25, 1e-13);
+    return boost::math::quadrature::gauss<double, 30>::integrate(f, sigma0, sigma_end);
 }
 
 // Right-hand side of the toy ODE, for the odeint cross-checks.
@@ -83,8 +87,9 @@ TEST(ToyTheoryT1, Depth2LogisticMatchesRk4) {
     const double h = 1e-4;
     double t = 0.0;
     for (double t_obs : {0.5, 1.0, 2.0, 3.0, 3.43631, 4.0, 5.0, 8.0}) {
-        const int steps = static_cast<int>(std::lround((t_obs - t) / h));
+        const int steps = static_cast<int>(std::floor((t_obs - t) / h));
         for (int k = 0; k < steps; ++k, t += h) rk4.do_step(ToyRhs{2, sstar, c}, x, t, h);
+        if (t_obs > t) rk4.do_step(ToyRhs{2, sstar, c}, x, t, t_obs - t);  // partial last step
         t = t_obs;
         EXPECT_LT(rel_err(th::solution(2, sstar, s0, t_obs, c), x[0]), 1e-6) << "t=" << t_obs;
     }
@@ -199,20 +204,31 @@ TEST(ToyTheoryAccuracy, RateConstantOnlyRescalesTime) {
 // solution(): inversion and independent ODE integration.
 // ---------------------------------------------------------------------------------------------
 
-// solution(learning_time(alpha)) = alpha sigma*. The inversion is specified to ~1e-14 relative in
-// the logit variable; we assert 1e-12 relative on sigma (the contract) and, close to sigma*,
-// 1e-6 relative on the remaining gap sigma* - sigma (sigma itself rounds at 1e-16, so the gap
-// carries 1e-16/(1-alpha) = 1e-7 rounding at alpha = 1 - 1e-9).
+// solution(learning_time(alpha)) = alpha sigma*. The inversion itself is specified to ~1e-14
+// relative in the logit variable, but the round trip is limited by the conditioning of t -> sigma:
+// the time t carries a relative error of a few ulps (rounding of terms up to ~sigma0^-p), which
+// moves sigma by ~1e-15 * t * F(sigma), F = c sigma^(2-2/N) (sigma* - sigma). So we assert
+//   |sigma - alpha sigma*|                 <= 1e-12 alpha sigma*       + 2e-14 t F
+//   |(sigma* - sigma) - (1 - alpha) sigma*| <= 1e-6 (1 - alpha) sigma*  + 2e-14 t F
+// (measured: the worst cell, N = 10 and sigma0 = 1e-12, uses 1/5 of the t F allowance)
+// (the gap at alpha = 1 - 1e-9 carries 1e-16/1e-9 = 1e-7 rounding from sigma itself). The t F term
+// is negligible except for N >= 3 with sigma0 = 1e-300, where t ~ 1e100+ and the whole rise is
+// below the resolution of t (there the assertion only checks that the result is sane).
 TEST(ToyTheorySolution, InvertsLearningTime) {
     for (int N : {1, 2, 3, 4, 5, 6, 10}) {
-        for (double s0 : {1e-300, 1e-4, 0.4}) {
+        for (double s0 : {1e-300, 1e-12, 1e-4, 0.4}) {
             for (double a : {0.2, 0.5, 0.9, 0.999, 1 - 1e-9}) {
-                const double sstar = 2.0;
+                const double sstar = 2.0, c = 1.3;
                 if (a * sstar <= s0) continue;
-                const double t = th::learning_time(N, sstar, s0, a, 1.3);
-                const double sig = th::solution(N, sstar, s0, t, 1.3);
-                EXPECT_LT(rel_err(sig, a * sstar), 1e-12) << "N=" << N << " s0=" << s0 << " a=" << a;
-                EXPECT_LT(rel_err(sstar - sig, sstar - a * sstar), 1e-6) << "N=" << N << " s0=" << s0 << " a=" << a;
+                const double t = th::learning_time(N, sstar, s0, a, c);
+                const double sig = th::solution(N, sstar, s0, t, c);
+                const double want = a * sstar;
+                const double cond = 2e-14 * t * c * std::pow(want, 2.0 - 2.0 / N) * (sstar - want);
+                EXPECT_LE(std::fabs(sig - want), 1e-12 * want + cond) << "N=" << N << " s0=" << s0 << " a=" << a;
+                EXPECT_LE(std::fabs((sstar - sig) - (sstar - want)), 1e-6 * (sstar - want) + cond)
+                    << "N=" << N << " s0=" << s0 << " a=" << a;
+                EXPECT_GT(sig, s0);
+                EXPECT_LE(sig, sstar);
             }
         }
     }
@@ -230,9 +246,9 @@ TEST(ToyTheorySolution, SmallTimesAndLimits) {
         EXPECT_EQ(th::solution(N, sstar, s0, 0.0, c), s0);
         // Monotone in t, bounded by sigma*, and reaches sigma* (to rounding) at very long times.
         double prev = s0;
-        for (double tt : {1e-3, 1e-1, 1.0, 10.0, 100.0, 1e4}) {
+        for (double tt : {1e-3, 1e-1, 1.0, 3.0, 10.0, 100.0, 1e4}) {
             const double s = th::solution(N, sstar, s0, tt, c);
-            EXPECT_GT(s, prev) << "N=" << N << " t=" << tt;
+            EXPECT_TRUE(s > prev || (s == sstar && prev == sstar)) << "N=" << N << " t=" << tt << " " << s;
             EXPECT_LE(s, sstar);
             prev = s;
         }

@@ -90,11 +90,13 @@ double integral_term(int N, double u0, double u, double delta, double omu, bool 
         const double d2 = delta * (u + u0);
         return 0.25 * (std::log1p(d2 / (1.0 + u0 * u0)) + std::log1p(d2 / (omu * (1.0 + u))));
     }
+    // int_{u0}^{u} g(v) dv = delta * int_0^1 g(u - delta w) dw: the interval length enters as the
+    // accurate delta, not as the rounded difference u - u0 (which loses digits when u0 ~ u).
     const double singular = std::log1p(delta / omu) / static_cast<double>(N);
-    auto g = [N](double v) { return smooth_remainder(N, v); };
+    auto g = [N, u, delta](double w) { return smooth_remainder(N, u - delta * w); };
     double err = 0.0;
     const double smooth =
-        boost::math::quadrature::gauss_kronrod<double, 31>::integrate(g, u0, u, 12, 1e-13, &err);
+        delta * boost::math::quadrature::gauss_kronrod<double, 31>::integrate(g, 0.0, 1.0, 12, 1e-13, &err);
     return singular + smooth;
 }
 
