@@ -93,7 +93,7 @@ TEST(Config, RangesAreValidated) {
     EXPECT_EQ(bad("task.d=0"), "task.d");
     EXPECT_EQ(bad("analysis.epsilon=0.7"), "analysis.epsilon");
     EXPECT_EQ(bad("task.kind=svd"), "task.kind");
-    EXPECT_EQ(bad("model.kind=toy_pm"), "model.kind");  // a toy model on a matrix task
+    EXPECT_EQ(bad("model.kind=diagonal"), "model.kind");  // a diagonal model on a matrix task
     EXPECT_EQ(bad("task.storage=float16"), "task.storage");
     EXPECT_EQ(bad("model.bias=true"), "model.bias");  // only the symmetric model has one
     EXPECT_EQ(bad("task.target=[]"), "task.target");

@@ -8,7 +8,7 @@
 #include "depthbias/dynamics/gradient_descent.hpp"
 #include "depthbias/dynamics/gradient_flow.hpp"
 #include "depthbias/models/deep_matrix_product.hpp"
-#include "depthbias/models/toy_diagonal.hpp"
+#include "depthbias/models/diagonal_network.hpp"
 #include "depthbias/tasks/gaussian_sensing.hpp"
 #include "depthbias/tasks/toy_task.hpp"
 
@@ -34,7 +34,7 @@ TEST(Dynamics, FlowOnToyMatchesClosedForm) {
     const std::vector<double> targets{12, 6, 4, 3};
     for (int n : {1, 2, 3, 4}) {
         ToyTask task(targets);
-        ToyDiagonal model(4, n, ToyParam::Product, 1e-2);
+        DiagonalNetwork model(4, n, DiagonalForm::Product, 1e-2);
         Objective obj(model, task);
         Rng rng(0);
         Vec theta = model.initialize(rng, task);
@@ -60,7 +60,7 @@ TEST(Dynamics, GradientDescentOnToyFollowsClosedFormToFirstOrder) {
     const double c = theory::rate_constant(theory::ToyForm::Product, n);
     auto gap = [&](double lr) {
         ToyTask task({target});
-        ToyDiagonal model(1, n, ToyParam::Product, sigma0);
+        DiagonalNetwork model(1, n, DiagonalForm::Product, sigma0);
         Objective obj(model, task);
         Rng rng(0);
         Vec theta = model.initialize(rng, task);
@@ -138,7 +138,7 @@ TEST(Dynamics, FlowConservesBalancednessAndNeverIncreasesLoss) {
 
 TEST(Dynamics, ProductFormConservesFactorDifferences) {
     ToyTask task({5, 2});
-    ToyDiagonal model(2, 3, ToyParam::Product, 0.1);
+    DiagonalNetwork model(2, 3, DiagonalForm::Product, 0.1);
     Objective obj(model, task);
     Vec theta(6);
     theta << 0.3, 0.2, 0.5, 0.4, 0.6, 0.1;  // unbalanced start: w_k^2 - w_l^2 != 0
@@ -167,7 +167,7 @@ TEST(Dynamics, DivergenceIsReportedWithStepAndStepSize) {
 
 TEST(Dynamics, StopRulesEndRunsWhereTheySay) {
     ToyTask task({2.0});
-    ToyDiagonal model(1, 2, ToyParam::Product, 1e-2);
+    DiagonalNetwork model(1, 2, DiagonalForm::Product, 1e-2);
     Objective obj(model, task);
     Rng rng(0);
     Vec theta = model.initialize(rng, task);

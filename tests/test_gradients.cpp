@@ -5,12 +5,15 @@
 
 #include "depthbias/core/rng.hpp"
 #include "depthbias/dynamics/objective.hpp"
+#include "depthbias/models/circular_conv_network.hpp"
 #include "depthbias/models/deep_matrix_product.hpp"
 #include "depthbias/models/symmetric_factor.hpp"
-#include "depthbias/models/toy_diagonal.hpp"
+#include "depthbias/models/diagonal_network.hpp"
+#include "depthbias/tasks/binary_classification.hpp"
 #include "depthbias/tasks/gaussian_sensing.hpp"
 #include "depthbias/tasks/matrix_completion.hpp"
 #include "depthbias/tasks/quadratic_sensing.hpp"
+#include "depthbias/tasks/sparse_regression.hpp"
 #include "depthbias/tasks/toy_task.hpp"
 
 using namespace depthbias;
@@ -91,9 +94,9 @@ TEST(Gradients, SymmetricFactorWithAndWithoutBias) {
 
 TEST(Gradients, ToyForms) {
     ToyTask task({3, 2, 1});
-    for (ToyParam form : {ToyParam::PowerPm, ToyParam::Power, ToyParam::Product}) {
+    for (DiagonalForm form : {DiagonalForm::PowerPm, DiagonalForm::Power, DiagonalForm::Product}) {
         for (int depth : {1, 2, 3, 5}) {
-            ToyDiagonal m(3, depth, form, 0.3);
+            DiagonalNetwork m(3, depth, form, 0.3);
             Vec theta = random_theta(m, task, 0.1);
             theta = theta.cwiseAbs();  // the power form needs u > 0 for non-integer... keep positive factors
             EXPECT_LT(gradient_error(m, task, theta, 20), 1e-6) << m.name() << " depth " << depth;
@@ -115,4 +118,68 @@ TEST(Gradients, FusedAndTwoPassKernelsAgree) {
     EXPECT_LT((g1.beta - g2.beta).norm(), 1e-12 * g1.beta.norm());
     EXPECT_NEAR(g1.offset, g2.offset, 1e-12 * std::abs(g1.offset) + 1e-14);
     EXPECT_NEAR(fused->loss(p), l1, 1e-12 * l1);
+}
+
+TEST(Gradients, DiagonalNetworksOnClassificationBothLossesAndShapes) {
+    for (const char* loss : {"exponential", "logistic"}) {
+        for (const char* red : {"mean", "sum"}) {
+            ClassificationSpec spec;
+            spec.d = 12;
+            spec.samples = 15;
+            spec.loss = loss;
+            spec.reduction = red;
+            spec.test_samples = 5;
+            auto task = make_classification(spec, 4);
+            for (int depth : {1, 2, 3}) {
+                DiagonalNetwork pm(12, depth, DiagonalForm::PowerPm, 0.3, {1.5, 0.5});
+                EXPECT_LT(gradient_error(pm, *task, random_theta(pm, *task, 0.1).cwiseAbs()), 1e-6)
+                    << loss << " " << red << " depth " << depth;
+                DiagonalNetwork prod(12, depth, DiagonalForm::Product, 0.3);
+                EXPECT_LT(gradient_error(prod, *task, random_theta(prod, *task, 0.2)), 1e-6)
+                    << loss << " " << red << " product depth " << depth;
+            }
+        }
+    }
+}
+
+TEST(Gradients, CircularConvNetworkEveryDepthEvenAndOddLength) {
+    for (Index d : {10, 11}) {
+        ClassificationSpec spec;
+        spec.d = d;
+        spec.samples = 9;
+        spec.target = {1, 2, 3};
+        spec.target_domain = "fourier";
+        spec.test_samples = 3;
+        auto task = make_classification(spec, 5);
+        for (int depth : {1, 2, 3, 4}) {
+            CircularConvNetwork m(d, depth, 0.5);
+            EXPECT_LT(gradient_error(m, *task, random_theta(m, *task, 0.3)), 1e-6) << "d " << d << " depth " << depth;
+        }
+    }
+}
+
+TEST(Gradients, CircularConvComputesTheCircularConvolution) {
+    // Depth 2: beta = w (*) v, checked against the direct O(d^2) sum beta_i = sum_j w_j v_{(i-j) mod d}.
+    const Index d = 7;
+    CircularConvNetwork m(d, 2, 1.0);
+    Rng rng(9);
+    Vec theta = rng.normal_matrix(2 * d, 1).col(0);
+    Predictor p{Mat::Zero(d, 1), 0};
+    m.predictor(theta, p);
+    for (Index i = 0; i < d; ++i) {
+        double s = 0;
+        for (Index j = 0; j < d; ++j) s += theta(j) * theta(d + (i - j + d) % d);
+        EXPECT_NEAR(p.beta(i, 0), s, 1e-12);
+    }
+}
+
+TEST(Gradients, DiagonalNetworkOnSparseRegression) {
+    SparseRegressionSpec spec;
+    spec.d = 30;
+    spec.samples = 10;
+    spec.target = {1, 0.5};
+    spec.test_samples = 5;
+    auto task = make_sparse_regression(spec, 6);
+    DiagonalNetwork m(30, 2, DiagonalForm::PowerPm, 0.1);
+    EXPECT_LT(gradient_error(m, *task, random_theta(m, *task, 0.2).cwiseAbs()), 1e-6);
 }

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "depthbias/analysis/incremental.hpp"
-#include "depthbias/models/toy_diagonal.hpp"
+#include "depthbias/models/diagonal_network.hpp"
 #include "depthbias/observe/learning_events.hpp"
 #include "depthbias/observe/recorder.hpp"
 #include "depthbias/tasks/toy_task.hpp"
@@ -16,10 +16,10 @@ namespace {
 // Feeds a scripted trajectory beta(t) (toy task: coordinates) to the observers through StepViews.
 struct Script {
     ToyTask task;
-    ToyDiagonal model;
+    DiagonalNetwork model;
     Objective obj;
     explicit Script(std::vector<double> targets)
-        : task(targets), model(Index(targets.size()), 1, ToyParam::Power, 1.0), obj(model, task) {}
+        : task(targets), model(Index(targets.size()), 1, DiagonalForm::Power, 1.0), obj(model, task) {}
 };
 
 }  // namespace

@@ -151,7 +151,8 @@ TEST(ToyTheoryT1, Depth1Exponential) {
 // rounding of ln(sigma0) ~ -690, i.e. ~1e-16 * 690 * p in relative terms); a naive evaluation
 // of the bracket or a wrong power of sigma* fails by orders of magnitude more.
 TEST(ToyTheoryAccuracy, MatchesIndependentQuadratureDownTo1e300) {
-    for (int N : {1, 2, 3, 4, 5, 7, 10}) {
+    // N = 20, 50 at sigma0 = 1e-300 exercise the log-space branch of the sigma0^-p term (p L > 600).
+    for (int N : {1, 2, 3, 4, 5, 7, 10, 20, 50}) {
         for (double s0 : {1e-4, 1e-30, 1e-300}) {
             for (double a : {0.05, 0.5, 0.95}) {
                 const double sstar = 3.0, c = 0.7;
@@ -381,6 +382,9 @@ TEST(ToyTheoryT4, IncrementalPairsTable) {
         for (int k = 0; k < 3; ++k)
             EXPECT_EQ(th::pair_incremental(row.N, kTargets[k], kTargets[k + 1], row.s0, 0.05), row.inc[k])
                 << "N=" << row.N << " s0=" << row.s0 << " pair " << k;
+    // sigma0 >= eps*sj: component j starts beyond eps*sj, so the pair is not incremental.
+    EXPECT_FALSE(th::pair_incremental(4, 2.0, 1.0, 0.05, 0.05));
+    EXPECT_FALSE(th::pair_incremental(4, 2.0, 1.0, 0.5, 0.05));
     // The linear model is never incremental (eps < 1/2), whatever sigma0.
     for (double s0 : {1e-300, 1e-10, 1e-3})
         for (double eps : {0.01, 0.2, 0.45}) EXPECT_FALSE(th::pair_incremental(1, 12.0, 11.0, s0, eps));

@@ -8,8 +8,10 @@ Same step as bench/bench_sensing_step.cpp (DeepMatrixProduct depth 4 on Gaussian
   dL/dW_k = (W_N..W_{k+1})^T G (W_{k-1}..W_1)^T,  W_k -= lr dL/dW_k.
 The two passes over A (A @ w, then A^T @ r) are what numpy does; buffers for the big products are
 preallocated and written with out= so the peer is not penalized for allocation.
+--matvec blas   : np.dot (numpy's BLAS: whatever libblas numpy is linked to; printed)
+--matvec einsum : np.einsum's own SIMD loops (faster than the reference BLAS Debian ships by default)
 
-Prints one line per timed configuration:  RESULT numpy <label> <median seconds per step> <samples...>
+Prints:  RESULT numpy <label> <median wall s/step> <median CPU s/step> | <wall samples...>
 Run with /usr/bin/python3 (Debian's python3-numpy). The thread count is whatever the environment gives
 (OPENBLAS_NUM_THREADS etc.); the caller runs this twice (unset and =1) and labels the lines.
 """
@@ -35,12 +37,13 @@ def make_problem(d, m, seed=0, init=1e-4, depth=4):
 
 
 class Step:
-    def __init__(self, A, y, Ws, lr):
+    def __init__(self, A, y, Ws, lr, matvec):
         self.A, self.y, self.Ws, self.lr = A, y, Ws, lr
         m, n = A.shape
         self.m = m
         self.r = np.empty(m)
         self.g = np.empty(n)
+        self.einsum = matvec == "einsum"
 
     def __call__(self):
         A, y, (W1, W2, W3, W4), lr, m = self.A, self.y, self.Ws, self.lr, self.m
@@ -49,11 +52,17 @@ class Step:
         P2 = W2 @ P1
         P3 = W3 @ P2
         W = W4 @ P3
-        np.dot(A, W.reshape(-1), out=self.r)       # pass 1 over A
+        if self.einsum:
+            np.einsum("ij,j->i", A, W.reshape(-1), out=self.r)   # pass 1 over A
+        else:
+            np.dot(A, W.reshape(-1), out=self.r)                # pass 1 over A
         self.r -= y
         loss = float(self.r @ self.r) / m
         self.r *= 2.0 / m
-        np.dot(A.T, self.r, out=self.g)            # pass 2 over A
+        if self.einsum:
+            np.einsum("i,ij->j", self.r, A, out=self.g)         # pass 2 over A
+        else:
+            np.dot(A.T, self.r, out=self.g)                     # pass 2 over A
         G = self.g.reshape(d, d)
         g4 = G @ P3.T
         B = W4.T @ G
@@ -68,6 +77,16 @@ class Step:
         return loss
 
 
+def loaded_blas():
+    """The BLAS shared objects mapped into this process (which library numpy really calls)."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() or "lapack" in line.lower()}
+        return ", ".join(sorted(os.path.realpath(x) for x in libs if x.startswith("/"))) or "none found"
+    except OSError:
+        return "unknown"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--d", type=int, default=100)
@@ -76,21 +95,24 @@ def main():
     ap.add_argument("--samples", type=int, default=7)
     ap.add_argument("--label", default="default")
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--matvec", choices=["blas", "einsum"], default="blas")
     args = ap.parse_args()
 
     A, y, Ws = make_problem(args.d, args.m)
-    step = Step(A, y, Ws, args.lr)
+    step = Step(A, y, Ws, args.lr, args.matvec)
     for _ in range(5):  # warm-up (first touch, caches)
         step()
-    samples = []
+    wall, cpu = [], []
     for _ in range(args.samples):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(args.steps):
             step()
-        samples.append((time.perf_counter() - t0) / args.steps)
+        wall.append((time.perf_counter() - t0) / args.steps)
+        cpu.append((time.process_time() - c0) / args.steps)
     env = {k: os.environ.get(k, "unset") for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
-    print(f"# numpy {np.__version__}, BLAS env {env}", file=sys.stderr)
-    print("RESULT numpy", args.label, f"{statistics.median(samples):.6e}", " ".join(f"{s:.4e}" for s in samples))
+    print(f"# numpy {np.__version__}, matvec {args.matvec}, BLAS loaded: {loaded_blas()}, env {env}", file=sys.stderr)
+    print("RESULT numpy", args.label, f"{statistics.median(wall):.6e}", f"{statistics.median(cpu):.6e}", "|",
+          " ".join(f"{s:.4e}" for s in wall))
 
 
 if __name__ == "__main__":

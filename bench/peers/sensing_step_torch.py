@@ -7,7 +7,7 @@ Two variants:
   manual   - the gradient written out (torch.mv into preallocated buffers, in-place updates): the fast port
   autograd - loss.backward() on the same graph (what a PyTorch user would write; informational)
 Threads: --threads N calls torch.set_num_threads(N); --threads 0 keeps torch's default (reported).
-Prints: RESULT torch <label> <median seconds per step> <samples...>
+Prints: RESULT torch <label> <median wall s/step> <median CPU s/step> | <wall samples...>
 """
 import argparse
 import statistics
@@ -100,15 +100,17 @@ def main():
     step = (ManualStep if args.variant == "manual" else AutogradStep)(A, y, Ws, args.lr)
     for _ in range(5):
         step()
-    samples = []
+    wall, cpu = [], []
     for _ in range(args.samples):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(args.steps):
             step()
-        samples.append((time.perf_counter() - t0) / args.steps)
+        wall.append((time.perf_counter() - t0) / args.steps)
+        cpu.append((time.process_time() - c0) / args.steps)
     label = args.label or f"{args.variant}-threads{threads}"
     print(f"# torch {torch.__version__}, default threads {default_threads}, using {threads}", file=sys.stderr)
-    print("RESULT torch", label, f"{statistics.median(samples):.6e}", " ".join(f"{s:.4e}" for s in samples))
+    print("RESULT torch", label, f"{statistics.median(wall):.6e}", f"{statistics.median(cpu):.6e}", "|",
+          " ".join(f"{s:.4e}" for s in wall))
 
 
 if __name__ == "__main__":

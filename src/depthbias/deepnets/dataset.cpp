@@ -253,7 +253,7 @@ void corrupt_labels_exact(std::vector<std::int64_t>& labels, double p, int class
     if (classes < 2) return;
     const std::int64_t n = std::int64_t(labels.size());
     const std::int64_t k = std::llround(p * double(n));
-    std::vector<std::int64_t> idx(size_t(n));
+    std::vector<std::int64_t> idx(static_cast<size_t>(n));
     std::iota(idx.begin(), idx.end(), std::int64_t(0));
     Rng rng = Rng::stream(seed, 13);
     for (std::int64_t i = 0; i < k; ++i) {

@@ -27,6 +27,7 @@ struct StepView {
     const Predictor& predictor;
     long evaluations;    // gradient evaluations so far
     bool final;          // the last state of the run
+    double log10_loss = std::numeric_limits<double>::quiet_NaN();  // set by dynamics whose loss underflows
 };
 
 // Called at every step; observers decide what to keep (see observe/).

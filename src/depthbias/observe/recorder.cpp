@@ -21,7 +21,13 @@ void Recorder::observe(const StepView& v) {
     row.step = v.step;
     row.time = v.time;
     row.loss = v.loss;
-    row.reconstruction = reconstruction_error(v.predictor.beta, task.target());
+    row.log10_loss = std::isfinite(v.log10_loss) ? v.log10_loss : std::log10(v.loss);
+    row.reconstruction = task.reconstruction_error(v.predictor);
+    row.metrics = task.metrics(v.predictor);
+    if (extra_) {
+        const auto more = extra_(v.predictor);
+        row.metrics.insert(row.metrics.end(), more.begin(), more.end());
+    }
     row.test_error = task.test_error(v.predictor);
     const auto drift = obj_.model().invariant_drift(v.theta, theta0_);
     row.invariant_drift = drift ? *drift : std::numeric_limits<double>::quiet_NaN();
@@ -44,13 +50,17 @@ void Recorder::observe(const StepView& v) {
 void Recorder::write_csv(const std::string& path) const {
     std::ofstream f(path);
     if (!f) throw IoError("cannot write " + path);
-    f << "step,time,loss,reconstruction_error,test_error,invariant_drift,offset";
+    f << "step,time,loss,log10_loss,reconstruction_error,test_error,invariant_drift,offset";
     for (Index i = 0; i < top_k_; ++i) f << ",s" << (i + 1);
+    for (const auto& name : obj_.task().metric_names()) f << "," << name;
+    for (const auto& name : extra_names_) f << "," << name;
     f << "\n" << std::setprecision(12);
     for (const auto& r : rows_) {
-        f << r.step << ',' << r.time << ',' << r.loss << ',' << r.reconstruction << ',' << r.test_error << ','
+        f << r.step << ',' << r.time << ',' << r.loss << ',' << r.log10_loss << ',' << r.reconstruction << ',' << r.test_error << ','
           << r.invariant_drift << ',' << r.offset;
-        for (double s : r.spectrum) f << ',' << s;
+        for (Index i = 0; i < top_k_; ++i)  // fixed width: NaN where the spectrum is shorter than top_k
+            f << ',' << (i < Index(r.spectrum.size()) ? r.spectrum[size_t(i)] : std::numeric_limits<double>::quiet_NaN());
+        for (double m : r.metrics) f << ',' << m;
         f << "\n";
     }
     if (!f) throw IoError("failed writing " + path);

@@ -1,7 +1,9 @@
 // Recorder: the time series of a run at the times of a RecordSchedule (bounded memory).
-// Columns: step, time, loss, reconstruction error ||beta-beta*||_F^2/||beta*||_F^2, test error (fresh samples),
-// invariant drift (balancedness; NaN when the model has none), offset, then the top-k spectrum s1..sk.
+// Columns: step, time, loss, log10 loss (exact even where the loss underflows, see dynamics/dual_flow.hpp), reconstruction error ||beta-beta*||_F^2/||beta*||_F^2, test error (fresh samples),
+// invariant drift (balancedness; NaN when the model has none), offset, the top-k spectrum s1..sk, then the
+// task's own metrics (Task::metric_names, e.g. correlation and margin for classification).
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,16 +13,26 @@
 
 namespace depthbias {
 
+// 1-based CSV columns of timeseries.csv (gnuplot "using" numbers).
+inline constexpr int kColumnStep = 1, kColumnTime = 2, kColumnLoss = 3, kColumnLog10Loss = 4,
+                     kColumnReconstruction = 5, kColumnTestError = 6, kColumnFirstSpectrum = 9;
+
 struct RecordRow {
     long step;
-    double time, loss, reconstruction, test_error, invariant_drift, offset;
+    double time, loss, log10_loss, reconstruction, test_error, invariant_drift, offset;
     std::vector<double> spectrum;
+    std::vector<double> metrics;
 };
 
 class Recorder {
 public:
     Recorder(const Objective& objective, RecordSchedule schedule, Index top_k, Vec theta0);
     void observe(const StepView& v);
+    // Extra columns computed from the predictor at every record (e.g. distances to references).
+    void add_metrics(std::vector<std::string> names, std::function<std::vector<double>(const Predictor&)> fn) {
+        extra_names_ = std::move(names);
+        extra_ = std::move(fn);
+    }
     const std::vector<RecordRow>& rows() const { return rows_; }
     Index top_k() const { return top_k_; }
     void write_csv(const std::string& path) const;
@@ -34,6 +46,8 @@ private:
     double next_due_ = 0.0;
     double max_drift_ = 0.0;
     std::vector<RecordRow> rows_;
+    std::vector<std::string> extra_names_;
+    std::function<std::vector<double>(const Predictor&)> extra_;
 };
 
 }  // namespace depthbias

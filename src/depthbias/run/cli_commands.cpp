@@ -2,11 +2,21 @@
 
 #include <CLI/CLI.hpp>
 
+#include "depthbias/sweep/sweep_cli.hpp"
+
+#ifdef DEPTHBIAS_HAVE_TORCH
+#include "depthbias/deepnets/deepnets_cli.hpp"
+#endif
+
 namespace depthbias {
 
 // Modules add their registration here, one line each.
-std::vector<CliCommand> add_module_commands(CLI::App& /*app*/) {
+std::vector<CliCommand> add_module_commands([[maybe_unused]] CLI::App& app) {
     std::vector<CliCommand> out;
+    add_sweep_commands(app, out);
+#ifdef DEPTHBIAS_HAVE_TORCH
+    add_deepnets_commands(app, out);
+#endif
     return out;
 }
 

@@ -22,7 +22,7 @@ struct RunConfig {
     std::string name = "run";
     std::int64_t seed = 0;
     // [task]
-    std::string task = "sensing";  // sensing | completion | quadratic | toy
+    std::string task = "sensing";  // sensing | completion | quadratic | toy | classification | regression
     std::int64_t d = 50;
     std::int64_t measurements = 1000;
     std::vector<double> target{12, 6, 4, 3};  // singular values / eigenvalues / toy target values
@@ -30,20 +30,29 @@ struct RunConfig {
     std::string storage = "float64";
     std::string kernel = "fused";
     std::int64_t test_samples = 200;
+    std::string loss = "exponential";     // classification: exponential | logistic
+    std::string reduction = "mean";       // classification: mean | sum
+    std::string target_domain = "time";   // classification: time | fourier
+    double noise_std = 0.1;               // regression
+    bool normalize_columns = false;       // regression
+    std::vector<double> signed_inputs;    // classification: explicit rows x~_n = y_n x_n (flattened, d per row)
+    std::string target_law = "fixed";     // regression: fixed | exponential
     // [model]
-    std::string model = "deep_matrix";  // linear | deep_matrix | symmetric | toy_pm | toy_power | toy_product
+    std::string model = "deep_matrix";  // linear | deep_matrix | symmetric | diagonal | diagonal_power | diagonal_product
     std::int64_t depth = 4;
     std::string init = "gaussian";
     double init_scale = 1e-4;
     bool bias = false;
+    std::vector<double> shape;  // diagonal networks: branch / factor multipliers (empty: all 1)
     // [dynamics]
-    std::string dynamics = "gd";  // gd | flow
+    std::string dynamics = "gd";  // gd | flow | dual_flow
     double lr = 1e-3;
     std::int64_t max_steps = 100000;
     double max_time = 0;  // 0: no time budget
     double loss_threshold = 0.01;
     double rtol = 1e-8, atol = 1e-12;
     double divergence_factor = 1e6;
+    double max_margin = 1e6;  // dual_flow: stop at this margin gamma
     // [observe]
     std::string schedule = "log";  // log | linear
     double points_per_decade = 60;
@@ -51,8 +60,10 @@ struct RunConfig {
     std::int64_t max_records = 4000;
     std::int64_t top_k = 5;
     std::int64_t event_every = 1;
+    double activation_threshold = 0;  // record the order in which coordinates first exceed it (0: off)
     // [analysis]
     double epsilon = 0.05;
+    std::string references;  // comma-separated reference solutions (observe/reference_distances.hpp)
 };
 
 // Parse a TOML document (already read) into `cfg`, starting from cfg's current values. `origin` names the

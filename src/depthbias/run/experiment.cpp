@@ -1,5 +1,6 @@
 #include "depthbias/run/experiment.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <toml++/toml.h>
@@ -55,12 +56,15 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
     } else if (doc.contains("experiment")) {
         throw ConfigError("experiment", "must be a table");
     }
-    apply_toml(e.base, doc, {"experiment", "variant"});
+    apply_toml(e.base, doc, {"experiment", "variant", "sweep"});
     if (e.name.empty()) e.name = e.base.name;
     if (e.title.empty()) e.title = e.name;
     if (e.figure.empty()) e.figure = "spectrum_panels";
-    if (e.figure != "spectrum_panels" && e.figure != "toy_theory" && e.figure != "separation")
-        throw ConfigError("experiment.figure", "'" + e.figure + "' is not one of: spectrum_panels, toy_theory, separation");
+    static const std::vector<std::string> kinds = {"spectrum_panels", "toy_theory", "separation", "classification",
+                                                   "moroshko", "kernel_rich", "omp"};
+    if (std::find(kinds.begin(), kinds.end(), e.figure) == kinds.end())
+        throw ConfigError("experiment.figure", "'" + e.figure + "' is not one of: spectrum_panels, toy_theory, "
+                                               "separation, classification, moroshko, kernel_rich, omp");
     if (auto vs = doc["variant"].as_array()) {
         int i = 0;
         for (const auto& node : *vs) {

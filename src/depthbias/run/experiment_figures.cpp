@@ -4,11 +4,20 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <map>
 #include <sstream>
 
 #include "depthbias/analysis/depth_separation.hpp"
+#include "depthbias/analysis/references/lp.hpp"
+#include "depthbias/analysis/references/omp.hpp"
+#include "depthbias/analysis/references/q_program.hpp"
+#include "depthbias/run/factory.hpp"
+#include "depthbias/tasks/sparse_regression.hpp"
+#include "depthbias/dynamics/dual_flow.hpp"
+#include "depthbias/observe/reference_distances.hpp"
 #include "depthbias/analysis/toy_theory.hpp"
 #include "depthbias/core/error.hpp"
+#include "depthbias/observe/recorder.hpp"
 #include "depthbias/run/csv_table.hpp"
 #include "depthbias/run/gnuplot.hpp"
 
@@ -52,7 +61,7 @@ bool spectrum_panels(const Experiment& e, const std::string& out, const std::vec
         Panel p{v.label, gd ? "epoch (GD step)" : "time t", c.task == "quadratic" ? "eigenvalue" : "singular value",
                 false, false, {}, "set yrange [0:*]"};
         for (int i = 0; i < int(c.top_k); ++i)
-            p.curves.push_back({slug(v.label) + "/timeseries.csv", gd ? 1 : 2, 8 + i, "s" + std::to_string(i + 1),
+            p.curves.push_back({slug(v.label) + "/timeseries.csv", gd ? kColumnStep : kColumnTime, kColumnFirstSpectrum + i, "s" + std::to_string(i + 1),
                                 "lines lw 2"});
         if (s["status"] == "diverged") p.title += " (DIVERGED)";
         fig.panels.push_back(p);
@@ -72,7 +81,7 @@ bool toy_theory(const Experiment& e, const std::string& out, const std::vector<s
         const CsvTable ts = read_csv(dir + "/timeseries.csv");
         const int tcol = ts.column("time");
         const int k = int(std::min<size_t>(c.target.size(), size_t(c.top_k)));
-        const auto form = c.model == "toy_product" ? theory::ToyForm::Product : theory::ToyForm::Power;
+        const auto form = c.model == "diagonal_product" ? theory::ToyForm::Product : theory::ToyForm::Power;
         const double cn = theory::rate_constant(form, int(c.depth));
         // The +- form starts at beta = 0 and follows the power form started at sigma0 up to O(sigma0) (T2).
         std::ofstream f(dir + "/theory.csv");
@@ -86,7 +95,7 @@ bool toy_theory(const Experiment& e, const std::string& out, const std::vector<s
             for (int i = 0; i < k; ++i) {
                 const double th = theory::solution(int(c.depth), c.target[size_t(i)], c.init_scale, t, cn);
                 f << ',' << th;
-                worst = std::max(worst, std::abs(row[size_t(7 + i)] - th) / c.target[size_t(i)]);
+                worst = std::max(worst, std::abs(row[size_t(kColumnFirstSpectrum - 1 + i)] - th) / c.target[size_t(i)]);
             }
             f << "\n";
         }
@@ -106,7 +115,7 @@ bool toy_theory(const Experiment& e, const std::string& out, const std::vector<s
                         {"components", th}};
         Panel p{v.label, "time t = step x lr", "sigma_i", false, false, {}, "set yrange [0:*]"};
         for (int i = 0; i < k; ++i) {
-            p.curves.push_back({slug(v.label) + "/timeseries.csv", 2, 8 + i,
+            p.curves.push_back({slug(v.label) + "/timeseries.csv", kColumnTime, kColumnFirstSpectrum + i,
                                 "sim sigma*=" + fmt_double(c.target[size_t(i)]), "points pt 7 ps 0.4"});
             p.curves.push_back({slug(v.label) + "/theory.csv", 1, 2 + i, "", "lines lc rgb 'black' lw 1"});
         }
@@ -114,6 +123,201 @@ bool toy_theory(const Experiment& e, const std::string& out, const std::vector<s
     }
     analysis["toy_vs_theory"] = dev;
     return !draw || render(fig, out, "figure", warning);
+}
+
+// Figure 1c / 1d: top-5 |w| (or Fourier amplitudes) against the GD step for the seed-0 runs; per-depth mean
+// correlation with the target over seeds, and the same for the l2 max-margin baseline.
+bool classification(const Experiment& e, const std::string& out, const std::vector<std::pair<Variant, json>>& runs,
+                    json& analysis, bool draw, std::string* warning) {
+    std::map<int, std::vector<double>> corr;
+    std::vector<double> svm;
+    Figure fig;
+    fig.title = e.title;
+    std::vector<std::pair<Variant, json>> shown;
+    for (const auto& [v, s] : runs) {
+        if (s.contains("final")) corr[s["depth"].get<int>()].push_back(s["final"]["correlation"].get<double>());
+        if (s.contains("reference_target_correlation") && s["depth"] == 1)
+            svm.push_back(s["reference_target_correlation"]["l2_max_margin"].get<double>());
+        if (s["seed"] == 0) shown.emplace_back(v, s);
+    }
+    json means = json::object();
+    for (const auto& [depth, v] : corr) {
+        double m = 0;
+        for (double x : v) m += x;
+        means[std::to_string(depth)] = {{"mean", m / double(v.size())}, {"values", v}};
+    }
+    analysis["correlation_by_depth"] = means;
+    if (!svm.empty()) {
+        double m = 0;
+        for (double x : svm) m += x;
+        analysis["l2_max_margin_correlation"] = {{"mean", m / double(svm.size())}, {"values", svm}};
+    }
+    if (!draw) return true;
+    layout(fig, shown.size());
+    for (const auto& [v, s] : shown) {
+        const RunConfig c = variant_config(e, v);
+        Panel p{v.label, "epoch (GD step)", c.target_domain == "fourier" ? "Fourier amplitude |rfft(beta)|" : "|w_i|",
+                false, false, {}, "set yrange [0:*]"};
+        for (int i = 0; i < int(c.top_k); ++i)
+            p.curves.push_back({slug(v.label) + "/timeseries.csv", kColumnStep, kColumnFirstSpectrum + i,
+                                "top " + std::to_string(i + 1), "lines lw 2"});
+        fig.panels.push_back(p);
+    }
+    return render(fig, out, "figure", warning);
+}
+
+// Moroshko et al.: distance of w/gamma to the l1 and l2 max-margin directions against log10(1/eps), one panel per
+// variant, and a map over (alpha, gamma) of the distance to l1 (D = 2 and D = 3), computed here with the dual flow.
+bool moroshko(const Experiment& e, const std::string& out, const std::vector<std::pair<Variant, json>>& runs,
+              json& analysis, bool draw, std::string* warning) {
+    const RunConfig base = e.base;
+    const Index d = base.d;
+    Mat xt(Index(base.signed_inputs.size()) / d, d);
+    for (Index i = 0; i < xt.rows(); ++i)
+        for (Index j = 0; j < d; ++j) xt(i, j) = base.signed_inputs[size_t(i * d + j)];
+    const BinaryClassification task(xt, base.loss, base.reduction);
+    const Vec l1 = refs::l1_max_margin(xt);
+    const Vec l1dir = l1 / l1.norm();
+    json map = json::array();
+    for (int depth : {2, 3}) {
+        std::ofstream f(out + "/distance_map_D" + std::to_string(depth) + ".csv");
+        f << "depth,log10_alpha,log10_gamma,log10_log10_inv_eps,dist_l1\n" << std::setprecision(8);
+        for (int k = 0; k <= 12; ++k) {
+            const double log10_alpha = -1.0 + 0.25 * k;
+            DualFlowSpec ds;
+            ds.depth = depth;
+            ds.alpha = std::pow(10.0, log10_alpha);
+            ds.max_margin = base.max_margin;
+            ds.rtol = base.rtol;
+            ds.atol = base.atol;
+            for (double g = 10; g <= base.max_margin * (1 + 1e-12); g *= std::sqrt(10.0)) ds.checkpoints.push_back(g);
+            const auto r = run_dual_flow(task, ds, nullptr);
+            for (const auto& c : r.checkpoints) {
+                const double dist = direction_distance(c.normalized, l1dir);
+                f << depth << ',' << log10_alpha << ',' << std::log10(c.gamma) << ',' << std::log10(c.log10_inv_eps)
+                  << ',' << dist << "\n";
+                map.push_back({{"depth", depth}, {"alpha", ds.alpha}, {"gamma", c.gamma}, {"dist_l1", dist}});
+            }
+            f << "\n";  // gnuplot: blank line between scan lines
+        }
+    }
+    analysis["distance_to_l1_map"] = map;
+    if (!draw) return true;
+    Figure fig;
+    fig.title = e.title;
+    layout(fig, runs.size() + 2);
+    for (const auto& [v, s] : runs) {
+        Panel p{v.label, "log10(1/eps)", "distance to direction", true, true, {}, ""};
+        const std::string file = slug(v.label) + "/timeseries.csv";
+        // using: x = -log10 loss (column 4), y = dist columns after the spectrum and the task metrics
+        const RunConfig c = variant_config(e, v);
+        const int first_dist = kColumnFirstSpectrum + int(c.top_k) + 5;  // 5 classification metrics
+        p.curves.push_back({file, kColumnLog10Loss, first_dist, "to l1 max-margin", "lines lw 2"});
+        p.curves.push_back({file, kColumnLog10Loss, first_dist + 1, "to l2 max-margin", "lines lw 2"});
+        for (auto& cv : p.curves) cv.x_column = -kColumnLog10Loss;  // negative: plot -column (gnuplot.hpp)
+        fig.panels.push_back(p);
+    }
+    for (int depth : {2, 3}) {
+        Panel p{"D = " + std::to_string(depth) + ": distance of w/gamma to the l1 direction",
+                "log10 alpha", "log10 gamma (= log10 log(1/eps) + O(log n / gamma))", false, false, {},
+                "set view map\nset cbrange [0:*]\nset palette rgb 33,13,10"};
+        p.curves.push_back({"distance_map_D" + std::to_string(depth) + ".csv", 2, 3, "", "image"});
+        p.curves.back().z_column = 5;
+        fig.panels.push_back(p);
+    }
+    return render(fig, out, "figure", warning);
+}
+
+// Woodworth et al. Fig. 1: the exact Q^D_alpha solutions over an alpha grid (D = 2, 3): population error and the
+// excess l1 / l2 norms over the basis-pursuit / min-l2 interpolators (kernel_rich.csv).
+bool kernel_rich(const Experiment& e, const std::string& out, json& analysis, bool draw, std::string* warning) {
+    const auto task_ptr = make_task(e.base);
+    const auto& task = dynamic_cast<const SparseRegression&>(*task_ptr);
+    const Vec bp = refs::basis_pursuit(task.inputs(), task.labels());
+    const Vec l2 = refs::min_l2_interpolation(task.inputs(), task.labels());
+    const Vec star = task.target().col(0);
+    json rows = json::array();
+    for (int depth : {2, 3}) {
+        std::ofstream f(out + "/kernel_rich_D" + std::to_string(depth) + ".csv");
+        f << "alpha,population_error,excess_l1,excess_l2\n" << std::setprecision(10);
+        for (int k = 0; k <= 20; ++k) {
+            const double alpha = std::pow(10.0, -2.0 + 0.2 * k);
+            Vec b;
+            try {
+                b = refs::q_regression(task.inputs(), task.labels(), depth, alpha);
+            } catch (const std::exception& ex) {
+                rows.push_back({{"depth", depth}, {"alpha", alpha}, {"error", ex.what()}});
+                continue;
+            }
+            const double pop = (b - star).squaredNorm();
+            const double ex1 = b.lpNorm<1>() - bp.lpNorm<1>(), ex2 = b.norm() - l2.norm();
+            f << alpha << ',' << pop << ',' << ex1 << ',' << ex2 << "\n";
+            rows.push_back({{"depth", depth}, {"alpha", alpha}, {"population_error", pop}, {"excess_l1", ex1},
+                            {"excess_l2", ex2}});
+        }
+    }
+    analysis["q_program_over_alpha"] = rows;
+    analysis["basis_pursuit_population_error"] = (bp - star).squaredNorm();
+    analysis["min_l2_population_error"] = (l2 - star).squaredNorm();
+    if (!draw) return true;
+    Figure fig;
+    fig.title = e.title + " (exact Q^D_alpha solutions)";
+    fig.cols = 3;
+    fig.width_px = 1800;
+    fig.height_px = 520;
+    Panel a{"population error ||beta - beta*||^2", "alpha", "", true, true, {}, ""};
+    Panel b{"excess l1 norm over basis pursuit", "alpha", "", true, true, {}, ""};
+    Panel c{"excess l2 norm over min-l2", "alpha", "", true, true, {}, ""};
+    for (int depth : {2, 3}) {
+        const std::string file = "kernel_rich_D" + std::to_string(depth) + ".csv", t = "D = " + std::to_string(depth);
+        a.curves.push_back({file, 1, 2, t, "linespoints lw 2 pt 7"});
+        b.curves.push_back({file, 1, 3, t, "linespoints lw 2 pt 7"});
+        c.curves.push_back({file, 1, 4, t, "linespoints lw 2 pt 7"});
+    }
+    fig.panels = {a, b, c};
+    return render(fig, out, "figure", warning);
+}
+
+// Toy model vs OMP (gissin.md 3.5): per seed, GD's activation order (first time beta_i > threshold) against OMP's
+// selection order on the same data; concurrence |A n B| / min(|A|, |B|) and whether the first choices agree.
+bool omp(const Experiment& e, const std::string& out, const std::vector<std::pair<Variant, json>>& runs,
+         json& analysis, bool draw, std::string* warning) {
+    json rows = json::array();
+    std::ofstream f(out + "/omp.csv");
+    f << "label,converged,concurrence,first_agrees,gd_order,omp_order\n";
+    for (const auto& [v, s] : runs) {
+        const RunConfig c = variant_config(e, v);
+        const auto task_ptr = make_task(c);
+        const auto& task = dynamic_cast<const SparseRegression&>(*task_ptr);
+        const auto o = refs::omp(task.inputs(), task.labels());
+        std::vector<int> gd = s.value("activation_order", std::vector<int>{});
+        const double conc = gd.empty() ? 0.0 : refs::concurrence(o.order, gd);
+        const bool first = !gd.empty() && !o.order.empty() && gd[0] == o.order[0];
+        const bool converged = s["status"] == "converged";
+        auto join = [](const std::vector<int>& x) {
+            std::string r;
+            for (int i : x) r += (r.empty() ? "" : " ") + std::to_string(i);
+            return r;
+        };
+        f << v.label << ',' << converged << ',' << conc << ',' << first << ',' << join(gd) << ',' << join(o.order)
+          << "\n";
+        rows.push_back({{"label", v.label}, {"converged", converged}, {"concurrence", conc}, {"first_agrees", first},
+                        {"gd_order", gd}, {"omp_order", o.order}, {"same_order", gd == o.order}});
+    }
+    analysis["omp_comparison"] = rows;
+    if (!draw) return true;
+    std::vector<std::pair<Variant, json>> shown(runs.begin(), runs.begin() + long(std::min<size_t>(4, runs.size())));
+    Figure fig;
+    fig.title = e.title;
+    layout(fig, shown.size());
+    for (const auto& [v, s] : shown) {
+        Panel p{v.label + " (top-5 |beta_i|)", "epoch (GD step)", "|beta_i|", false, false, {}, "set yrange [0:*]"};
+        for (int i = 0; i < 5; ++i)
+            p.curves.push_back({slug(v.label) + "/timeseries.csv", kColumnStep, kColumnFirstSpectrum + i,
+                                "top " + std::to_string(i + 1), "lines lw 2"});
+        fig.panels.push_back(p);
+    }
+    return render(fig, out, "figure", warning);
 }
 
 }  // namespace
@@ -150,6 +354,10 @@ bool analyze_and_draw(const Experiment& e, const std::string& out, const std::ve
                       json& analysis, bool draw, std::string* warning) {
     if (e.figure == "spectrum_panels") return spectrum_panels(e, out, runs, draw, warning);
     if (e.figure == "toy_theory") return toy_theory(e, out, runs, analysis, draw, warning);
+    if (e.figure == "classification") return classification(e, out, runs, analysis, draw, warning);
+    if (e.figure == "moroshko") return moroshko(e, out, runs, analysis, draw, warning);
+    if (e.figure == "kernel_rich") return kernel_rich(e, out, analysis, draw, warning);
+    if (e.figure == "omp") return omp(e, out, runs, analysis, draw, warning);
     // separation
     const std::vector<int> depths{2, 3, 4, 5};
     std::vector<double> ratios;

@@ -1,12 +1,15 @@
 #include "depthbias/run/factory.hpp"
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/models/circular_conv_network.hpp"
 #include "depthbias/models/deep_matrix_product.hpp"
 #include "depthbias/models/symmetric_factor.hpp"
-#include "depthbias/models/toy_diagonal.hpp"
+#include "depthbias/models/diagonal_network.hpp"
+#include "depthbias/tasks/binary_classification.hpp"
 #include "depthbias/tasks/gaussian_sensing.hpp"
 #include "depthbias/tasks/matrix_completion.hpp"
 #include "depthbias/tasks/quadratic_sensing.hpp"
+#include "depthbias/tasks/sparse_regression.hpp"
 #include "depthbias/tasks/toy_task.hpp"
 
 namespace depthbias {
@@ -42,6 +45,35 @@ std::unique_ptr<Task> make_task(const RunConfig& c) {
         return make_quadratic_sensing(s, seed);
     }
     if (c.task == "toy") return std::make_unique<ToyTask>(c.target);
+    if (c.task == "classification" && !c.signed_inputs.empty()) {
+        const Index rows = Index(c.signed_inputs.size()) / c.d;
+        Mat xt(rows, c.d);
+        for (Index i = 0; i < rows; ++i)
+            for (Index j = 0; j < c.d; ++j) xt(i, j) = c.signed_inputs[size_t(i * c.d + j)];
+        return std::make_unique<BinaryClassification>(xt, c.loss, c.reduction);
+    }
+    if (c.task == "classification") {
+        ClassificationSpec s;
+        s.d = c.d;
+        s.samples = c.measurements;
+        s.target = c.target;
+        s.target_domain = c.target_domain;
+        s.loss = c.loss;
+        s.reduction = c.reduction;
+        s.test_samples = c.test_samples;
+        return make_classification(s, seed);
+    }
+    if (c.task == "regression") {
+        SparseRegressionSpec s;
+        s.d = c.d;
+        s.samples = c.measurements;
+        s.target = c.target;
+        s.target_law = c.target_law;
+        s.noise_std = c.noise_std;
+        s.normalize_columns = c.normalize_columns;
+        s.test_samples = c.test_samples;
+        return make_sparse_regression(s, seed);
+    }
     throw ConfigError("task.kind", "'" + c.task + "' is not one of: sensing, completion, quadratic, toy");
 }
 
@@ -51,7 +83,9 @@ std::unique_ptr<Model> make_model(const RunConfig& c, const Task& task) {
         return std::make_unique<DeepMatrixProduct>(task.rows(), int(c.depth), parse_matrix_init(c.init), c.init_scale);
     if (c.model == "symmetric")
         return std::make_unique<SymmetricFactor>(task.rows(), parse_matrix_init(c.init), c.init_scale, c.bias);
-    return std::make_unique<ToyDiagonal>(task.rows(), int(c.depth), parse_toy_param(c.model), c.init_scale);
+    if (c.model == "circular_conv") return std::make_unique<CircularConvNetwork>(task.rows(), int(c.depth), c.init_scale);
+    return std::make_unique<DiagonalNetwork>(task.rows(), int(c.depth), parse_diagonal_form(c.model), c.init_scale,
+                                             c.shape);
 }
 
 }  // namespace depthbias

@@ -47,8 +47,10 @@ std::string body(const Figure& fig) {
         s << "plot ";
         for (size_t i = 0; i < p.curves.size(); ++i) {
             const auto& c = p.curves[i];
-            s << (i ? ", \\\n     " : "") << quote(c.file) << " every ::1 using "
-              << c.x_column << ":" << c.y_column << " with " << c.style << " title " << quote(c.title);
+            const std::string x = c.x_column < 0 ? "(-$" + std::to_string(-c.x_column) + ")" : std::to_string(c.x_column);
+            s << (i ? ", \\\n     " : "") << quote(c.file) << " skip 1 using " << x << ":" << c.y_column;
+            if (c.z_column > 0) s << ":" << c.z_column;
+            s << " with " << c.style << " title " << quote(c.title);
         }
         s << "\n";
     }

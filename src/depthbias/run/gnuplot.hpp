@@ -9,10 +9,11 @@ namespace depthbias {
 
 struct Curve {
     std::string file;     // CSV with a header line, path relative to the figure's directory
-    int x_column;         // 1-based
+    int x_column;         // 1-based; negative: plot minus that column
     int y_column;         // 1-based
     std::string title;
-    std::string style = "lines";  // gnuplot "with" clause: lines, points, linespoints, "lines dt 2"
+    std::string style = "lines";  // gnuplot "with" clause: lines, points, linespoints, "lines dt 2", image
+    int z_column = 0;             // third "using" column (image / pm3d), 0: none
 };
 
 struct Panel {

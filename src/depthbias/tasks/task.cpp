@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+
+#include "depthbias/tasks/fourier.hpp"
 
 namespace depthbias {
 
@@ -10,7 +13,8 @@ double reconstruction_error(const Mat& beta, const Mat& target) {
     return (beta - target).squaredNorm() / (denom > 0 ? denom : 1.0);
 }
 
-double Task::test_error(const Predictor& p) const { return reconstruction_error(p.beta, target()); }
+double Task::test_error(const Predictor& p) const { return reconstruction_error(p); }
+double Task::reconstruction_error(const Predictor& p) const { return depthbias::reconstruction_error(p.beta, target()); }
 
 std::vector<double> Task::target_spectrum() const {
     std::vector<double> s = spectrum(target(), spectrum_kind(), std::min(target().rows(), target().cols()));
@@ -26,6 +30,14 @@ std::vector<double> spectrum(const Mat& beta, SpectrumKind kind, Index k) {
         const Index n = std::min<Index>(k, beta.size());
         for (Index i = 0; i < n; ++i) out.push_back(beta.data()[i]);
         return out;
+    }
+    if (kind == SpectrumKind::AbsCoordinates || kind == SpectrumKind::FourierAmplitudes) {
+        std::vector<double> all = kind == SpectrumKind::AbsCoordinates ? std::vector<double>(beta.data(), beta.data() + beta.size())
+                                                                       : fourier_amplitudes(beta);
+        for (double& v : all) v = std::abs(v);
+        const Index n = std::min<Index>(k, Index(all.size()));
+        std::partial_sort(all.begin(), all.begin() + n, all.end(), std::greater<double>());
+        return std::vector<double>(all.begin(), all.begin() + n);
     }
     // Singular values from the eigenvalues of the smaller Gram matrix: several times faster than an SVD and
     // accurate to ~1e-16 * sigma_max^2 in sigma^2, ample for the values we plot and threshold.

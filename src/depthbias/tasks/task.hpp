@@ -14,8 +14,10 @@ namespace depthbias {
 
 // How the "spectrum" of the predictor is read (the values plotted in Gissin et al. Figure 1).
 enum class SpectrumKind {
-    SingularValues,  // sorted singular values of beta (matrix tasks)
-    Coordinates,     // beta's coordinates, in target order (toy task)
+    SingularValues,   // sorted singular values of beta (matrix tasks)
+    Coordinates,      // beta's coordinates, in target order (toy task)
+    AbsCoordinates,   // |beta_i| sorted descending (diagonal networks: "feature weights")
+    FourierAmplitudes // |rfft(beta)| over the d/2+1 bins, sorted descending (circular-convolutional networks)
 };
 
 class Task {
@@ -37,8 +39,14 @@ public:
     virtual double test_error(const Predictor& p) const;
 
     virtual SpectrumKind spectrum_kind() const { return SpectrumKind::SingularValues; }
-    // The target values the spectrum is compared with, in the order components should be learned.
+    // The target values the spectrum is compared with, in the order components should be learned
+    // (empty when "reaching a fraction of the target" has no meaning, e.g. classification).
     virtual std::vector<double> target_spectrum() const;
+    // ||beta - beta*||^2 / ||beta*||^2 by default; classification compares directions instead.
+    virtual double reconstruction_error(const Predictor& p) const;
+    // Task-specific scalar metrics recorded with the time series (names fixed per task instance).
+    virtual std::vector<std::string> metric_names() const { return {}; }
+    virtual std::vector<double> metrics(const Predictor& /*p*/) const { return {}; }
 };
 
 double reconstruction_error(const Mat& beta, const Mat& target);

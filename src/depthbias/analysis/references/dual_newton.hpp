@@ -1,0 +1,40 @@
+// Internal machinery shared by svm.cpp and q_program.cpp: Newton and active-set solvers for the smooth
+// concave duals of  min sum_i c F(x_i / c)  subject to linear constraints, where F* = H is a separable
+// potential with H' = h (papers/moroshko_woodworth.md section 5).
+//
+//  - maximize_dual: unconstrained  max_nu  b^T nu - c sum_i H((M nu)_i),  M is d x k of full column rank,
+//    primal x = c h(M nu) (d entries), gradient b - M^T x, Hessian -c M^T diag(h'(M nu)) M. Damped Newton
+//    with Armijo backtracking that also keeps M nu inside the domain of H (|.| < 1 for D > 2). Converged
+//    when ||b - M^T x||_inf <= 1e-13 g (g = the magnitude of the terms forming the residual); accepted at
+//    the rounding floor when the residual stops decreasing below 1e-9 g. Otherwise ConvergenceError.
+//  - max_margin_dual: max_{lambda >= 0}  1^T lambda - c sum_i H((Xt^T lambda)_i)  by a Lawson-Hanson active
+//    set: add the most violated margin, solve the equality subproblem on the set exactly (maximize_dual),
+//    interpolate back when a multiplier turns non-positive, exchange rows when the set becomes linearly
+//    dependent. Finite in exact arithmetic (the objective increases strictly and no set repeats). A
+//    dependency with a nonnegative certificate (lambda >= 0, Xt^T lambda = 0, 1^T lambda > 0) proves the
+//    data non-separable -> NotSeparableError. The result is verified: lambda >= 0, margins >= 1 - 1e-10,
+//    |margin - 1| <= 1e-10 wherever lambda > 0; otherwise ConvergenceError.
+#pragma once
+#include "depthbias/core/types.hpp"
+
+namespace depthbias::refs::detail {
+
+struct Potential {
+    int D = 0;  // 0: quadratic H(z) = z^2/2 (h(z) = z); D >= 2: H_D of q_potential.hpp
+    double h(double z) const;
+    double hprime(double z) const;
+    double H(double z) const;  // +inf outside the domain
+    bool in_domain(double z) const { return D <= 2 || (z > -1.0 && z < 1.0); }
+};
+
+struct DualResult {
+    Vec dual;    // nu (maximize_dual) or lambda (max_margin_dual)
+    Vec primal;  // c h(M nu)  or  c h(Xt^T lambda)
+    int iterations = 0;
+};
+
+DualResult maximize_dual(const Mat& M, const Vec& b, double c, const Potential& pot, const Vec& nu0, const char* fn);
+
+DualResult max_margin_dual(const Mat& Xt, double c, const Potential& pot, const char* fn);
+
+}  // namespace depthbias::refs::detail

@@ -1,0 +1,110 @@
+#include "depthbias/analysis/references/q_program.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "depthbias/analysis/references/errors.hpp"
+#include <vector>
+
+#include "depthbias/analysis/references/dual_newton.hpp"
+#include "depthbias/analysis/references/lp.hpp"
+
+namespace depthbias::refs {
+namespace {
+
+void check_matrix(const Mat& A, const char* name, const char* fn) {
+    if (A.rows() < 1 || A.cols() < 1)
+        throw std::invalid_argument(std::string(fn) + ": " + name + " must have at least one row and one column");
+    if (!A.allFinite()) throw std::invalid_argument(std::string(fn) + ": " + name + " has non-finite entries");
+}
+void check_depth(int D, const char* fn) {
+    if (D < 2) throw std::invalid_argument(std::string(fn) + ": depth D = " + std::to_string(D) + " must be >= 2");
+}
+double check_scale(double a, int power, const char* name, const char* fn) {
+    if (!std::isfinite(a) || !(a > 0.0))
+        throw std::invalid_argument(std::string(fn) + ": " + name + " = " + detail::num(a) +
+                                    " must be finite and > 0");
+    const double c = std::pow(a, power);
+    if (!(c >= 1e-250) || !(c <= 1e250))
+        throw std::invalid_argument(std::string(fn) + ": " + name + "^" + std::to_string(power) + " = " +
+                                    detail::num(c) + " is outside [1e-250, 1e250] (" + name + " out of range)");
+    return c;
+}
+
+// D > 2: beta = c h_D(z) with |z| < 1 and 1 - |z| ~ (c / |beta|)^((D-2)/D). Below 1 - |z| = 1e-12 the dual
+// variable is no longer resolved in double precision, so such alpha^D (mu) are rejected as out of range.
+void check_depth_scale(int D, double c, double beta_scale, const char* name, double value, const char* fn) {
+    if (D <= 2 || !(beta_scale > 0.0)) return;
+    const double p = static_cast<double>(D) / (D - 2);
+    const double cmin = beta_scale * std::pow(1e-12, p);
+    if (c < cmin)
+        throw std::invalid_argument(
+            std::string(fn) + ": " + name + " = " + detail::num(value) + " is out of range for D = " +
+            std::to_string(D) + ": the scale " + detail::num(c) + " is below |beta| (1e-12)^(D/(D-2)) = " +
+            detail::num(cmin) + ", where the dual variable lies within 1e-12 of +-1 (beyond double precision). "
+            "The solution is then the l1 limit to double precision: use basis_pursuit / l1_max_margin.");
+}
+
+}  // namespace
+
+RegressionSolution q_regression_with_dual(const Mat& X, const Vec& y, int D, double alpha) {
+    const char* fn = "q_regression";
+    check_depth(D, fn);
+    const double c = check_scale(alpha, D, "alpha", fn);
+    check_matrix(X, "X", fn);
+    if (y.size() != X.rows())
+        throw std::invalid_argument(std::string(fn) + ": y has " + std::to_string(y.size()) + " entries but X has " +
+                                    std::to_string(X.rows()) + " rows");
+    if (!y.allFinite()) throw std::invalid_argument(std::string(fn) + ": y has non-finite entries");
+    const Index n = X.rows();
+    // Independent rows (pivoted QR of X^T); the others must be implied by them (y in the range of X).
+    Eigen::ColPivHouseholderQR<Mat> qr(X.transpose());
+    qr.setThreshold(1e-12);
+    const Index rank = qr.rank();
+    std::vector<Index> rows;
+    for (Index a = 0; a < rank; ++a) rows.push_back(qr.colsPermutation().indices()(a));
+    // Throws NotSeparableError when y is not in the range of X; its l1 norm bounds |beta| for the range check.
+    const Vec b2 = min_l2_interpolation(X, y);
+    check_depth_scale(D, c, b2.lpNorm<1>(), "alpha", alpha, fn);
+    Mat M(X.cols(), rank);
+    Vec b(rank);
+    for (Index a = 0; a < rank; ++a) M.col(a) = X.row(rows[a]).transpose(), b(a) = y(rows[a]);
+    const detail::DualResult r = detail::maximize_dual(M, b, c, detail::Potential{D}, Vec::Zero(rank), fn);
+    RegressionSolution out;
+    out.beta = r.primal;
+    out.nu = Vec::Zero(n);
+    for (Index a = 0; a < rank; ++a) out.nu(rows[a]) = r.dual(a);
+    out.newton_iterations = r.iterations;
+    const double res = (X * out.beta - y).lpNorm<Eigen::Infinity>();
+    const double scale = y.lpNorm<Eigen::Infinity>() +
+                         X.cwiseAbs().rowwise().sum().maxCoeff() * out.beta.lpNorm<Eigen::Infinity>();
+    if (res > 1e-9 * scale)
+        throw ConvergenceError(std::string(fn) + ": solution violates X beta = y by " + detail::num(res));
+    return out;
+}
+
+Vec q_regression(const Mat& X, const Vec& y, int D, double alpha) { return q_regression_with_dual(X, y, D, alpha).beta; }
+
+MarginSolution q_classification_with_dual(const Mat& Xt, int D, double mu) {
+    const char* fn = "q_classification";
+    check_depth(D, fn);
+    check_scale(mu, 1, "mu", fn);
+    check_matrix(Xt, "Xt", fn);
+    Vec w1;
+    try {
+        w1 = l1_max_margin(Xt);
+    } catch (const NotSeparableError&) {
+        throw NotSeparableError(
+            "q_classification: the data is not linearly separable through the origin (no w with "
+            "y_n <x_n, w> >= 1 for all n, so argmin Q^D_mu s.t. Xt w >= 1 does not exist). Check the labels, "
+            "duplicated points with opposite labels, or a missing bias feature.");
+    }
+    check_depth_scale(D, mu, w1.lpNorm<1>(), "mu", mu, fn);
+    const detail::DualResult r = detail::max_margin_dual(Xt, mu, detail::Potential{D}, fn);
+    return {r.primal, r.dual};
+}
+
+Vec q_classification(const Mat& Xt, int D, double mu) { return q_classification_with_dual(Xt, D, mu).w; }
+
+}  // namespace depthbias::refs

@@ -1,0 +1,75 @@
+// DeepConfig: one deep-net training run (LibTorch module), read from TOML with every key validated against a
+// schema of its own (the same pattern as run/config.hpp). Unknown keys, wrong types and non-finite numbers
+// are ConfigErrors naming the dotted key. Keys and defaults: docs/DEEPNETS.md or `depthbias deepnets train
+// --help-keys`. The defaults are a CPU-sized run (subsampled Fashion-MNIST, MLP-8-256, 20 epochs); the
+// `paper` preset (experiments/deepnets/paper.toml) holds the paper's values.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace toml {
+inline namespace v3 {
+class table;
+}
+}  // namespace toml
+
+namespace depthbias::deepnets {
+
+struct DeepConfig {
+    // [run]
+    std::string name = "deepnet";
+    std::int64_t seed = 0;        // init (torch generator) and the per-epoch shuffles
+    std::int64_t threads = 1;     // torch intra-op threads
+    std::string gemm = "eigen";   // eigen | torch: kernel of the Linear layers' matrix products
+    // [data]
+    std::string dataset = "fashion-mnist";  // fashion-mnist | gaussian-mixture
+    std::string dir = "/usr/share/datasets/fashion-mnist";
+    std::int64_t train_per_class = 500;  // 0: the full split
+    std::int64_t test_per_class = 0;
+    std::int64_t subsample_seed = 0;
+    double corruption = 0.0;
+    std::string corruption_mode = "authors";  // authors | exact
+    std::int64_t corruption_seed = 12345;
+    std::int64_t mixture_classes = 10;
+    std::int64_t mixture_side = 8;
+    double mixture_separation = 1.0;
+    double mixture_noise = 1.0;
+    std::int64_t mixture_seed = 0;
+    // [model]
+    std::string arch = "mlp";  // mlp | conv
+    std::int64_t depth = 8;
+    std::int64_t width = 256;
+    // [train]
+    std::int64_t epochs = 20;
+    std::int64_t batch_size = 128;
+    double lr = 0.1;
+    double momentum = 0.9;
+    double weight_decay = 5e-4;
+    std::vector<std::int64_t> milestones{10, 15};
+    double gamma = 0.1;
+    // [metrics]
+    std::int64_t every = 0;            // also measure after every `every`-th epoch (0: off)
+    std::vector<std::int64_t> at{};    // also measure after these epochs (0: at initialisation)
+    double epsilon = 0.01;
+    std::int64_t metric_batch = 1000;
+    std::string metric_labels = "train";  // train (possibly corrupted, the paper's) | clean
+    bool test_cdnv = true;
+};
+
+// Parse a TOML document into `cfg`, starting from cfg's values. Top-level tables listed in `ignored` are
+// skipped (an experiment's [experiment] table).
+void apply_toml(DeepConfig& cfg, const toml::table& doc, const std::vector<std::string>& ignored = {});
+// "section.key=value" (TOML value, or a bare word for string keys).
+void apply_override(DeepConfig& cfg, const std::string& assignment);
+void validate(const DeepConfig& cfg);
+std::string to_toml(const DeepConfig& cfg);
+std::string describe_keys();
+
+// Learning rate of 0-based epoch e: lr * gamma^(number of milestones <= e) (PyTorch MultiStepLR stepped
+// once per epoch).
+double learning_rate(const DeepConfig& cfg, std::int64_t epoch);
+// Whether the metrics are measured after `epochs_done` epochs (the last epoch always is).
+bool measure_after(const DeepConfig& cfg, std::int64_t epochs_done);
+
+}  // namespace depthbias::deepnets

@@ -1,0 +1,141 @@
+#include "depthbias/dynamics/dual_flow.hpp"
+
+#include <boost/numeric/odeint.hpp>
+#include <boost/numeric/odeint/external/eigen/eigen.hpp>
+#include <cmath>
+#include <sstream>
+
+#include "depthbias/core/error.hpp"
+
+namespace depthbias {
+namespace odeint = boost::numeric::odeint;
+
+Vec dual_predictor(const Mat& xt, const Vec& nu, int depth, double alpha) {
+    const Vec s = xt.transpose() * nu;
+    if (depth == 1) return 2.0 * s;
+    if (depth == 2) return 2.0 * alpha * alpha * (4.0 * s).array().sinh().matrix();
+    const double D = depth, p = -D / (D - 2);
+    const Vec z = D * (D - 2) * std::pow(alpha, D - 2) * s;
+    Vec w(z.size());
+    for (Index i = 0; i < z.size(); ++i) {
+        if (!(std::abs(z(i)) < 1)) return Vec::Constant(z.size(), NAN);  // past the blow-up: not a valid state
+        w(i) = std::pow(alpha, D) * (std::pow(1 - z(i), p) - std::pow(1 + z(i), p));
+    }
+    return w;
+}
+
+namespace {
+
+double log_sum_exp_neg(const Vec& m) {
+    const double mn = m.minCoeff();
+    return -mn + std::log((-(m.array() - mn)).exp().sum());
+}
+
+Vec branches(const Mat& xt, const Vec& nu, int depth, double alpha) {  // [u+; u-]
+    const Vec s = xt.transpose() * nu;
+    const Index d = s.size();
+    Vec u(2 * d);
+    for (Index i = 0; i < d; ++i) {
+        if (depth == 1) {
+            u(i) = alpha + s(i);
+            u(d + i) = alpha - s(i);
+        } else if (depth == 2) {
+            u(i) = alpha * std::exp(2 * s(i));
+            u(d + i) = alpha * std::exp(-2 * s(i));
+        } else {
+            const double D = depth, z = D * (D - 2) * std::pow(alpha, D - 2) * s(i);
+            u(i) = alpha * std::pow(1 - z, -1 / (D - 2));
+            u(d + i) = alpha * std::pow(1 + z, -1 / (D - 2));
+        }
+    }
+    return u;
+}
+
+}  // namespace
+
+DualFlowResult run_dual_flow(const BinaryClassification& task, const DualFlowSpec& spec, const StepCallback& cb) {
+    if (spec.depth < 1) throw ConfigError("model.depth", "must be at least 1");
+    if (!(spec.alpha > 0) || !std::isfinite(spec.alpha))
+        throw ConfigError("model.init_scale", "alpha must be finite and > 0");
+    if (!task.exponential()) throw ConfigError("task.loss", "the dual flow needs the exponential loss");
+    if (!(spec.max_margin > 0)) throw ConfigError("dynamics.max_margin", "must be > 0");
+    const Mat& xt = task.signed_inputs();
+    const Index n = xt.rows();
+    const double log_n = task.summed() ? 0.0 : std::log(double(n));
+
+    auto margins = [&](const Vec& nu) { return Vec(xt * dual_predictor(xt, nu, spec.depth, spec.alpha)); };
+    auto rhs = [&](const Vec& nu, Vec& dnu, double) {
+        const Vec m = margins(nu);
+        if (!m.allFinite()) {  // a stage left the domain |z| < 1: a huge derivative makes the controller reject it
+            dnu = Vec::Constant(n, 1e100);
+            return;
+        }
+        const double mn = m.minCoeff();
+        dnu = (-(m.array() - mn)).exp().matrix();
+        dnu /= dnu.sum();
+    };
+
+    DualFlowResult res;
+    std::vector<double> pending = spec.checkpoints;
+    std::sort(pending.begin(), pending.end());
+    size_t next_cp = 0;
+
+    using Stepper = odeint::runge_kutta_dopri5<Vec, double, Vec, double, odeint::vector_space_algebra>;
+    auto stepper = odeint::make_dense_output(spec.atol, spec.rtol, Stepper());
+    Vec nu = Vec::Zero(n);
+    stepper.initialize(nu, 0.0, 1e-3);
+    Predictor pred{Mat::Zero(xt.cols(), 1), 0};
+    auto report = [&](long k, double tau, const Vec& state, bool final) {
+        const Vec w = dual_predictor(xt, state, spec.depth, spec.alpha);
+        const Vec m = xt * w;
+        const double log_eps = log_sum_exp_neg(m) - log_n;
+        pred.beta.col(0) = w;
+        const Vec theta = branches(xt, state, spec.depth, spec.alpha);
+        if (cb) cb(StepView{k, tau, std::exp(log_eps), theta, pred, k, final, log_eps / std::log(10.0)});
+        return std::make_pair(m.minCoeff(), log_eps);
+    };
+    auto [gamma, log_eps] = report(0, 0.0, nu, false);
+    for (long k = 1;; ++k) {
+        const double tau0 = stepper.current_time();
+        stepper.do_step(rhs);
+        const double tau1 = stepper.current_time();
+        nu = stepper.current_state();
+        const Vec m = margins(nu);
+        if (!m.allFinite() || stepper.current_time_step() < 1e-14 * std::max(1.0, tau1)) {
+            std::ostringstream s;
+            s << "diverged at dual step " << k << " (tau = " << tau1 << ", dtau = " << stepper.current_time_step()
+              << "): the closed-form predictor left its domain (|z| >= 1) or the step collapsed";
+            res.outcome = {RunStatus::Diverged, s.str(), k, tau1, NAN, k};
+            return res;
+        }
+        const double g1 = m.minCoeff();
+        // Margin checkpoints crossed in [tau0, tau1]: bisect on the dense output (the margin is increasing).
+        while (next_cp < pending.size() && pending[next_cp] <= g1) {
+            double lo = tau0, hi = tau1;
+            Vec x(n);
+            for (int it = 0; it < 200 && hi - lo > 1e-15 * hi; ++it) {
+                const double mid = 0.5 * (lo + hi);
+                stepper.calc_state(mid, x);
+                (margins(x).minCoeff() < pending[next_cp] ? lo : hi) = mid;
+            }
+            stepper.calc_state(hi, x);
+            const Vec w = dual_predictor(xt, x, spec.depth, spec.alpha);
+            const Vec mm = xt * w;
+            const double g = mm.minCoeff();
+            res.checkpoints.push_back({g, -(log_sum_exp_neg(mm) - log_n) / std::log(10.0), hi, w / g});
+            ++next_cp;
+        }
+        const bool done = g1 >= spec.max_margin || tau1 >= spec.max_tau;
+        std::tie(gamma, log_eps) = report(k, tau1, nu, done);
+        if (done) {
+            res.outcome = {RunStatus::BudgetExhausted, g1 >= spec.max_margin ? "margin target reached" : "tau budget",
+                           k, tau1, std::exp(log_eps), k};
+            if (g1 >= spec.max_margin) res.outcome.status = RunStatus::Converged;
+            res.nu = nu;
+            res.w = dual_predictor(xt, nu, spec.depth, spec.alpha);
+            return res;
+        }
+    }
+}
+
+}  // namespace depthbias

@@ -1,0 +1,114 @@
+#include "depthbias/models/diagonal_network.hpp"
+
+#include <cmath>
+
+#include "depthbias/core/error.hpp"
+
+namespace depthbias {
+
+DiagonalForm parse_diagonal_form(const std::string& s) {
+    if (s == "diagonal") return DiagonalForm::PowerPm;
+    if (s == "diagonal_power") return DiagonalForm::Power;
+    if (s == "diagonal_product") return DiagonalForm::Product;
+    throw ConfigError("model.kind", "'" + s + "' is not a diagonal form (diagonal, diagonal_power, diagonal_product)");
+}
+
+DiagonalNetwork::DiagonalNetwork(Index d, int depth, DiagonalForm form, double init_scale, std::vector<double> shape)
+    : d_(d), depth_(depth), form_(form), scale_(init_scale), shape_(std::move(shape)) {
+    if (depth < 1) throw ConfigError("model.depth", "must be at least 1, got " + std::to_string(depth));
+    if (!(init_scale > 0) || !std::isfinite(init_scale))
+        throw ConfigError("model.init_scale", "must be finite and > 0, got " + std::to_string(init_scale));
+    if (shape_.empty()) shape_.assign(shape_size(), 1.0);
+    if (shape_.size() != shape_size())
+        throw ConfigError("model.shape", "the " + name() + " form of depth " + std::to_string(depth) + " takes " +
+                                             std::to_string(shape_size()) + " multipliers, got " +
+                                             std::to_string(shape_.size()));
+    for (double a : shape_)
+        if (!(a >= 0) || !std::isfinite(a))
+            throw ConfigError("model.shape", "multipliers must be finite and >= 0, got " + std::to_string(a));
+}
+
+size_t DiagonalNetwork::shape_size() const {
+    switch (form_) {
+        case DiagonalForm::PowerPm: return 2;
+        case DiagonalForm::Power: return 1;
+        case DiagonalForm::Product: return size_t(depth_);
+    }
+    return 1;
+}
+
+std::string DiagonalNetwork::name() const {
+    switch (form_) {
+        case DiagonalForm::PowerPm: return "diagonal";
+        case DiagonalForm::Power: return "diagonal_power";
+        case DiagonalForm::Product: return "diagonal_product";
+    }
+    return "diagonal";
+}
+
+Index DiagonalNetwork::num_params() const {
+    switch (form_) {
+        case DiagonalForm::PowerPm: return 2 * d_;
+        case DiagonalForm::Power: return d_;
+        case DiagonalForm::Product: return Index(depth_) * d_;
+    }
+    return 0;
+}
+
+Vec DiagonalNetwork::initialize(Rng&, const Task& task) const {
+    if (task.rows() != d_ || task.cols() != 1)
+        throw ConfigError("model.kind", "a diagonal network needs a vector task predictor of length d");
+    Vec theta(num_params());
+    const double base = std::pow(scale_, 1.0 / depth_);
+    for (size_t b = 0; b < shape_.size(); ++b) theta.segment(Index(b) * d_, d_).setConstant(shape_[b] * base);
+    return theta;
+}
+
+void DiagonalNetwork::predictor(const Vec& theta, Predictor& out) {
+    auto b = out.beta.col(0).array();
+    const int n = depth_;
+    switch (form_) {
+        case DiagonalForm::PowerPm: b = theta.head(d_).array().pow(n) - theta.tail(d_).array().pow(n); break;
+        case DiagonalForm::Power: b = theta.array().pow(n); break;
+        case DiagonalForm::Product:
+            b = theta.head(d_).array();
+            for (int k = 1; k < n; ++k) b *= theta.segment(Index(k) * d_, d_).array();
+            break;
+    }
+    out.offset = 0.0;
+}
+
+void DiagonalNetwork::pullback(const Vec& theta, const Predictor& grad, Vec& g) {
+    const auto gb = grad.beta.col(0).array();
+    const int n = depth_;
+    switch (form_) {
+        case DiagonalForm::PowerPm:
+            g.head(d_).array() = double(n) * theta.head(d_).array().pow(n - 1) * gb;
+            g.tail(d_).array() = -double(n) * theta.tail(d_).array().pow(n - 1) * gb;
+            break;
+        case DiagonalForm::Power: g.array() = double(n) * theta.array().pow(n - 1) * gb; break;
+        case DiagonalForm::Product:
+            for (int k = 0; k < n; ++k) {
+                auto gk = g.segment(Index(k) * d_, d_).array();
+                gk = gb;
+                for (int l = 0; l < n; ++l)
+                    if (l != k) gk *= theta.segment(Index(l) * d_, d_).array();
+            }
+            break;
+    }
+}
+
+std::optional<double> DiagonalNetwork::invariant_drift(const Vec& theta, const Vec& theta0) const {
+    if (form_ != DiagonalForm::Product || depth_ < 2) return std::nullopt;
+    double worst = 0;
+    for (int k = 0; k + 1 < depth_; ++k) {
+        const auto a = theta.segment(Index(k) * d_, d_).array(), b = theta.segment(Index(k + 1) * d_, d_).array();
+        const auto a0 = theta0.segment(Index(k) * d_, d_).array(), b0 = theta0.segment(Index(k + 1) * d_, d_).array();
+        const Vec diff = (a.square() - b.square()) - (a0.square() - b0.square());
+        const Vec scale = a.square() + b.square();
+        worst = std::max(worst, (diff.array().abs() / scale.array().max(1e-300)).maxCoeff());
+    }
+    return worst;
+}
+
+}  // namespace depthbias

@@ -1,0 +1,301 @@
+#include "depthbias/sweep/html_report.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "depthbias/core/error.hpp"
+#include "depthbias/run/atomic_file.hpp"
+#include "depthbias/sweep/sweep_report.hpp"
+#include "depthbias/sweep/sweep_store.hpp"
+#include "depthbias/version.hpp"
+
+namespace depthbias {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string esc(const std::string& s) {
+    std::string o;
+    o.reserve(s.size());
+    for (char c : s) {
+        switch (c) {
+            case '&': o += "&amp;"; break;
+            case '<': o += "&lt;"; break;
+            case '>': o += "&gt;"; break;
+            case '"': o += "&quot;"; break;
+            case '\'': o += "&#39;"; break;
+            default: o += c;
+        }
+    }
+    return o;
+}
+
+// A relative URL: each path segment percent-encoded where needed.
+std::string url(const std::string& rel) {
+    std::string o;
+    for (unsigned char c : rel) {
+        if (std::isalnum(c) || c == '/' || c == '.' || c == '-' || c == '_' || c == '~')
+            o += char(c);
+        else {
+            char b[4];
+            std::snprintf(b, sizeof b, "%%%02X", c);
+            o += b;
+        }
+    }
+    return o;
+}
+
+std::string read_text(const fs::path& p) {
+    std::ifstream f(p);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+std::string num(const json& v) {
+    if (v.is_null()) return "";
+    if (v.is_number_float()) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%.4g", v.get<double>());
+        return b;
+    }
+    if (v.is_string()) return v.get<std::string>();
+    return v.dump();
+}
+std::string num(const std::optional<double>& v) { return v ? num(json(*v)) : ""; }
+
+constexpr const char* kHead = R"html(<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>%TITLE%</title>
+<style>
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1200px;
+       padding: 0 1em; color: #222; line-height: 1.4; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; }
+th { background: #f0f0f0; } td.l, th.l { text-align: left; }
+figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
+pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
+details { margin: 0.2em 0; } summary { cursor: pointer; }
+.pass { color: #1a7f37; font-weight: bold; } .fail { color: #c62828; font-weight: bold; }
+.status-failed { color: #c62828; } .status-diverged { color: #b26a00; } .muted { color: #777; }
+.grid { display: flex; flex-wrap: wrap; gap: 1em; } .grid figure { flex: 1 1 45%; }
+</style>
+<script>
+// Marks the page once every figure has either loaded (naturalWidth > 0) or failed, for headless checks.
+window.addEventListener('load', function () {
+  var imgs = document.images, ok = 0, bad = 0, i;
+  for (i = 0; i < imgs.length; i++) {
+    if (imgs[i].complete && imgs[i].naturalWidth > 0) ok++; else bad++;
+  }
+  document.body.setAttribute('data-figures-total', String(imgs.length));
+  document.body.setAttribute('data-figures-loaded', String(ok));
+  document.body.setAttribute('data-figures-failed', String(bad));
+  document.body.setAttribute('data-report-ready', 'true');
+});
+</script>
+</head>
+<body>
+)html";
+
+class Page {
+public:
+    explicit Page(const std::string& title) {
+        std::string h = kHead;
+        h.replace(h.find("%TITLE%"), 7, esc(title));
+        s_ << h << "<h1>" << esc(title) << "</h1>\n";
+    }
+    std::ostringstream& out() { return s_; }
+    // An <img> for rel (relative to the report), when the file exists; its SVG sibling linked.
+    void figure(const fs::path& dir, const std::string& rel, const std::string& caption) {
+        if (!fs::exists(dir / rel)) return;
+        ++figures_;
+        s_ << "<figure><img src=\"" << url(rel) << "\" alt=\"" << esc(caption) << "\"><figcaption>" << esc(caption);
+        const std::string svg = fs::path(rel).replace_extension(".svg").string();
+        if (fs::exists(dir / svg)) s_ << " (<a href=\"" << url(svg) << "\">SVG</a>)";
+        s_ << "</figcaption></figure>\n";
+    }
+    void details(const std::string& summary, const std::string& pre) {
+        s_ << "<details><summary>" << esc(summary) << "</summary><pre>" << esc(pre) << "</pre></details>\n";
+    }
+    int figures() const { return figures_; }
+    std::string finish() {
+        s_ << "<p class=\"muted\">Written by depthbias " << esc(kVersion) << " (" << esc(kGitCommit)
+           << "). Static page: every figure and file is linked relative to this directory.</p>\n</body>\n</html>\n";
+        return s_.str();
+    }
+
+private:
+    std::ostringstream s_;
+    int figures_ = 0;
+};
+
+void sweep_page(const fs::path& dir, Page& pg) {
+    const SweepReport rep = write_sweep_report(dir.string(), true);
+    SweepStore store(store_path(dir.string()));
+    const auto rows = store.rows();
+    auto& s = pg.out();
+    s << "<p>Sweep <b>" << esc(store.meta("name")) << "</b>: " << rows.size() << " points over "
+      << esc(json(rep.swept_keys).dump()) << ". Tidy table: <a href=\"report/sweep.csv\">report/sweep.csv</a> "
+      << "(result digest <code>" << esc(rep.digest) << "</code>); store: <code>sweep.db</code>.</p>\n";
+    s << "<h2>Status</h2>\n<table><tr>";
+    for (const auto& [k, v] : rep.counts) s << "<th>" << esc(k) << "</th>";
+    s << "</tr><tr>";
+    for (const auto& [k, v] : rep.counts) s << "<td>" << v << "</td>";
+    s << "</tr></table>\n";
+    if (!rep.notes.empty()) {
+        s << "<ul>\n";
+        for (const auto& n : rep.notes) s << "<li>" << esc(n) << "</li>\n";
+        s << "</ul>\n";
+    }
+    if (rep.has_phase) {
+        const auto& ph = rep.phase;
+        s << "<h2>Phase diagram: depth &times; init scale &rarr; incremental</h2>\n";
+        for (const auto& f : rep.figures)
+            if (f.png == "report/phase_incremental.png") pg.figure(dir, f.png, f.caption);
+        s << "<table><tr><th>depth \\ init scale</th>";
+        for (double x : ph.scales) s << "<th>" << num(json(x)) << "</th>";
+        s << "<th>toy-flow threshold</th></tr>\n";
+        for (size_t i = 0; i < ph.depths.size(); ++i) {
+            s << "<tr><th>" << ph.depths[i] << "</th>";
+            for (size_t j = 0; j < ph.scales.size(); ++j) {
+                if (ph.points[i][j] == 0)
+                    s << "<td class=\"muted\">-</td>";
+                else
+                    s << "<td>" << num(json(ph.fraction[i][j])) << " <span class=\"muted\">(" << ph.points[i][j]
+                      << ")</span></td>";
+            }
+            auto it = ph.threshold.find(ph.depths[i]);
+            s << "<td>" << (it == ph.threshold.end() ? std::string("-") : num(json(it->second))) << "</td></tr>\n";
+        }
+        s << "</table>\n<p class=\"muted\">Cells: fraction incremental (finished points). Threshold: "
+          << esc(ph.threshold_note) << ".</p>\n";
+    }
+    bool more = false;
+    for (const auto& f : rep.figures) {
+        if (f.png == "report/phase_incremental.png") continue;
+        if (!more) s << "<h2>Diagrams</h2>\n";
+        more = true;
+        pg.figure(dir, f.png, f.caption);
+        const std::string data = fs::path(f.png).replace_extension(".csv").string();
+        if (fs::exists(dir / data)) s << "<p>Data: <a href=\"" << url(data) << "\">" << esc(data) << "</a></p>\n";
+    }
+    s << "<h2>Points</h2>\n<table><tr><th>id</th>";
+    for (const auto& k : rep.swept_keys) s << "<th>" << esc(k) << "</th>";
+    s << "<th>status</th><th>run status</th><th>verdict</th><th>final loss</th><th>reconstruction error</th>"
+         "<th>test error</th><th>steps</th><th>wall s</th><th class=\"l\">error</th></tr>\n";
+    for (const auto& p : rows) {
+        const auto& r = p.result;
+        s << "<tr><td><a href=\"" << url("points/" + p.hash + "/") << "\">" << p.id << "</a></td>";
+        for (const auto& k : rep.swept_keys) s << "<td>" << esc(p.params.contains(k) ? num(json::parse(p.params[k].dump())) : "") << "</td>";
+        s << "<td class=\"status-" << esc(p.status) << "\">" << esc(p.status) << "</td><td>" << esc(r.run_status)
+          << "</td><td>" << esc(r.verdict) << "</td><td>" << num(r.final_loss) << "</td><td>"
+          << num(r.reconstruction_error) << "</td><td>" << num(r.test_error) << "</td><td>"
+          << (r.steps ? std::to_string(*r.steps) : "") << "</td><td>" << num(r.wall_seconds) << "</td><td class=\"l\">"
+          << esc(r.error) << "</td></tr>\n";
+    }
+    s << "</table>\n<h2>Configs</h2>\n";
+    pg.details("sweep definition (sweep.toml)", store.meta("definition"));
+    for (const auto& p : rows) pg.details(std::string("#") + std::to_string(p.id) + " " + p.label + " [" + p.hash + "]", p.config);
+}
+
+void run_rows(std::ostringstream& s, const json& runs) {
+    s << "<table><tr><th class=\"l\">run</th><th>status</th><th>steps</th><th>time</th><th>final loss</th>"
+         "<th>reconstruction error</th><th>test error</th><th>verdict</th><th>wall s</th></tr>\n";
+    for (const auto& run : runs) {
+        const auto& sm = run["summary"];
+        const bool fin = sm.contains("final");
+        s << "<tr><td class=\"l\">" << esc(run.value("label", "")) << "</td><td class=\"status-"
+          << esc(sm.value("status", "")) << "\">" << esc(sm.value("status", "")) << "</td><td>"
+          << num(sm.value("steps", json())) << "</td><td>" << num(sm.value("time", json())) << "</td><td>"
+          << (fin ? num(sm["final"].value("loss", json())) : "") << "</td><td>"
+          << (fin ? num(sm["final"].value("reconstruction_error", json())) : "") << "</td><td>"
+          << (fin ? num(sm["final"].value("test_error", json())) : "") << "</td><td>"
+          << (sm.contains("incremental") ? esc(sm["incremental"].value("verdict", "")) : "") << "</td><td>"
+          << num(sm.value("wall_seconds", json())) << "</td></tr>\n";
+    }
+    s << "</table>\n";
+}
+
+void experiment_page(const fs::path& dir, Page& pg) {
+    const json e = json::parse(read_text(dir / "experiment.json"));
+    auto& s = pg.out();
+    s << "<p>Experiment <b>" << esc(e.value("experiment", "")) << "</b>.</p>\n";
+    if (e.contains("figure_warning")) s << "<p class=\"fail\">" << esc(e["figure_warning"].get<std::string>()) << "</p>\n";
+    s << "<h2>Figure</h2>\n";
+    pg.figure(dir, "figure.png", e.value("title", "experiment figure"));
+    if (e.contains("checks") && !e["checks"].empty()) {
+        s << "<h2>Checks</h2>\n<table><tr><th class=\"l\">check</th><th>result</th><th class=\"l\">detail</th></tr>\n";
+        for (const auto& c : e["checks"]) {
+            const bool pass = c.value("pass", false);
+            s << "<tr><td class=\"l\">" << esc(c.value("name", "")) << "</td><td class=\"" << (pass ? "pass" : "fail")
+              << "\">" << (pass ? "pass" : "FAIL") << "</td><td class=\"l\">" << esc(c.value("detail", ""))
+              << "</td></tr>\n";
+        }
+        s << "</table>\n";
+    }
+    s << "<h2>Runs</h2>\n";
+    run_rows(s, e["runs"]);
+    s << "<div class=\"grid\">\n";
+    for (const auto& run : e["runs"])
+        pg.figure(dir, run.value("directory", "") + "/spectrum.png", run.value("label", ""));
+    s << "</div>\n";
+    if (e.contains("analysis")) pg.details("analysis (experiment.json)", e["analysis"].dump(2));
+    s << "<h2>Configs</h2>\n";
+    for (const auto& run : e["runs"]) {
+        const fs::path cfg = dir / run.value("directory", "") / "config.resolved.toml";
+        if (fs::exists(cfg)) pg.details(run.value("label", "") + " (" + run.value("directory", "") + ")", read_text(cfg));
+    }
+    if (e.contains("manifest")) pg.details("manifest", e["manifest"].dump(2));
+}
+
+void run_page(const fs::path& dir, Page& pg) {
+    const json sm = json::parse(read_text(dir / "summary.json"));
+    run_rows(pg.out(), json::array({{{"label", sm.value("name", "run")}, {"summary", sm}}}));
+    pg.figure(dir, "spectrum.png", "spectrum and loss");
+    if (fs::exists(dir / "config.resolved.toml")) pg.details("config", read_text(dir / "config.resolved.toml"));
+    pg.details("summary.json", sm.dump(2));
+}
+
+}  // namespace
+
+HtmlReport write_html_report(const std::string& dir_in) {
+    const fs::path dir = fs::absolute(dir_in).lexically_normal();
+    HtmlReport r;
+    if (!fs::is_directory(dir)) throw ConfigError("DIR", "'" + dir_in + "' is not a directory");
+    std::string title;
+    if (fs::exists(dir / "sweep.db")) {
+        r.kind = "sweep";
+        SweepStore store(store_path(dir.string()));
+        title = "Sweep " + store.meta("name");
+    } else if (fs::exists(dir / "experiment.json")) {
+        r.kind = "experiment";
+        const json e = json::parse(read_text(dir / "experiment.json"));
+        title = e.value("title", e.value("experiment", "experiment"));
+    } else if (fs::exists(dir / "summary.json")) {
+        r.kind = "run";
+        title = "Run " + json::parse(read_text(dir / "summary.json")).value("name", dir.filename().string());
+    } else {
+        throw ConfigError("DIR", "'" + dir_in + "' holds no sweep (sweep.db), experiment (experiment.json) or "
+                                 "finished run (summary.json)");
+    }
+    Page pg(title);
+    if (r.kind == "sweep")
+        sweep_page(dir, pg);
+    else if (r.kind == "experiment")
+        experiment_page(dir, pg);
+    else
+        run_page(dir, pg);
+    r.figures = pg.figures();
+    r.path = (dir / "report.html").string();
+    write_file_atomically(r.path, pg.finish());
+    return r;
+}
+
+}  // namespace depthbias

@@ -1,0 +1,64 @@
+// A sweep: a run config (the schema of run/config.hpp, parsed by the same code) plus a [sweep] table
+//   [sweep]
+//   name    = "depth_init"                                   (default: run.name)
+//   grid    = { "model.depth" = [2, 3], "model.init_scale" = [1e-4, 1e-2] }   cartesian product
+//   zip     = { "task.d" = [10, 20], "task.measurements" = [150, 600] }       advanced together (equal lengths)
+//   seeds   = 3            (run.seed = base seed + 0, 1, 2) or an explicit list [0, 7, 9]
+//   metrics = ["final.max_invariant_drift"]                  extra summary.json paths to store
+//   figures = false        per-point gnuplot figures (off: a sweep's figures are its phase diagrams)
+// Points, in order: grid combinations (keys in TOML key order, i.e. sorted; first key slowest) x zip index x
+// seed. A point's identity is the hash of its resolved TOML (to_toml), so resuming is by hash.
+// Every bad input is a ConfigError naming the key ("sweep.zip", "model.dept", ...).
+#pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "depthbias/run/config.hpp"
+
+namespace depthbias {
+
+struct SweepAxis {
+    std::string key;                     // dotted config key, e.g. "model.depth"
+    std::vector<std::string> literals;   // TOML literals, applied with apply_override
+    std::vector<nlohmann::json> values;  // the same values as JSON (tables, CSV)
+};
+
+struct SweepSpec {
+    std::string name;
+    RunConfig base;                      // file + --set overrides, before the swept keys
+    std::vector<SweepAxis> grid, zip;
+    std::vector<std::int64_t> seeds;     // run.seed values (empty: the base seed only, no seed axis)
+    std::vector<std::string> metrics;    // extra dotted paths into summary.json
+    bool point_figures = false;
+    std::string definition;              // sweep file text plus the --set overrides (stored with the sweep)
+    std::vector<std::string> swept_keys() const;  // grid keys, zip keys, then "run.seed" when seeds are given
+};
+
+struct SweepPoint {
+    std::int64_t index = 0;      // 0-based position in the expansion order
+    std::string hash;            // point_hash(toml)
+    std::string label;           // "model.depth=3 model.init_scale=0.0001 run.seed=1"
+    nlohmann::ordered_json params;  // swept key -> value, in swept_keys() order
+    RunConfig config;            // validated
+    std::string toml;            // to_toml(config)
+};
+
+// Parses a sweep file. `overrides` are --set assignments applied to the base (a swept key cannot be set).
+SweepSpec parse_sweep(const std::string& toml_text, const std::string& origin,
+                      const std::vector<std::string>& overrides = {});
+// Expands into points (each validated; duplicate points are a ConfigError naming the axis).
+std::vector<SweepPoint> expand_sweep(const SweepSpec& spec);
+// Number of points without building them.
+std::int64_t sweep_size(const SweepSpec& spec);
+
+// 64-bit FNV-1a of the text, as 16 lowercase hex digits.
+std::string point_hash(const std::string& resolved_toml);
+// Reads a resolved TOML (to_toml output or any run config) into a validated RunConfig.
+RunConfig config_from_toml(const std::string& text, const std::string& origin);
+
+// The top-level summary.json keys a metrics path may start with.
+const std::vector<std::string>& summary_keys();
+
+}  // namespace depthbias

@@ -1,0 +1,122 @@
+#include "depthbias/tasks/binary_classification.hpp"
+
+#include <cmath>
+
+#include "depthbias/core/error.hpp"
+#include "depthbias/core/rng.hpp"
+#include "depthbias/tasks/fourier.hpp"
+
+namespace depthbias {
+namespace {
+
+Mat signed_sample(Rng& rng, Index n, const Mat& w) {
+    Mat x = rng.normal_matrix(n, w.rows());
+    for (Index i = 0; i < n; ++i) {
+        const double m = x.row(i).dot(w.col(0));
+        if (m < 0) x.row(i) *= -1.0;  // x~ = s x with s = sign(<x, w*>)
+    }
+    return x;
+}
+
+void parse_loss(const std::string& loss, const std::string& reduction, bool& exponential, bool& summed) {
+    if (loss != "exponential" && loss != "logistic")
+        throw ConfigError("task.loss", "'" + loss + "' is not one of: exponential, logistic");
+    if (reduction != "mean" && reduction != "sum")
+        throw ConfigError("task.reduction", "'" + reduction + "' is not one of: mean, sum");
+    exponential = loss == "exponential";
+    summed = reduction == "sum";
+}
+
+}  // namespace
+
+BinaryClassification::BinaryClassification(const ClassificationSpec& spec, std::uint64_t seed) {
+    parse_loss(spec.loss, spec.reduction, exponential_, summed_);
+    if (spec.d < 1) throw ConfigError("task.d", "must be at least 1");
+    if (spec.samples < 1) throw ConfigError("task.measurements", "must be at least 1");
+    target_ = Mat::Zero(spec.d, 1);
+    if (spec.target_domain == "time") {
+        if (Index(spec.target.size()) > spec.d) throw ConfigError("task.target", "has more entries than task.d");
+        for (size_t i = 0; i < spec.target.size(); ++i) target_(Index(i), 0) = spec.target[i];
+    } else if (spec.target_domain == "fourier") {
+        RealFft fft(spec.d);
+        if (Index(spec.target.size()) > fft.bins())
+            throw ConfigError("task.target", "has more entries than the d/2+1 Fourier bins");
+        CVec c = CVec::Zero(fft.bins());
+        for (size_t k = 0; k < spec.target.size(); ++k) c(Index(k)) = spec.target[k];
+        fft.inverse(c, target_.data());
+        kind_ = SpectrumKind::FourierAmplitudes;
+    } else {
+        throw ConfigError("task.target_domain", "'" + spec.target_domain + "' is not one of: time, fourier");
+    }
+    const double norm = target_.norm();
+    if (!(norm > 0)) throw ConfigError("task.target", "must not be all zero");
+    target_ /= norm;
+    Rng rng = Rng::stream(seed, kStreamTask);
+    xt_ = signed_sample(rng, spec.samples, target_);
+    Rng trng = Rng::stream(seed, kStreamTest);
+    test_xt_ = signed_sample(trng, spec.test_samples, target_);
+}
+
+BinaryClassification::BinaryClassification(Mat signed_inputs, std::string loss, std::string reduction)
+    : xt_(std::move(signed_inputs)) {
+    parse_loss(loss, reduction, exponential_, summed_);
+    target_ = Mat::Zero(xt_.cols(), 1);
+}
+
+double BinaryClassification::loss(const Predictor& p) const {
+    const Vec m = xt_ * p.beta.col(0);
+    double s = 0;
+    for (Index i = 0; i < m.size(); ++i) s += exponential_ ? std::exp(-m(i)) : std::log1p(std::exp(-m(i)));
+    return summed_ ? s : s / double(m.size());
+}
+
+double BinaryClassification::loss_and_gradient(const Predictor& p, Predictor& g) const {
+    margins_.noalias() = xt_ * p.beta.col(0);
+    weights_.resize(margins_.size());
+    double s = 0;
+    for (Index i = 0; i < margins_.size(); ++i) {
+        const double m = margins_(i);
+        if (exponential_) {
+            const double e = std::exp(-m);
+            s += e;
+            weights_(i) = e;  // -dl/dm
+        } else {
+            s += m > 0 ? std::log1p(std::exp(-m)) : -m + std::log1p(std::exp(m));
+            weights_(i) = 1.0 / (1.0 + std::exp(m));
+        }
+    }
+    const double scale = summed_ ? 1.0 : 1.0 / double(margins_.size());
+    g.beta.col(0).noalias() = -scale * (xt_.transpose() * weights_);
+    g.offset = 0;
+    return s * scale;
+}
+
+double BinaryClassification::reconstruction_error(const Predictor& p) const {
+    const double n = p.beta.norm();
+    if (!(n > 0)) return 2.0;  // undefined direction: as far as two unit vectors can be (squared, antipodal = 4)
+    return (p.beta / n - target_).squaredNorm();
+}
+
+double BinaryClassification::test_error(const Predictor& p) const {
+    if (test_xt_.rows() == 0) return NAN;
+    const Vec m = test_xt_ * p.beta.col(0);
+    return double((m.array() <= 0).count()) / double(m.size());
+}
+
+std::vector<std::string> BinaryClassification::metric_names() const {
+    return {"correlation", "min_margin", "normalized_margin", "train_accuracy", "test_accuracy"};
+}
+
+std::vector<double> BinaryClassification::metrics(const Predictor& p) const {
+    const Vec m = xt_ * p.beta.col(0);
+    const double n = p.beta.norm();
+    const double corr = n > 0 ? target_.col(0).dot(p.beta.col(0)) / n : 0.0;
+    const double train_acc = double((m.array() > 0).count()) / double(m.size());
+    return {corr, m.minCoeff(), n > 0 ? m.minCoeff() / n : 0.0, train_acc, 1.0 - test_error(p)};
+}
+
+std::unique_ptr<Task> make_classification(const ClassificationSpec& spec, std::uint64_t seed) {
+    return std::make_unique<BinaryClassification>(spec, seed);
+}
+
+}  // namespace depthbias

@@ -1,0 +1,78 @@
+#include "depthbias/tasks/sparse_regression.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "depthbias/core/error.hpp"
+#include "depthbias/core/rng.hpp"
+
+namespace depthbias {
+
+SparseRegression::SparseRegression(const SparseRegressionSpec& spec, std::uint64_t seed) {
+    if (spec.d < 1) throw ConfigError("task.d", "must be at least 1");
+    if (spec.samples < 1) throw ConfigError("task.measurements", "must be at least 1");
+    if (spec.target.empty() || Index(spec.target.size()) > spec.d)
+        throw ConfigError("task.target", "needs between 1 and d nonzero values");
+    if (!(spec.noise_std >= 0) || !std::isfinite(spec.noise_std))
+        throw ConfigError("task.noise_std", "must be finite and >= 0");
+    if (spec.target_law != "fixed" && spec.target_law != "exponential")
+        throw ConfigError("task.target_law", "'" + spec.target_law + "' is not one of: fixed, exponential");
+    Rng rng = Rng::stream(seed, kStreamTask);
+    x_ = rng.normal_matrix(spec.samples, spec.d);
+    if (spec.normalize_columns) x_.colwise().normalize();
+    std::vector<Index> idx(size_t(spec.d));
+    std::iota(idx.begin(), idx.end(), Index(0));
+    for (size_t k = 0; k < spec.target.size(); ++k) {
+        const size_t j = k + size_t(rng.next() % std::uint64_t(spec.d - Index(k)));
+        std::swap(idx[k], idx[j]);
+    }
+    support_.assign(idx.begin(), idx.begin() + Index(spec.target.size()));
+    target_ = Mat::Zero(spec.d, 1);
+    for (size_t k = 0; k < support_.size(); ++k)
+        target_(support_[k], 0) =
+            spec.target_law == "fixed" ? spec.target[k] : -10.0 * std::log(rng.uniform()) + 1.0;
+    y_ = x_ * target_.col(0);
+    for (Index i = 0; i < y_.size(); ++i) y_(i) += spec.noise_std * rng.normal();
+    Rng trng = Rng::stream(seed, kStreamTest);
+    test_x_ = trng.normal_matrix(spec.test_samples, spec.d);
+    if (spec.normalize_columns && spec.test_samples > 0) test_x_ *= 1.0 / std::sqrt(double(spec.samples));
+    test_y_ = test_x_ * target_.col(0);
+    r_.resize(spec.samples);
+}
+
+std::vector<double> SparseRegression::target_spectrum() const {
+    std::vector<double> v;
+    for (Index k : support_) v.push_back(std::abs(target_(k, 0)));
+    std::sort(v.begin(), v.end(), std::greater<double>());
+    return v;
+}
+
+double SparseRegression::loss(const Predictor& p) const {
+    return (x_ * p.beta.col(0) - y_).squaredNorm() / double(y_.size());
+}
+
+double SparseRegression::loss_and_gradient(const Predictor& p, Predictor& g) const {
+    r_.noalias() = x_ * p.beta.col(0);
+    r_ -= y_;
+    g.beta.col(0).noalias() = (2.0 / double(y_.size())) * (x_.transpose() * r_);
+    g.offset = 0;
+    return r_.squaredNorm() / double(y_.size());
+}
+
+double SparseRegression::test_error(const Predictor& p) const {
+    if (test_x_.rows() < 2) return Task::test_error(p);
+    const Vec r = test_x_ * p.beta.col(0) - test_y_;
+    const double var = (test_y_.array() - test_y_.mean()).square().mean();
+    return r.squaredNorm() / double(r.size()) / var;
+}
+
+std::vector<double> SparseRegression::metrics(const Predictor& p) const {
+    return {(p.beta - target_).squaredNorm(), p.beta.col(0).lpNorm<1>(), p.beta.norm()};
+}
+
+std::unique_ptr<Task> make_sparse_regression(const SparseRegressionSpec& spec, std::uint64_t seed) {
+    return std::make_unique<SparseRegression>(spec, seed);
+}
+
+}  // namespace depthbias

@@ -1,0 +1,489 @@
+// `depthbias sweep` / `sweep report` / `report` end to end through the built binary: resume, failure isolation,
+// SIGKILL at any moment, the same table with 1 worker, 2 workers and `mpirun -n 2`, and the HTML report rendered
+// in headless Chromium with every figure loaded.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sqlite3.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include "depthbias/sweep/sweep_report.hpp"
+#include "depthbias/sweep/sweep_spec.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+    int code;
+    std::string output;
+};
+
+Result run_cmd(const std::string& cmd) {
+    FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+    std::string out;
+    char buf[1024];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    const int status = pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
+}
+
+Result run(const std::string& args) { return run_cmd(std::string(DEPTHBIAS_BINARY) + " " + args); }
+
+fs::path fresh_dir(const std::string& name) {
+    const fs::path d = fs::temp_directory_path() / ("depthbias-sweepcli-" + name + "-" + std::to_string(getpid()));
+    fs::remove_all(d);
+    fs::create_directories(d);
+    return d;
+}
+
+// 24 short toy points: depth x init scale x 4 seeds.
+const char* kSweep = R"(
+[run]
+name = "cli sweep"
+[task]
+kind = "toy"
+target = [4.0, 2.0, 1.0]
+[model]
+kind = "diagonal_product"
+[dynamics]
+lr = 0.01
+loss_threshold = 1e-6
+max_steps = 20000
+[observe]
+schedule = "linear"
+interval = 0.1
+[sweep]
+grid = { "model.depth" = [2, 3, 4], "model.init_scale" = [1e-3, 1e-1] }
+seeds = 4
+metrics = ["gradient_evaluations"]
+)";
+
+std::string write_file(const fs::path& p, const std::string& text) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    return p.string();
+}
+
+std::string read_file(const fs::path& p) {
+    std::ifstream f(p);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+    std::vector<std::string> out;
+    std::string cur;
+    bool q = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (q) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+                cur += '"';
+                ++i;
+            } else if (c == '"') {
+                q = false;
+            } else {
+                cur += c;
+            }
+        } else if (c == '"') {
+            q = true;
+        } else if (c == ',') {
+            out.push_back(cur);
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    out.push_back(cur);
+    return out;
+}
+
+struct Csv {
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;
+    std::string col(size_t row, const std::string& name) const {
+        for (size_t i = 0; i < header.size(); ++i)
+            if (header[i] == name) return rows.at(row).at(i);
+        return "<no column " + name + ">";
+    }
+};
+
+Csv read_csv(const fs::path& p) {
+    Csv c;
+    std::ifstream f(p);
+    std::string line;
+    bool first = true;
+    while (std::getline(f, line)) {
+        if (first) {
+            c.header = split_csv_line(line);
+            first = false;
+        } else {
+            c.rows.push_back(split_csv_line(line));
+        }
+    }
+    return c;
+}
+
+// sweep.csv without the timing columns (attempts, worker, wall_seconds, overhead_seconds): the result table.
+std::string result_table(const fs::path& sweep_dir) {
+    const Csv c = read_csv(sweep_dir / "report" / "sweep.csv");
+    std::vector<bool> keep;
+    for (const auto& h : c.header) {
+        bool timing = false;
+        for (const auto& t : depthbias::sweep_timing_columns()) timing = timing || h == t;
+        keep.push_back(!timing);
+    }
+    std::string out;
+    auto add = [&](const std::vector<std::string>& r) {
+        for (size_t i = 0; i < r.size(); ++i)
+            if (keep.at(i)) out += r[i] + "|";
+        out += "\n";
+    };
+    add(c.header);
+    for (const auto& r : c.rows) add(r);
+    return out;
+}
+
+// SELECT of one integer from the store (the store is read while a sweep may be running).
+long long query(const fs::path& sweep_dir, const std::string& sql) {
+    sqlite3* db = nullptr;
+    long long v = -1;
+    if (sqlite3_open_v2((sweep_dir / "sweep.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 10000);
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+            v = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return v;
+}
+
+pid_t spawn_sweep(const std::string& cfg, const fs::path& out, int workers) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        const std::string w = std::to_string(workers), o = out.string();
+        execl(DEPTHBIAS_BINARY, DEPTHBIAS_BINARY, "sweep", cfg.c_str(), "--out", o.c_str(), "--workers", w.c_str(),
+              "--quiet", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    return pid;
+}
+
+// The uninterrupted 1-worker result table of kSweep, computed once for the tests that compare with it.
+const std::string& reference_table() {
+    static std::string table;
+    if (table.empty()) {
+        const auto dir = fresh_dir("reference");
+        const auto cfg = write_file(dir / "sweep.toml", kSweep);
+        const auto r = run("sweep " + cfg + " --workers 1 --quiet --out " + (dir / "out").string());
+        EXPECT_EQ(r.code, 0) << r.output;
+        table = result_table(dir / "out");
+        fs::remove_all(dir);
+    }
+    return table;
+}
+
+bool have(const char* path) { return access(path, X_OK) == 0; }
+
+std::map<std::string, long long> body_marks(const std::string& dom) {
+    std::map<std::string, long long> m;
+    std::smatch b;
+    if (!std::regex_search(dom, b, std::regex("<body[^>]*>"))) return m;
+    const std::string tag = b.str();
+    std::regex attr("data-figures-(total|loaded|failed)=\"([0-9]+)\"");
+    for (auto it = std::sregex_iterator(tag.begin(), tag.end(), attr); it != std::sregex_iterator(); ++it)
+        m[(*it)[1]] = std::stoll((*it)[2]);
+    return m;
+}
+
+std::string chromium_dom(const fs::path& html, const fs::path& profile) {
+    const std::string cmd = "timeout 90 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic "
+                            "--no-first-run --disable-background-networking --disable-component-update --disable-sync "
+                            "--user-data-dir=" + profile.string() + " --virtual-time-budget=3000 --dump-dom file://" +
+                            html.string() + " 2>/dev/null";
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    pclose(p);
+    return out;
+}
+
+size_t count(const std::string& s, const std::string& what) {
+    size_t n = 0;
+    for (size_t i = s.find(what); i != std::string::npos; i = s.find(what, i + 1)) ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST(SweepCli, RunsWritesTheTableAndResumesWithoutRedoingAnything) {
+    const auto dir = fresh_dir("resume");
+    const auto cfg = write_file(dir / "sweep.toml", kSweep);
+    const fs::path out = dir / "out";
+    auto r = run("sweep " + cfg + " --workers 2 --out " + out.string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    for (const char* f : {"sweep.db", "sweep.toml", "report/sweep.csv", "report/phase_incremental.csv",
+                          "report/threshold.csv", "report/phase_incremental.png", "report/phase_incremental.svg"})
+        EXPECT_TRUE(fs::exists(out / f)) << f;
+    const Csv c = read_csv(out / "report" / "sweep.csv");
+    ASSERT_EQ(c.rows.size(), 24u);
+    for (size_t i = 0; i < c.rows.size(); ++i) {
+        EXPECT_EQ(c.col(i, "status"), "done") << i;
+        EXPECT_EQ(c.col(i, "run_status"), "converged") << i;
+        EXPECT_FALSE(c.col(i, "final_loss").empty());
+        EXPECT_FALSE(c.col(i, "gradient_evaluations").empty());  // the [sweep] metrics column
+        EXPECT_EQ(fs::exists(out / "points" / c.col(i, "hash") / "summary.json"), true) << i;
+    }
+    EXPECT_EQ(c.col(0, "model.depth"), "2");
+    EXPECT_EQ(c.col(0, "model.init_scale"), "0.001");
+    EXPECT_EQ(c.col(3, "run.seed"), "3");
+    // The toy-flow threshold is overlaid for depths 2..4 (depth 4 at 1e-3 is below it: incremental).
+    EXPECT_EQ(read_csv(out / "report" / "threshold.csv").rows.size(), 3u);
+    EXPECT_NE(read_file(out / "report" / "phase_incremental.csv").find("4,0.001,4,4,1.0"), std::string::npos)
+        << read_file(out / "report" / "phase_incremental.csv");
+    const std::string table = result_table(out);
+
+    // Rerunning resumes: nothing left to do, nothing run again, the same table.
+    r = run("sweep " + cfg + " --workers 2 --out " + out.string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("24 finished before, 0 to run"), std::string::npos) << r.output;
+    EXPECT_EQ(query(out, "SELECT COUNT(*) FROM completions"), 24);
+    EXPECT_EQ(query(out, "SELECT MAX(attempts) FROM points"), 1);
+    EXPECT_EQ(result_table(out), table);
+
+    // The same directory with another sweep is refused, naming --out.
+    r = run("sweep " + cfg + " --set dynamics.lr=0.02 --out " + out.string());
+    EXPECT_EQ(r.code, 2) << r.output;
+    EXPECT_NE(r.output.find("'--out'"), std::string::npos) << r.output;
+    fs::remove_all(dir);
+}
+
+TEST(SweepCli, SameTableWithOneAndTwoWorkers) {
+    const auto dir = fresh_dir("det");
+    const auto cfg = write_file(dir / "sweep.toml", kSweep);
+    const auto r = run("sweep " + cfg + " --workers 2 --quiet --out " + (dir / "two").string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    const std::string two = result_table(dir / "two");
+    EXPECT_EQ(two, reference_table());
+    // Both workers took points (the pool really ran in parallel processes).
+    EXPECT_EQ(query(dir / "two", "SELECT COUNT(DISTINCT owner) FROM points"), 2);
+    fs::remove_all(dir);
+}
+
+TEST(SweepCli, MpirunTwoRanksGivesTheSameTable) {
+    if (!have("/usr/bin/mpirun")) {
+        std::fprintf(stderr, "\n*** SKIPPING the MPI sweep test: /usr/bin/mpirun is missing (apt-get install "
+                             "openmpi-bin) ***\n\n");
+        GTEST_SKIP() << "mpirun not installed";
+    }
+    const auto dir = fresh_dir("mpi");
+    const auto cfg = write_file(dir / "sweep.toml", kSweep);
+    const auto r = run_cmd("/usr/bin/mpirun -n 2 --oversubscribe --allow-run-as-root " + std::string(DEPTHBIAS_BINARY) +
+                           " sweep " + cfg + " --quiet --out " + (dir / "out").string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("2 MPI ranks"), std::string::npos) << r.output;
+    EXPECT_EQ(result_table(dir / "out"), reference_table());
+    // Points were distributed: rank 1 ran some, rank 0 (coordinator) recorded them all once.
+    EXPECT_GE(query(dir / "out", "SELECT COUNT(*) FROM points WHERE owner LIKE '%/rank 1'"), 1);
+    EXPECT_EQ(query(dir / "out", "SELECT COUNT(*) FROM completions"), 24);
+    fs::remove_all(dir);
+}
+
+TEST(SweepCli, SigkillAtAnyMomentLosesAndDuplicatesNothing) {
+    const auto dir = fresh_dir("kill");
+    const auto cfg = write_file(dir / "sweep.toml", kSweep);
+    const fs::path out = dir / "out";
+    const auto finished = [&] { return query(out, "SELECT COUNT(*) FROM points WHERE status = 'done'"); };
+    // Kill -9 three times: right after start (setup), after 4 points, after 12; resume each time.
+    const long long thresholds[] = {-1, 4, 12};
+    bool interrupted_mid_sweep = false;
+    for (long long at : thresholds) {
+        const pid_t pid = spawn_sweep(cfg, out, 2);
+        ASSERT_GT(pid, 0);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        if (at < 0) std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        while (at >= 0 && finished() < at && std::chrono::steady_clock::now() < deadline) {
+            if (waitpid(pid, nullptr, WNOHANG) == pid) break;  // finished on its own
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        const long long done = finished();
+        if (at >= 0 && done >= 0 && done < 24) interrupted_mid_sweep = true;
+    }
+    EXPECT_TRUE(interrupted_mid_sweep) << "the kills did not land mid-sweep";
+    const auto r = run("sweep " + cfg + " --workers 2 --out " + out.string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_EQ(result_table(out), reference_table());
+    // Nothing ran twice to completion: exactly one completion per point; interrupted runs were redone at most
+    // once per kill and worker.
+    EXPECT_EQ(query(out, "SELECT COUNT(*) FROM completions"), 24);
+    EXPECT_EQ(query(out, "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM completions GROUP BY point_id)"), 1);
+    EXPECT_EQ(query(out, "SELECT COUNT(*) FROM points WHERE status = 'done'"), 24);
+    EXPECT_LE(query(out, "SELECT SUM(attempts) FROM points"), 24 + 3 * 2);
+    fs::remove_all(dir);
+}
+
+TEST(SweepCli, FailingAndDivergingPointsAreRecordedAndTheSweepGoesOn) {
+    const auto dir = fresh_dir("fail");
+    const std::string text = R"(
+[task]
+kind = "toy"
+target = [2.0, 1.0]
+[model]
+kind = "diagonal_product"
+init_scale = 1e-2
+[dynamics]
+loss_threshold = 1e-6
+max_steps = 20000
+[sweep]
+grid = { "model.depth" = [2, 3, 4], "dynamics.lr" = [0.01, 5.0] }
+)";
+    const auto cfg = write_file(dir / "sweep.toml", text);
+    const fs::path out = dir / "out";
+    // Block one point's run directory with a plain file: that point cannot run.
+    const auto pts = depthbias::expand_sweep(depthbias::parse_sweep(text, "x"));
+    ASSERT_EQ(pts.size(), 6u);
+    const auto& blocked = pts[2];  // grid keys in key order: dynamics.lr = 0.01 (slowest), model.depth = 4
+    write_file(out / "points" / blocked.hash, "not a directory");
+    auto r = run("sweep " + cfg + " --workers 2 --out " + out.string());
+    EXPECT_EQ(r.code, 1) << r.output;  // some point failed
+    Csv c = read_csv(out / "report" / "sweep.csv");
+    ASSERT_EQ(c.rows.size(), 6u);
+    for (size_t i = 0; i < 6; ++i) {
+        const bool big_lr = c.col(i, "dynamics.lr") == "5.0";
+        if (i == 2) {
+            EXPECT_EQ(c.col(i, "status"), "failed");
+            EXPECT_NE(c.col(i, "error").find("not a directory"), std::string::npos) << c.col(i, "error");
+        } else if (big_lr) {
+            EXPECT_EQ(c.col(i, "status"), "diverged") << i;
+            EXPECT_EQ(c.col(i, "final_loss"), "") << i;  // a diverged point has no result numbers
+            EXPECT_FALSE(c.col(i, "stop_reason").empty());
+        } else {
+            EXPECT_EQ(c.col(i, "status"), "done") << i;
+        }
+    }
+    EXPECT_NE(r.output.find("2 done, 3 diverged, 1 failed"), std::string::npos) << r.output;
+    // Resuming does not rerun failed points unless asked; with the cause removed, --retry-failed completes them.
+    r = run("sweep " + cfg + " --out " + out.string());
+    EXPECT_EQ(r.code, 1) << r.output;
+    EXPECT_NE(r.output.find("0 to run"), std::string::npos) << r.output;
+    fs::remove(out / "points" / blocked.hash);
+    r = run("sweep " + cfg + " --retry-failed --out " + out.string());
+    EXPECT_EQ(r.code, 3) << r.output;  // diverged points remain: exit 3 as for `depthbias run`
+    c = read_csv(out / "report" / "sweep.csv");
+    EXPECT_EQ(c.col(2, "status"), "done");
+    EXPECT_EQ(c.col(2, "error"), "");
+    fs::remove_all(dir);
+}
+
+TEST(SweepCli, BadInputIsExitTwoNamingTheKeyAndWritesNothing) {
+    const auto dir = fresh_dir("bad");
+    struct Case {
+        std::string sweep_table, key;
+    };
+    const std::string base = "[task]\nkind = \"toy\"\ntarget = [2.0, 1.0]\n[model]\nkind = \"diagonal_product\"\n";
+    const std::vector<Case> cases = {
+        {"[sweep]\ngird = { \"model.depth\" = [2, 3] }\n", "sweep.gird"},
+        {"[sweep]\nzip = { \"model.depth\" = [2, 3], \"dynamics.lr\" = [0.1] }\n", "sweep.zip"},
+        {"[sweep]\ngrid = { \"model.dept\" = [2, 3] }\n", "model.dept"},
+        {"[sweep]\ngrid = { \"model.depth\" = [2, 0] }\n", "model.depth"},
+    };
+    int i = 0;
+    for (const auto& c : cases) {
+        const auto cfg = write_file(dir / std::to_string(i) / "sweep.toml", base + c.sweep_table);
+        const fs::path out = dir / std::to_string(i) / "out";
+        const auto r = run("sweep " + cfg + " --out " + out.string());
+        EXPECT_EQ(r.code, 2) << c.key << ": " << r.output;
+        EXPECT_NE(r.output.find("'" + c.key + "'"), std::string::npos) << r.output;
+        EXPECT_FALSE(fs::exists(out / "sweep.db")) << c.key;
+        ++i;
+    }
+    auto r = run("sweep report " + dir.string());
+    EXPECT_EQ(r.code, 2) << r.output;
+    EXPECT_NE(r.output.find("sweep.db"), std::string::npos) << r.output;
+    r = run("report " + dir.string());
+    EXPECT_EQ(r.code, 2) << r.output;
+    r = run("sweep /nonexistent/sweep.toml --out " + (dir / "x").string());
+    EXPECT_EQ(r.code, 2) << r.output;
+    EXPECT_NE(r.output.find("depth_init_sweep"), std::string::npos) << r.output;  // lists the shipped sweeps
+    r = run("--help");
+    for (const char* c : {"sweep", "report"}) EXPECT_NE(r.output.find(c), std::string::npos) << c;
+    fs::remove_all(dir);
+}
+
+TEST(SweepReport, HtmlReportRendersInHeadlessChromiumWithEveryFigure) {
+    if (!have("/usr/bin/chromium")) {
+        std::fprintf(stderr, "\n*** SKIPPING the HTML report rendering test: /usr/bin/chromium is missing "
+                             "(apt-get install chromium; the README's test command installs it) ***\n\n");
+        GTEST_SKIP() << "chromium not installed";
+    }
+    const auto dir = fresh_dir("html");
+    // A sweep directory (kSweep with one seed: 6 points) ...
+    std::string small = kSweep;
+    small.replace(small.find("seeds = 4"), 9, "seeds = 1");
+    const auto cfg = write_file(dir / "sweep.toml", small);
+    auto r = run("sweep " + cfg + " --quiet --out " + (dir / "sweep").string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    r = run("report " + (dir / "sweep").string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    const std::string html = read_file(dir / "sweep" / "report.html");
+    EXPECT_NE(html.find("<details>"), std::string::npos);             // each point's config
+    EXPECT_NE(html.find("[dynamics]"), std::string::npos);            // ... resolved (every section)
+    EXPECT_EQ(html.find("http://"), std::string::npos);               // nothing fetched from the network
+    EXPECT_EQ(html.find("https://"), std::string::npos);
+    auto m = body_marks(chromium_dom(dir / "sweep" / "report.html", dir / "profile1"));
+    ASSERT_EQ(m.size(), 3u) << "the page's load marker was not set (did Chromium run?)";
+    EXPECT_EQ(m["total"], (long long)count(html, "<img "));
+    EXPECT_GE(m["total"], 1);
+    EXPECT_EQ(m["loaded"], m["total"]);
+    EXPECT_EQ(m["failed"], 0);
+
+    // ... and an experiment directory (figure.png plus the run's spectrum.png).
+    const auto run_cfg = write_file(dir / "run.toml", R"(
+[task]
+kind = "toy"
+target = [2.0, 1.0]
+[model]
+kind = "diagonal_product"
+depth = 3
+init_scale = 1e-3
+[dynamics]
+lr = 0.01
+loss_threshold = 1e-6
+)");
+    r = run("run " + run_cfg + " --out " + (dir / "exp").string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    r = run("report " + (dir / "exp").string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    const std::string ehtml = read_file(dir / "exp" / "report.html");
+    EXPECT_GE(count(ehtml, "<img "), 2u);
+    m = body_marks(chromium_dom(dir / "exp" / "report.html", dir / "profile2"));
+    EXPECT_EQ(m["total"], (long long)count(ehtml, "<img "));
+    EXPECT_EQ(m["loaded"], m["total"]);
+    EXPECT_EQ(m["failed"], 0);
+
+    // The check can fail: with one figure gone, Chromium reports it.
+    fs::remove(dir / "exp" / "figure.png");
+    m = body_marks(chromium_dom(dir / "exp" / "report.html", dir / "profile3"));
+    EXPECT_EQ(m["failed"], 1);
+    EXPECT_EQ(m["loaded"], m["total"] - 1);
+    fs::remove_all(dir);
+}
