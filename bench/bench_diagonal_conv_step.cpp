@@ -16,6 +16,10 @@
 //   allocs_per_step  heap allocations inside the timed loop / iterations (malloc & co. interposed): should be 0
 //   loss_end         loss at the last timed step (finite: the steps stayed meaningful)
 //   params           number of trained parameters
+// Breakdown "BM_Part/<model>_<part>" (where the step's time goes; same setup, theta fixed at the start):
+//   predictor  Model::predictor (diagonal: u+^3 - u-^3 with Eigen's pow; conv: 3 r2c FFTs, product, 1 c2r)
+//   task       BinaryClassification::loss_and_gradient (X~ beta, 200 exp, X~^T e: two 200 x 100 matvecs)
+//   pullback   Model::pullback (diagonal: 3 u^2 g with pow; conv: 1 r2c, 3 c2r FFTs)
 //
 // Cross-check with the peers: `bench_diagonal_conv_step --dump=DIR` writes (plain text, np.loadtxt-readable)
 //   DIR/xt.txt                        the signed inputs X~ (n x d, rows s_n x_n); the conv task's X~ is
@@ -148,6 +152,21 @@ void BM_Step(benchmark::State& state, const std::string& which) {
     state.counters["params"] = double(theta.size());
 }
 
+void BM_Part(benchmark::State& state, const std::string& which, const std::string& part) {
+    Setup s = make_setup(which);
+    Predictor pred{Mat::Zero(kD, 1), 0.0}, gpred{Mat::Zero(kD, 1), 0.0};
+    Vec grad(s.theta0.size());
+    s.model->predictor(s.theta0, pred);
+    s.task->loss_and_gradient(pred, gpred);
+    s.model->pullback(s.theta0, gpred, grad);
+    for (auto _ : state) {
+        if (part == "predictor") s.model->predictor(s.theta0, pred);
+        else if (part == "task") benchmark::DoNotOptimize(s.task->loss_and_gradient(pred, gpred));
+        else s.model->pullback(s.theta0, gpred, grad);
+        benchmark::ClobberMemory();
+    }
+}
+
 // ---- --dump=DIR: the data, the start and a short GD run, for the peers' --check ----
 void write_matrix(const std::filesystem::path& p, const Mat& m) {
     std::ofstream f(p);
@@ -190,6 +209,16 @@ BENCHMARK_CAPTURE(BM_Step, diagonal_d100_n200_depth3, std::string("diagonal"))
     ->Unit(benchmark::kMicrosecond)
     ->MinTime(0.5);
 BENCHMARK_CAPTURE(BM_Step, conv_d100_n200_depth3, std::string("conv"))->Unit(benchmark::kMicrosecond)->MinTime(0.5);
+#define PART(model, part)                                                                               \
+    BENCHMARK_CAPTURE(BM_Part, model##_##part, std::string(#model), std::string(#part))                 \
+        ->Unit(benchmark::kMicrosecond)                                                                  \
+        ->MinTime(0.2)
+PART(diagonal, predictor);
+PART(diagonal, task);
+PART(diagonal, pullback);
+PART(conv, predictor);
+PART(conv, task);
+PART(conv, pullback);
 
 int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i)

@@ -8,8 +8,9 @@ import re
 import statistics
 import sys
 
-RAW = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "results", "raw")
+RAW = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "results", "p1_p3_raw")
 out = []
+verdicts = []
 
 
 def p(s=""):
@@ -101,30 +102,41 @@ for mb in sorted(bw):
     p(f"  {mb:5d} MB: {med(bw[mb]['wall']):6.1f} GB/s (wall)  {med(bw[mb]['cpu']):6.1f} GB/s (cpu)")
 ref_bw = bw.get(80, {"wall": [float("nan")], "cpu": [float("nan")]})
 p()
-p("ours (d = 100 rows are P1; PROPOSAL = bench-only kernel of bench/proto_fused_sensing.hpp, NOT the engine;")
-p("speedup = fastest peer / ours, wall and cpu; GB/s = bytes of A read per step / wall time; % of the 80 MB probe):")
-p(f"  {'variant':30s} {'wall ms':>8s} {'cpu ms':>8s} {'x wall':>7s} {'x cpu':>7s} {'MB/step':>8s} {'GB/s':>6s} "
-  f"{'%bw':>5s} {'allocs':>6s} {'rel.diff f64':>12s}")
+p("ours (d = 100 rows are P1; PROPOSAL = bench-only kernel of bench/proto_fused_sensing.hpp, NOT the engine).")
+p("x wall / x cpu = fastest peer time / our time (d = 100 only); GB/s = bytes of A read per step / time;")
+p("%bw = our cpu GB/s / the probe's cpu GB/s at the size of A in float64 (80 MB for d = 100, 20 MB for d = 50):")
+p(f"  {'variant':30s} {'wall ms':>8s} {'cpu ms':>8s} {'x wall':>7s} {'x cpu':>7s} {'MB/step':>8s} {'GB/s w':>7s} "
+  f"{'GB/s c':>7s} {'%bw':>5s} {'allocs':>6s} {'rel.diff f64':>12s}")
 for v, e in ours.items():
     w, c = med(e["wall"]), med(e["cpu"])
-    mb = (e["bytes"] or 0) / 1e6
-    gbs = (e["bytes"] or 0) / w / 1e9
+    nb = e["bytes"] or 0
     d = "d100" if v.startswith("d100") else "d50"
     peer_w = fast_wall[0] if d == "d100" else float("nan")
     peer_c = fast_cpu[0] if d == "d100" else float("nan")
-    bwref = med(ref_bw["wall"]) if d == "d100" else med(bw.get(20, {"wall": [float("nan")]})["wall"])
-    p(f"  {v:30s} {w * 1e3:8.3f} {c * 1e3:8.3f} {peer_w / w:7.2f} {peer_c / c:7.2f} {mb:8.1f} {gbs:6.1f} "
-      f"{100 * gbs / bwref:5.0f} {max(x or 0 for x in e['allocs']):6.2g} {med(e['diff']):12.2e}")
-p("  (x wall / x cpu only for d = 100, the P1 size; %bw against the probe of the same size as A in float64:")
-p("   80 MB for d = 100, 20 MB for d = 50; allocs = heap allocations per step inside the timed loop, max over rounds;")
-p(f"   allocation-counter self-test, one allocation per iteration: {med(alloc_selftest):.2g} per step)")
+    bwref = med(bw.get(80 if d == "d100" else 20, {"cpu": [float("nan")]})["cpu"])
+    p(f"  {v:30s} {w * 1e3:8.3f} {c * 1e3:8.3f} {peer_w / w:7.2f} {peer_c / c:7.2f} {nb / 1e6:8.1f} "
+      f"{nb / w / 1e9:7.1f} {nb / c / 1e9:7.1f} {100 * nb / c / 1e9 / bwref:5.0f} "
+      f"{max(x or 0 for x in e['allocs']):6.2g} {med(e['diff']):12.2e}")
+p("  (allocs = heap allocations per step inside the timed loop, max over rounds; allocation-counter self-test,")
+p(f"   one allocation per iteration, reads {med(alloc_selftest):.2g} per step; rel.diff f64 = max relative difference")
+p("   of loss and gradient vs the engine's float64 two_pass step at the starting point)")
 if "d100_fused_float64" in ours and peers:
-    for v in ("d100_fused_float64", "d100_fused_float32", "d100_two_pass_float64"):
+    for v in ("d100_fused_float64", "d100_fused_float32", "d100_two_pass_float64", "d100_PROPOSAL_fused_float64",
+              "d100_PROPOSAL_fused_float32"):
         if v in ours:
             sw = fast_wall[0] / med(ours[v]["wall"])
             sc = fast_cpu[0] / med(ours[v]["cpu"])
-            p(f"  P1 goal (>= 2x faster than the faster peer): {v}: {sw:.2f}x wall, {sc:.2f}x cpu -> "
-              f"{'met' if min(sw, sc) >= 2 else 'NOT met'}")
+            line = (f"P1 (>= 2x faster than the faster peer) {v}: {sw:.2f}x wall, {sc:.2f}x cpu -> "
+                    f"{'met' if min(sw, sc) >= 2 else 'NOT met'}" + (" [proposal, not the engine]" if "PROPOSAL" in v else ""))
+            p("  " + line)
+            verdicts.append(line)
+    if "d100_two_pass_float64" in ours:
+        for v in ("d100_fused_float64", "d100_fused_float32"):
+            if v in ours:
+                line = (f"engine {v} vs two_pass_float64: {med(ours['d100_two_pass_float64']['cpu']) / med(ours[v]['cpu']):.2f}x "
+                        f"(cpu) while reading {ours['d100_two_pass_float64']['bytes'] / ours[v]['bytes']:.0f}x fewer bytes")
+                p("  " + line)
+                verdicts.append(line)
 p()
 p("float32 storage, accuracy effect:")
 for line in read("p1_accuracy.txt").rstrip().splitlines():
@@ -132,7 +144,7 @@ for line in read("p1_accuracy.txt").rstrip().splitlines():
 p()
 
 # ---------------------------------------------------------------- P2
-p("P2  Figure 1a end to end (depths 1-4 to loss < 0.01; d = 50, m = 1000, init 1e-4, lr 1e-3), wall seconds")
+p("P2  Figure 1a end to end (depths 1-4 to loss < 0.01; d = 50, m = 1000, init 1e-4, lr 1e-3)")
 p("-" * 100)
 
 
@@ -169,8 +181,10 @@ for key, label in [("p2_ours_f64", "depthbias reproduce fig1a --no-figures (floa
 if "p2_ours_f64" in p2 and "p2_numpy" in p2:
     rw = p2["p2_numpy"][0] / p2["p2_ours_f64"][0]
     rc = p2["p2_numpy"][1] / p2["p2_ours_f64"][1]
-    p(f"  P2 ratio numpy / depthbias (float64): {rw:.2f}x wall, {rc:.2f}x cpu -> goal >= 10x "
-      f"{'met' if min(rw, rc) >= 10 else 'NOT met'}")
+    line = (f"P2 (>= 10x faster end to end than the numpy port) numpy / depthbias float64: {rw:.2f}x wall, {rc:.2f}x cpu"
+            f" -> {'met' if min(rw, rc) >= 10 else 'NOT met'}")
+    p("  " + line)
+    verdicts.append(line)
     if "p2_ours_f32" in p2:
         p(f"  P2 ratio numpy / depthbias (float32 storage): {p2['p2_numpy'][0] / p2['p2_ours_f32'][0]:.2f}x wall, "
           f"{p2['p2_numpy'][1] / p2['p2_ours_f32'][1]:.2f}x cpu")
@@ -196,8 +210,10 @@ p("   distribution, different draws; ours f32 vs f64 use the same draws, rounded
 steps_total = sum(v[0] for v in o64.values())
 epochs_total = sum(v[0] for v in npd.values())
 if steps_total and epochs_total and "p2_ours_f64" in p2 and "p2_numpy" in p2:
-    p(f"  per step: ours {p2['p2_ours_f64'][0] / steps_total * 1e3:.3f} ms (all {steps_total} steps, observers and "
-      f"setup included), numpy {p2['p2_numpy'][0] / epochs_total * 1e3:.3f} ms ({epochs_total} epochs)")
+    p(f"  per step (wall / cpu): ours {p2['p2_ours_f64'][0] / steps_total * 1e3:.3f} / "
+      f"{p2['p2_ours_f64'][1] / steps_total * 1e3:.3f} ms (all {steps_total} steps; observers, data generation "
+      f"included), numpy {p2['p2_numpy'][0] / epochs_total * 1e3:.3f} / {p2['p2_numpy'][1] / epochs_total * 1e3:.3f} ms "
+      f"({epochs_total} epochs)")
 for v in ("d50_fused_float64", "d50_fused_float32", "d50_PROPOSAL_fused_float64", "d50_PROPOSAL_fused_float32"):
     if v in ours:
         p(f"  bench step at d = 50 (depth 4): {v:28s} {med(ours[v]['wall']) * 1e3:7.3f} ms wall "
@@ -209,5 +225,14 @@ p("P3  gradient evaluations: adaptive flow vs GD (fig1a depth 4)")
 p("-" * 100)
 for line in read("p3.txt").rstrip().splitlines():
     p("  " + line)
+
+for line in read("p3.txt").splitlines():
+    if "ratio" in line and "goal" in line:
+        verdicts.append("P3 " + line.strip())
+p()
+p("Summary")
+p("-" * 100)
+for v in verdicts:
+    p("  " + v)
 
 print("\n".join(out))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # P1-P3 benchmarks of depthbias against numpy / PyTorch peers, side by side in one run.
-# Writes bench/results/latest.txt (and the raw outputs under bench/results/raw/) and prints the report.
-#   bench/run_benchmarks.sh           full run (~15-20 min on the 2-core machine)
+# Writes bench/results/latest.txt (raw outputs under bench/results/p1_p3_raw/) and prints the report.
+#   bench/run_benchmarks.sh           full run (~15-20 min on the idle 2-core machine; longer when it is loaded)
 #   bench/run_benchmarks.sh --quick   fewer repeats, P2 peers once, P3 with a looser reference (~7-10 min)
 # Speed is measured, never asserted. The machine is noisy: every P1 contender runs once per round, rounds are
 # interleaved, and the report takes medians over rounds. Peers run with /usr/bin/python3 (Debian's numpy/torch).
@@ -21,7 +21,7 @@ BUILD="$ROOT/build"
 PY=/usr/bin/python3
 PEERS="$ROOT/bench/peers"
 RES="$ROOT/bench/results"
-RAW="$RES/raw"
+RAW="$RES/p1_p3_raw"   # this script's own raw outputs (other benches share bench/results/)
 rm -rf "$RAW"
 mkdir -p "$RAW"
 TIMEFORMAT='%R %U %S'   # bash `time`: wall, user, sys seconds

@@ -5,8 +5,9 @@
 #   bench/run_p4_p5.sh --quick   3 rounds, fewer peer steps
 # P4: one full GD step (d = 100, n = 200, depth 3, exponential loss, mean, float64) of the diagonal network
 #     u+^3 - u-^3 and of the circular-conv network w1 (*) w2 (*) v: bench_diagonal_conv_step (Google Benchmark)
-#     against bench/peers/diagonal_conv_numpy.py (hand-written gradient) and bench/peers/diagonal_conv_torch.py
-#     (autograd, torch.set_num_threads(1) and torch's default; the hand-written torch port is informational).
+#     against bench/peers/diagonal_conv_numpy.py (hand-written gradient; matvecs through numpy's BLAS, i.e. `@`,
+#     and through np.einsum) and bench/peers/diagonal_conv_torch.py (autograd, torch.set_num_threads(1) and
+#     torch's default; the hand-written torch port is informational).
 #     Every contender runs once per round, in a rotated order; the report takes medians over rounds of the
 #     wall and CPU time per step and of the per-round ratios ours/peer. Before timing, each peer runs the
 #     engine's first GD steps from the engine's data (--check) to show it computes the same step.
@@ -46,16 +47,20 @@ log "building (-j1) bench_diagonal_conv_step depthbias in $BUILD"
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "mode: $([[ $QUICK == 1 ]] && echo quick || echo full) ($ROUNDS P4 rounds, $P5_REPS P5 repetitions)"
-    echo "cpu: $(lscpu | sed -n 's/^Model name: *//p') x $(nproc) cores"
+    echo "cpu: lscpu model name '$(lscpu | sed -n 's/^Model name: *//p')', $(nproc) cores, family" \
+         "$(sed -n 's/^cpu family\t*: //p' /proc/cpuinfo | head -1) model $(sed -n 's/^model\t*: //p' /proc/cpuinfo | head -1)," \
+         "$(grep -c avx512f /proc/cpuinfo | sed 's/^0$/no /;s/^[1-9][0-9]*$//')AVX-512"
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
     $PY -c 'import numpy, torch; print("numpy", numpy.__version__, "| torch", torch.__version__, "| torch default threads", torch.get_num_threads())'
+    $PY -c 'import numpy as np, os; np.ones((2, 2)) @ np.ones(2); print("numpy BLAS:", ", ".join(sorted({os.path.realpath(l.split()[-1]) for l in open("/proc/self/maps") if "blas" in l.lower()})))'
 } > "$RAW/machine.txt" 2>&1
 
 # ---- P4: the peers compute the engine's steps -------------------------------------------------------------
 log "P4: cross-check of the peers against the engine's first GD steps"
 "$BUILD/bench_diagonal_conv_step" --dump="$RAW/dump" > /dev/null
 {
-    $PY "$PEERS/diagonal_conv_numpy.py" --check "$RAW/dump" || echo "CHECK numpy FAILED"
+    $PY "$PEERS/diagonal_conv_numpy.py" --check "$RAW/dump" --matvec blas || echo "CHECK numpy-blas FAILED"
+    $PY "$PEERS/diagonal_conv_numpy.py" --check "$RAW/dump" --matvec einsum || echo "CHECK numpy-einsum FAILED"
     $PY "$PEERS/diagonal_conv_torch.py" --check "$RAW/dump" --variant autograd || echo "CHECK torch-autograd FAILED"
     $PY "$PEERS/diagonal_conv_torch.py" --check "$RAW/dump" --variant manual || echo "CHECK torch-manual FAILED"
 } > "$RAW/p4_check.txt" 2>&1
@@ -67,16 +72,17 @@ contender() {  # contender INDEX ROUND: run one contender, output to $RAW
     case $k in
         0) "$BUILD/bench_diagonal_conv_step" --benchmark_out="$RAW/p4_ours_$i.json" --benchmark_out_format=json \
                > "$RAW/p4_ours_$i.txt" 2>&1 ;;
-        1) $PY "$PEERS/diagonal_conv_numpy.py" --samples $SAMPLES --steps $NP_STEPS --label numpy-manual ;;
-        2) $PY "$PEERS/diagonal_conv_torch.py" --samples $SAMPLES --steps $TORCH_STEPS --threads 1 \
+        1) $PY "$PEERS/diagonal_conv_numpy.py" --samples $SAMPLES --steps $NP_STEPS --matvec blas ;;
+        2) $PY "$PEERS/diagonal_conv_numpy.py" --samples $SAMPLES --steps $NP_STEPS --matvec einsum ;;
+        3) $PY "$PEERS/diagonal_conv_torch.py" --samples $SAMPLES --steps $TORCH_STEPS --threads 1 \
                --label "torch-autograd-set_num_threads(1)" ;;
-        3) $PY "$PEERS/diagonal_conv_torch.py" --samples $SAMPLES --steps $TORCH_STEPS --threads 0 \
+        4) $PY "$PEERS/diagonal_conv_torch.py" --samples $SAMPLES --steps $TORCH_STEPS --threads 0 \
                --label "torch-autograd-default-threads" ;;
-        4) $PY "$PEERS/diagonal_conv_torch.py" --samples $SAMPLES --steps $TORCH_STEPS --threads 1 --variant manual \
+        5) $PY "$PEERS/diagonal_conv_torch.py" --samples $SAMPLES --steps $TORCH_STEPS --threads 1 --variant manual \
                --label "torch-manual-set_num_threads(1)" ;;
     esac
 }
-NC=5
+NC=6
 for ((i = 1; i <= ROUNDS; i++)); do
     for ((j = 0; j < NC; j++)); do
         k=$(( (i - 1 + j) % NC ))   # rotate the order from round to round
@@ -167,9 +173,11 @@ for line in open(os.path.join(raw, "p4_check.txt")):
     if line.startswith("CHECK"):
         say("    " + line.rstrip())
 say("")
-say(open(os.path.join(raw, "p5.txt")).read().strip())
+for line in open(os.path.join(raw, "p5.txt")):  # the summary, without the per-repetition lines
+    if line.split()[:1] not in (["P5"], ["P5DIAG"], ["P5-TOTAL"], ["P5DIAG-TOTAL"]):
+        say(line.rstrip())
 say("")
-say("raw outputs: " + os.path.relpath(raw, os.path.dirname(os.path.dirname(raw))))
+say("raw outputs: bench/results/" + os.path.basename(raw) + "/")
 print("\n".join(out))
 EOF
 cat "$RES/p4_p5.txt"

@@ -394,6 +394,39 @@ grid = { "model.depth" = [2, 3, 4], "dynamics.lr" = [0.01, 5.0] }
     fs::remove_all(dir);
 }
 
+TEST(SweepCli, AWorkerCrashFailsItsPointOnlyAndTheSweepGoesOn) {
+    const auto dir = fresh_dir("crash");
+    const auto cfg = write_file(dir / "sweep.toml", kSweep);
+    const fs::path out = dir / "out";
+    const pid_t pid = spawn_sweep(cfg, out, 2);
+    ASSERT_GT(pid, 0);
+    // Catch a worker in the middle of a point: stop it, check in the store that it holds a running point,
+    // then make it crash (SIGSEGV) as a bug inside the point would.
+    long long victim_point = -1;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (victim_point < 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (query(out, "SELECT COUNT(*) FROM points WHERE status = 'done'") < 2) continue;
+        const long long wpid = query(out, "SELECT CAST(substr(owner, instr(owner, ':') + 1) AS INTEGER) FROM points "
+                                          "WHERE status = 'running' ORDER BY id LIMIT 1");
+        if (wpid <= 0 || kill(pid_t(wpid), SIGSTOP) != 0) continue;
+        victim_point = query(out, "SELECT id FROM points WHERE status = 'running' AND owner LIKE '%:" +
+                                      std::to_string(wpid) + "'");
+        if (victim_point >= 0) kill(pid_t(wpid), SIGSEGV);
+        kill(pid_t(wpid), SIGCONT);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    ASSERT_GE(victim_point, 0) << "no worker was caught running a point";
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1) << "status " << st;  // a point failed
+    EXPECT_EQ(query(out, "SELECT COUNT(*) FROM points WHERE status = 'failed'"), 1);
+    EXPECT_EQ(query(out, "SELECT id FROM points WHERE status = 'failed'"), victim_point);
+    EXPECT_EQ(query(out, "SELECT COUNT(*) FROM points WHERE status = 'failed' AND error LIKE '%signal 11%'"), 1);
+    EXPECT_EQ(query(out, "SELECT COUNT(*) FROM points WHERE status = 'done'"), 23);  // a fresh worker went on
+    EXPECT_EQ(query(out, "SELECT COUNT(*) FROM completions"), 24);
+    fs::remove_all(dir);
+}
+
 TEST(SweepCli, BadInputIsExitTwoNamingTheKeyAndWritesNothing) {
     const auto dir = fresh_dir("bad");
     struct Case {

@@ -125,12 +125,28 @@ DualFlowResult run_dual_flow(const BinaryClassification& task, const DualFlowSpe
             res.checkpoints.push_back({g, -(log_sum_exp_neg(mm) - log_n) / std::log(10.0), hi, w / g});
             ++next_cp;
         }
-        const bool done = g1 >= spec.max_margin || tau1 >= spec.max_tau;
+        const bool by_margin = g1 >= spec.max_margin;
+        const bool done = by_margin || tau1 >= spec.max_tau;
+        if (by_margin) {
+            // The margin grows exponentially in nu: land exactly on max_margin on the dense output instead of
+            // reporting the overshooting step end.
+            double lo = tau0, hi = tau1;
+            Vec x(n);
+            for (int it = 0; it < 200 && hi - lo > 1e-15 * hi; ++it) {
+                const double mid = 0.5 * (lo + hi);
+                stepper.calc_state(mid, x);
+                (margins(x).minCoeff() < spec.max_margin ? lo : hi) = mid;
+            }
+            stepper.calc_state(hi, nu);
+            std::tie(gamma, log_eps) = report(k, hi, nu, true);
+            res.outcome = {RunStatus::Converged, "margin target reached", k, hi, std::exp(log_eps), k};
+            res.nu = nu;
+            res.w = dual_predictor(xt, nu, spec.depth, spec.alpha);
+            return res;
+        }
         std::tie(gamma, log_eps) = report(k, tau1, nu, done);
         if (done) {
-            res.outcome = {RunStatus::BudgetExhausted, g1 >= spec.max_margin ? "margin target reached" : "tau budget",
-                           k, tau1, std::exp(log_eps), k};
-            if (g1 >= spec.max_margin) res.outcome.status = RunStatus::Converged;
+            res.outcome = {RunStatus::BudgetExhausted, "tau budget exhausted", k, tau1, std::exp(log_eps), k};
             res.nu = nu;
             res.w = dual_predictor(xt, nu, spec.depth, spec.alpha);
             return res;

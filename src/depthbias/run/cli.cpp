@@ -46,10 +46,18 @@ void print_result(const nlohmann::json& r, const std::string& out) {
         const auto& s = run["summary"];
         std::cout << "  " << run["label"].get<std::string>() << ": " << s["status"].get<std::string>() << " after "
                   << s["steps"] << " steps (t = " << s["time"] << ", " << s["wall_seconds"].get<double>() << " s)";
-        if (s.contains("final"))
-            std::cout << ", loss " << s["final"]["loss"] << ", reconstruction error "
-                      << s["final"]["reconstruction_error"] << ", " << s["incremental"]["verdict"].get<std::string>();
-        else
+        if (s.contains("final")) {
+            const auto& f = s["final"];
+            if (f.contains("log10_loss") && !f["log10_loss"].is_null())
+                std::cout << ", log10 loss " << f["log10_loss"];
+            else
+                std::cout << ", loss " << f["loss"];
+            if (f.contains("correlation"))
+                std::cout << ", correlation " << f["correlation"];
+            else
+                std::cout << ", reconstruction error " << f["reconstruction_error"];
+            if (s.contains("incremental")) std::cout << ", " << s["incremental"]["verdict"].get<std::string>();
+        } else
             std::cout << ": " << s["stop_reason"].get<std::string>();
         std::cout << "\n";
     }

@@ -163,14 +163,25 @@ void moroshko(const std::vector<std::pair<Variant, json>>& runs, Checks& c) {
             if (row.depth != depth || std::abs(row.alpha - alpha) > 1e-9 * row.alpha) continue;
             double worst = 0;
             size_t compared = 0;
+            size_t skipped = 0;
             for (size_t k = 0; k < 6 && k < cps.size(); ++k) {
+                // The digest integrated with fixed RK4 steps h = 1e-4 (D = 3) / 2e-3 (D = 2) in tau and interpolated
+                // linearly: a margin reached within its first 10 steps is not resolved to its +-0.002 there, so that
+                // cell is not a reference (D = 3, alpha = 10: gamma = 10 at tau = 4.2e-5, gamma = 100 at 4.4e-4).
+                // Those margins are checked against the primal gradient flow instead (tests/test_kernel_rich.cpp).
+                if (cps[k]["tau"].get<double>() < 10 * (depth == 2 ? 2e-3 : 1e-4)) {
+                    ++skipped;
+                    continue;
+                }
                 const auto& w = cps[k]["normalized_predictor"];
                 worst = std::max({worst, std::abs(w[0].get<double>() - row.w[k][0]),
                                   std::abs(w[1].get<double>() - row.w[k][1])});
                 ++compared;
             }
             c.add("claim 6 " + v.label + ": w/gamma at gamma = 1e1..1e6 within 0.003 of the digest's table",
-                  compared == 6 && worst <= 0.003, "max deviation " + str(worst) + " over " + std::to_string(compared));
+                  compared + skipped == 6 && compared >= 4 && worst <= 0.003,
+                  "max deviation " + str(worst) + " over " + std::to_string(compared) + " margins" +
+                      (skipped ? " (" + std::to_string(skipped) + " within the digest's first 10 RK4 steps)" : ""));
         }
         if (depth == 2 && std::abs(alpha - 10) < 1e-6 && cps.size() >= 2)
             c.add("claim 6 kernel side: D=2 alpha=10 gamma=1e2 within 5e-3 of the l2 direction",

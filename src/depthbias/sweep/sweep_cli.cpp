@@ -85,7 +85,7 @@ void add_sweep_commands(CLI::App& app, std::vector<CliCommand>& out) {
                  "core, or over MPI ranks under mpirun; results in an SQLite store");
     sweep->add_option("CONFIG", a->config, "sweep file: a run config plus a [sweep] table (or a sweep preset name)");
     sweep->add_option("--out", a->out, "sweep directory (default sweeps/NAME); rerunning resumes it");
-    sweep->add_option("--workers,-j", a->workers, "worker processes (default: one per core; ignored under MPI)");
+    sweep->add_option("--workers,-j", a->workers, "worker processes (default: one per usable core; ignored under MPI)");
     sweep->add_option("--set", a->sets, "override a key of the base config: section.key=value (repeatable)");
     sweep->add_flag("--retry-failed", a->retry_failed, "run failed points again");
     sweep->add_flag("--quiet,-q", a->quiet, "no line per finished point");

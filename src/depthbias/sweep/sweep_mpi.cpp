@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <Eigen/Core>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -89,6 +90,7 @@ MpiSession::~MpiSession() {
 }
 
 int run_mpi_worker(const MpiSession& mpi) {
+    Eigen::setNbThreads(1);  // one point per rank, single-threaded
     const std::string owner = process_owner(mpi.rank());
     send(json{{"owner", owner}}.dump(), 0, kRequest);
     auto free_since = Clock::now();

@@ -305,8 +305,9 @@ void l1_direction_diagram(const std::vector<PointRow>& rows, SweepReport& rep, c
         return;
     }
     std::string data = "depth,init_scale,log10_inv_eps,distance\n";
-    Panel p{"distance of w/||w|| to the l1 max-margin direction (" + gp_text(dist_key) + ")", "log10(1/eps)",
-            "distance", false, true, {}, "set key outside right top"};
+    Panel p{"distance of w/||w|| to the l1 max-margin direction (" + gp_text(dist_key) + ")",
+            "log10(1/eps) (training loss eps)", "distance", true, true, {},
+            "set key outside right top\nset format x '10^{%L}'\nset format y '10^{%L}'"};
     int i = 0;
     for (const auto& [ds, v] : acc) {
         if (v.empty()) continue;
@@ -369,9 +370,15 @@ SweepReport write_sweep_report(const std::string& dir_in, bool figures) {
     // Phase diagram: depth x init scale -> fraction incremental.
     const bool has_axes = std::count(rep.swept_keys.begin(), rep.swept_keys.end(), "model.depth") &&
                           std::count(rep.swept_keys.begin(), rep.swept_keys.end(), "model.init_scale");
+    const bool has_verdicts = std::any_of(rows.begin(), rows.end(), [](const PointRow& p) {
+        return p.status == "done" && !p.result.verdict.empty();
+    });
     if (!has_axes) {
         rep.notes.push_back("no depth x init-scale phase diagram: the sweep does not sweep both model.depth and "
                             "model.init_scale");
+    } else if (!has_verdicts) {
+        rep.notes.push_back("no depth x init-scale phase diagram: no finished point has an incremental-learning "
+                            "verdict (runs whose task has no target spectrum)");
     } else {
         auto& ph = rep.phase;
         std::set<std::int64_t> ds;

@@ -5,8 +5,10 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sched.h>
 #include <filesystem>
 #include <map>
 #include <sys/file.h>
@@ -60,6 +62,14 @@ private:
     int fd_ = -1;
 };
 
+// Cores this process may run on (the affinity mask: a Slurm or taskset limit), at least 1.
+int usable_cores() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+    return int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 struct PoolSettings {
     std::string db, out;
     std::vector<std::string> metrics;
@@ -69,6 +79,7 @@ struct PoolSettings {
 int pool_worker(const PoolSettings& s) {
     SweepStore store(s.db);
     const std::string owner = process_owner();
+    const long long total = std::atoll(store.meta("points").c_str());
     auto free_since = Clock::now();
     while (auto c = store.claim(owner)) {
         const auto start = Clock::now();
@@ -80,13 +91,15 @@ int pool_worker(const PoolSettings& s) {
             std::fprintf(stderr, "depthbias sweep: point %s was taken from worker %s before it finished\n",
                          c->label.c_str(), owner.c_str());
         if (!s.quiet) {
-            auto n = store.counts();
-            const auto total = n["pending"] + n["running"] + n["done"] + n["failed"] + n["diverged"];
             std::string what = r.status;
             if (r.status == "failed") what += ": " + r.error;
             else if (r.wall_seconds) what += " (" + r.run_status + ", " + std::to_string(*r.wall_seconds).substr(0, 6) + " s)";
-            std::printf("[%lld/%lld] %s: %s [%s]\n", static_cast<long long>(n["done"] + n["failed"] + n["diverged"]),
-                        static_cast<long long>(total), c->label.c_str(), what.c_str(), owner.c_str());
+            std::string progress;
+            if (total <= 20000) {  // counting scans the table: only for sweeps of moderate size
+                auto n = store.counts();
+                progress = "[" + std::to_string(n["done"] + n["failed"] + n["diverged"]) + "/" + std::to_string(total) + "] ";
+            }
+            std::printf("%s%s: %s [%s]\n", progress.c_str(), c->label.c_str(), what.c_str(), owner.c_str());
             std::fflush(stdout);
         }
     }
@@ -193,8 +206,7 @@ int run_sweep(const SweepSpec& spec, const SweepOptions& opt, const MpiSession& 
         const int workers = distributed ? mpi.size() - (opt.dedicated_coordinator ? 1 : 0)
                                         : int(std::min<std::int64_t>(
                                               std::max<std::int64_t>(pending, 1),
-                                              opt.workers > 0 ? opt.workers
-                                                              : std::max(1u, std::thread::hardware_concurrency())));
+                                              opt.workers > 0 ? opt.workers : usable_cores()));
         std::printf("sweep %s: %lld points, %lld finished before, %lld to run on %d %s -> %s\n", spec.name.c_str(),
                     static_cast<long long>(points.size()), static_cast<long long>(finished),
                     static_cast<long long>(pending), workers,

@@ -17,7 +17,7 @@ namespace depthbias {
 
 struct SweepOptions {
     std::string out;             // sweep directory (created)
-    int workers = 0;             // pool size; 0: one per hardware core. Ignored under MPI (one per rank)
+    int workers = 0;             // pool size; 0: one per usable core (affinity mask). Ignored under MPI
     bool retry_failed = false;   // failed points run again
     bool quiet = false;          // no per-point lines
     bool report = true;          // write the aggregation when the sweep is complete

@@ -1,8 +1,6 @@
 #include "depthbias/analysis/references/dual_newton.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -40,10 +38,6 @@ bool evaluate(const Mat& M, const Vec& b, double c, const Potential& pot, Point&
     p.phi = b.dot(p.nu) - c * sumH;
     return std::isfinite(p.phi) && p.x.allFinite();
 }
-
-}  // namespace
-
-namespace {
 
 // Rounding level of each residual entry g = b - M^T x, x = c h(M nu): the error of z = M nu (eps |M||nu|)
 // propagated through h (huge near |z| -> 1 for D > 2), plus the rounding of the products and the sum.
@@ -95,11 +89,6 @@ void polish(const Mat& M, const Vec& b, const Vec& xerr, Vec& x) {
     if (consistent) x = xs;
 }
 
-bool trace_enabled() {
-    static const bool on = std::getenv("DEPTHBIAS_REFS_TRACE") != nullptr;
-    return on;
-}
-
 }  // namespace
 
 DualResult maximize_dual(const Mat& M, const Vec& b, double c, const Potential& pot, const Vec& nu0, const char* fn) {
@@ -115,7 +104,8 @@ DualResult maximize_dual(const Mat& M, const Vec& b, double c, const Potential& 
         polish(M, b, xerr, x);
         return DualResult{cur.nu, x, it};
     };
-    int frozen = 0;
+    int frozen = 0, stall = 0;
+    double best_gn = std::numeric_limits<double>::infinity();
     for (int it = 0; it < 2000; ++it) {
         const Vec g = b - M.transpose() * cur.x;
         const double gscale =
@@ -123,10 +113,15 @@ DualResult maximize_dual(const Mat& M, const Vec& b, double c, const Potential& 
         const Vec floor = noise_floor(Mabs, b, c, pot, cur, xerr);
         const double gn = g.lpNorm<Eigen::Infinity>();
         const bool at_floor = (g.cwiseAbs().array() <= 8.0 * floor.array()).all();
-        if (trace_enabled())
-            std::fprintf(stderr, "[%s] it %d phi %.17g |g| %.3e rel %.3e floor %.3e\n", fn, it, cur.phi, gn,
-                         gn / gscale, floor.maxCoeff());
-        if (gn <= kConvergedRel * gscale || at_floor) return finish(it);
+        if (gn < 0.5 * best_gn) {
+            best_gn = gn;
+            stall = 0;
+        } else {
+            ++stall;
+        }
+        // Converged; or at the rounding floor AND no longer making progress (the floor estimate alone
+        // can be large at a transient iterate close to the domain boundary).
+        if (gn <= kConvergedRel * gscale || (at_floor && stall >= 3)) return finish(it);
         // Newton direction: (c M^T W M) delta = g through the QR of B = sqrt(c W) M (no normal equations).
         Mat B(M.rows(), k);
         for (Index i = 0; i < M.rows(); ++i) B.row(i) = std::sqrt(c * pot.hprime(cur.z(i))) * M.row(i);
@@ -134,7 +129,7 @@ DualResult maximize_dual(const Mat& M, const Vec& b, double c, const Potential& 
         const auto R = qr.matrixQR().topLeftCorner(k, k).triangularView<Eigen::Upper>();
         const double rmax = qr.matrixQR().topLeftCorner(k, k).diagonal().cwiseAbs().maxCoeff();
         const double rmin = qr.matrixQR().topLeftCorner(k, k).diagonal().cwiseAbs().minCoeff();
-        if (!(rmin > 1e-15 * rmax))
+        if (!(rmin > 1e-300 * rmax) || !std::isfinite(rmax))
             throw ConvergenceError(std::string(fn) + ": singular Newton system (constraint rows linearly dependent)");
         const Vec delta = R.solve(R.transpose().solve(g));
         const double dec = g.dot(delta);  // > 0: ascent direction
@@ -159,7 +154,7 @@ DualResult maximize_dual(const Mat& M, const Vec& b, double c, const Potential& 
             }
         }
         if (!accepted) {
-            if ((g.cwiseAbs().array() <= 1e3 * floor.array()).all() || gn <= kFloorRel * gscale) return finish(it);
+            if ((g.cwiseAbs().array() <= 1e3 * floor.array()).all() && gn <= kFloorRel * gscale) return finish(it);
             throw ConvergenceError(std::string(fn) + ": Newton line search failed with relative residual " +
                                    detail::num(gn / gscale) + " after " + std::to_string(it) + " iterations");
         }
@@ -225,6 +220,7 @@ DualResult max_margin_dual(const Mat& Xt, double c, const Potential& pot, const 
                 for (Index q : P) lam(q) = std::max(lam(q), 0.0);
             }
         }
+        Vec polished;
         // Lawson-Hanson inner loop: exact maximizer on the set, interpolating back while it leaves lambda >= 0.
         for (int inner = 0; inner <= static_cast<int>(n) + 1 && !P.empty(); ++inner) {
             Mat M(Xt.cols(), P.size());
@@ -234,6 +230,7 @@ DualResult max_margin_dual(const Mat& Xt, double c, const Potential& pot, const 
             newton_total += sub.iterations;
             if ((sub.dual.array() > 0.0).all()) {
                 for (size_t a = 0; a < P.size(); ++a) lam(P[a]) = sub.dual(a);
+                polished = sub.primal;  // c h(Xt^T lambda), re-solved where h is too steep to evaluate
                 break;
             }
             double step = 1.0;
@@ -250,7 +247,7 @@ DualResult max_margin_dual(const Mat& Xt, double c, const Potential& pot, const 
                 if (q != kmin && lam(q) <= 0.0) drop.push_back(q);
             for (Index q : drop) remove(q);
         }
-        w = primal(lam);
+        w = polished.size() ? polished : primal(lam);
     }
     if (outer >= max_outer)
         throw ConvergenceError(std::string(fn) + ": active set did not terminate in " + std::to_string(max_outer) +

@@ -4,9 +4,12 @@
 //
 //  - maximize_dual: unconstrained  max_nu  b^T nu - c sum_i H((M nu)_i),  M is d x k of full column rank,
 //    primal x = c h(M nu) (d entries), gradient b - M^T x, Hessian -c M^T diag(h'(M nu)) M. Damped Newton
-//    with Armijo backtracking that also keeps M nu inside the domain of H (|.| < 1 for D > 2). Converged
-//    when ||b - M^T x||_inf <= 1e-13 g (g = the magnitude of the terms forming the residual); accepted at
-//    the rounding floor when the residual stops decreasing below 1e-9 g. Otherwise ConvergenceError.
+//    with Armijo backtracking (first trial step capped so that M nu moves by <= 20 for D = 2, <= 1 for
+//    D > 2) that keeps M nu inside the numerical domain (|.| < 1 - 1e-14 for D > 2). Converged when
+//    ||b - M^T x||_inf <= 1e-13 g (g = the magnitude of the terms forming the residual), or when every
+//    residual entry is within 8x its propagated rounding floor and progress has stopped. Coordinates of x
+//    whose evaluation c h(z) lost more than 3 digits are then re-solved from M^T x = b ("polish").
+//    Otherwise ConvergenceError.
 //  - max_margin_dual: max_{lambda >= 0}  1^T lambda - c sum_i H((Xt^T lambda)_i)  by a Lawson-Hanson active
 //    set: add the most violated margin, solve the equality subproblem on the set exactly (maximize_dual),
 //    interpolate back when a multiplier turns non-positive, exchange rows when the set becomes linearly
@@ -15,6 +18,8 @@
 //    data non-separable -> NotSeparableError. The result is verified: lambda >= 0, margins >= 1 - 1e-10,
 //    |margin - 1| <= 1e-10 wherever lambda > 0; otherwise ConvergenceError.
 #pragma once
+#include <cmath>
+
 #include "depthbias/core/types.hpp"
 
 namespace depthbias::refs::detail {
@@ -24,7 +29,9 @@ struct Potential {
     double h(double z) const;
     double hprime(double z) const;
     double H(double z) const;  // +inf outside the domain
-    bool in_domain(double z) const { return D <= 2 || (z > -1.0 && z < 1.0); }
+    // D > 2: |z| < 1 - 1e-14. The last 1e-14 is excluded: there 1 - |z| has fewer than ~1.5 significant
+    // digits, and since alpha^D H_D stays tiny up to the boundary the line search could otherwise land there.
+    bool in_domain(double z) const { return D <= 2 || std::abs(z) < 1.0 - 1e-14; }
 };
 
 struct DualResult {

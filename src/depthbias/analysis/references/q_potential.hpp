@@ -25,7 +25,8 @@
 //    defining integral by adaptive Gauss-Kronrod (in log t for |z| > 1) as an independent cross-check
 //    (~1e-13 relative).
 //  - Domain (D > 2): h_D, h_D' throw std::invalid_argument for |z| >= 1; H_D returns +inf there (it is the
-//    conjugate's value); h_D^{-1}, q_D accept any finite t.
+//    conjugate's value); h_D^{-1}, q_D accept any finite t (h_D^{-1} returns +-1 exactly only when
+//    1 - |u| < 2^-54, i.e. for |t| beyond ~1e16^(D/(D-2))).
 #pragma once
 #include "depthbias/core/types.hpp"
 

@@ -31,7 +31,13 @@
 //   is approximate (section 2.3 caveat), so in the joint limit (mu fixed, gamma -> inf) w/gamma -> this w
 //   and kappa nu -> the returned lambda. For the mean loss (1/N) sum, use nu = (1/N) int exp(-Xt w).
 //
-// Errors: D < 2, alpha <= 0 / mu <= 0, non-finite inputs or alpha^D (mu) outside the double range ->
+// Range: alpha^D (mu) in [1e-250, 1e250]. For D > 2 also alpha^D >= |beta| 1e-12^(D/(D-2)) (|beta| bounded by
+// the l1 norm of the min-l2 / l1-LP solution): below it the dual variable lies within 1e-12 of +-1 and is not
+// representable in double (e.g. alpha >~ 1e-12 for D = 3, 1e-6 for D = 4, 1e-3 for D = 6); the solution
+// there is the l1 limit (basis_pursuit / l1_max_margin) to double precision anyway.
+// Accuracy: normwise ~1e-13 relative (coordinates where h_D is too steep to evaluate are re-solved from
+// the active constraints); entries far below 1e-13 ||beta||_inf are not resolved componentwise.
+// Errors: D < 2, alpha <= 0 / mu <= 0, non-finite inputs or alpha^D (mu) outside the range above ->
 // std::invalid_argument naming the argument; infeasible constraints -> NotSeparableError; Newton or
 // active-set failure -> ConvergenceError (never a wrong answer).
 #pragma once

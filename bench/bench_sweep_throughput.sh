@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# P7: sweep throughput. The same sweep of short points (48 toy-model runs) with --workers 1, with --workers 2, and
+# under `mpirun -n 2` (rank 0 coordinates and runs points, rank 1 runs points), each ROUNDS times in interleaved
+# rounds; reports the median wall time of each, the 2-worker / 1-worker throughput ratio (goal >= 1.8), the
+# dispatch overhead per point (time a worker waits between two points, from the store's overhead_seconds), and
+# the MPI overhead per point relative to the 2-worker pool. Also checks that all three give the same result table.
+#   bench/bench_sweep_throughput.sh [BINARY] [ROUNDS]     (defaults: build/depthbias or build-sweep/depthbias, 3)
+# Writes bench/results/sweep.txt. Speed is measured, never asserted; the machine is noisy: compare within a run.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${1:-}
+if [[ -z "$BIN" ]]; then
+    for b in "$ROOT/build/depthbias" "$ROOT/build-sweep/depthbias"; do [[ -x "$b" ]] && BIN=$b && break; done
+fi
+[[ -x "${BIN:-}" ]] || { echo "no depthbias binary (build first, or pass its path)" >&2; exit 2; }
+ROUNDS=${2:-3}
+RES="$ROOT/bench/results/sweep.txt"
+WORK=$(mktemp -d /tmp/depthbias-bench-sweep.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+MPIRUN=$(command -v mpirun || true)
+
+cat > "$WORK/sweep.toml" <<'EOF'
+# 48 short points: the toy model (4 targets), GD to loss 1e-6, 6 init scales x 2 step sizes x 4 seeds.
+[run]
+name = "p7"
+[task]
+kind = "toy"
+target = [12.0, 6.0, 4.0, 3.0]
+[model]
+kind = "diagonal_product"
+depth = 3
+[dynamics]
+kind = "gd"
+lr = 1e-3
+loss_threshold = 1e-6
+max_steps = 200000
+[observe]
+schedule = "linear"
+interval = 0.05
+[sweep]
+grid = { "model.init_scale" = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2], "dynamics.lr" = [1e-3, 2e-3] }
+seeds = 4
+EOF
+POINTS=48
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# mean of a sweep.csv column over its rows
+col_mean() {
+    awk -F, -v name="$2" 'NR==1 {for (i=1;i<=NF;i++) if ($i==name) c=i; next} c && $c!="" {s+=$c; n++}
+                          END {if (n) printf "%.6f", s/n; else print "nan"}' "$1/report/sweep.csv"
+}
+digest() { "$BIN" sweep report "$1" --no-figures | sed -n 's/.*result digest \([0-9a-f]*\).*/\1/p'; }
+
+declare -a T1 T2 TM
+for ((r = 1; r <= ROUNDS; r++)); do
+    for mode in w1 w2 mpi; do
+        out="$WORK/$mode-$r"
+        t0=$(now)
+        case $mode in
+            w1) "$BIN" sweep "$WORK/sweep.toml" --out "$out" --workers 1 --quiet > "$WORK/$mode-$r.log" 2>&1 ;;
+            w2) "$BIN" sweep "$WORK/sweep.toml" --out "$out" --workers 2 --quiet > "$WORK/$mode-$r.log" 2>&1 ;;
+            mpi) [[ -n "$MPIRUN" ]] || continue
+                 "$MPIRUN" -n 2 --oversubscribe --allow-run-as-root "$BIN" sweep "$WORK/sweep.toml" --out "$out" \
+                     --quiet > "$WORK/$mode-$r.log" 2>&1 ;;
+        esac
+        t=$(echo "$(now) - $t0" | bc -l)
+        case $mode in w1) T1+=("$t") ;; w2) T2+=("$t") ;; mpi) TM+=("$t") ;; esac
+        printf 'round %d %-4s %6.2f s\n' "$r" "$mode" "$t"
+    done
+done
+
+m1=$(printf '%s\n' "${T1[@]}" | median)
+m2=$(printf '%s\n' "${T2[@]}" | median)
+ratio=$(echo "$m1 / $m2" | bc -l)
+pt1=$(col_mean "$WORK/w1-1" wall_seconds)
+ov1=$(col_mean "$WORK/w1-1" overhead_seconds)
+ov2=$(col_mean "$WORK/w2-1" overhead_seconds)
+d1=$(digest "$WORK/w1-1"); d2=$(digest "$WORK/w2-1")
+mpi_lines="mpirun not found: MPI rows skipped"
+if [[ -n "$MPIRUN" ]]; then
+    mm=$(printf '%s\n' "${TM[@]}" | median)
+    ovm=$(col_mean "$WORK/mpi-1" overhead_seconds)
+    dm=$(digest "$WORK/mpi-1")
+    t0=$(now); "$MPIRUN" -n 2 --oversubscribe --allow-run-as-root /bin/true; tstart=$(echo "$(now) - $t0" | bc -l)
+    per=$(echo "($mm - $m2 - $tstart) / $POINTS" | bc -l)
+    mpi_lines=$(printf '%s\n' \
+        "mpirun -n 2 (median)             $(printf '%7.2f' "$mm") s   ($(printf '%.1f' "$(echo "$POINTS / $mm" | bc -l)") points/s)" \
+        "mpirun -n 2 /bin/true (startup)  $(printf '%7.2f' "$tstart") s" \
+        "MPI dispatch wait per point      $(printf '%.2f' "$(echo "$ovm * 1000" | bc -l)") ms  (mean overhead_seconds: request -> assignment, incl. rank 0 recording the previous result)" \
+        "MPI extra wall per point vs pool $(printf '%.2f' "$(echo "$per * 1000" | bc -l)") ms  ((mpirun - 2-worker pool - mpirun startup) / $POINTS points)" \
+        "result digest                    $dm")
+fi
+
+report=$(cat <<EOF
+P7: sweep throughput (bench/bench_sweep_throughput.sh, $ROUNDS interleaved rounds, medians)
+date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)
+machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average at end: $(cut -d' ' -f1-3 /proc/loadavg)
+binary:  $BIN
+sweep:   $POINTS toy points (diagonal_product depth 3, 4 targets, GD to loss 1e-6): mean point wall $(printf '%.3f' "$pt1") s (1 worker)
+
+--workers 1 (median)             $(printf '%7.2f' "$m1") s   ($(printf '%.1f' "$(echo "$POINTS / $m1" | bc -l)") points/s)   rounds: ${T1[*]}
+--workers 2 (median)             $(printf '%7.2f' "$m2") s   ($(printf '%.1f' "$(echo "$POINTS / $m2" | bc -l)") points/s)   rounds: ${T2[*]}
+throughput ratio 2 / 1 workers   $(printf '%.2f' "$ratio")   (goal >= 1.8)
+pool dispatch wait per point     $(printf '%.2f' "$(echo "$ov1 * 1000" | bc -l)") ms (1 worker), $(printf '%.2f' "$(echo "$ov2 * 1000" | bc -l)") ms (2 workers)  (SQLite claim + record)
+result digests                   $d1 (1 worker), $d2 (2 workers)
+$mpi_lines
+mpirun rounds: ${TM[*]:-}
+EOF
+)
+mkdir -p "$(dirname "$RES")"
+echo "$report" > "$RES"
+echo
+echo "$report"
