@@ -3,7 +3,8 @@
 # under `mpirun -n 2` (rank 0 coordinates and runs points, rank 1 runs points), each ROUNDS times in interleaved
 # rounds; reports the median wall time of each, the 2-worker / 1-worker throughput ratio (goal >= 1.8), the
 # dispatch overhead per point (time a worker waits between two points, from the store's overhead_seconds), and
-# the MPI overhead per point relative to the 2-worker pool. Also checks that all three give the same result table.
+# the MPI overhead per point relative to the 2-worker pool, and the CPU capacity the machine gives two concurrent
+# processes at the time (the ceiling of any 2-worker speed-up). Also checks that all three give the same result table.
 #   bench/bench_sweep_throughput.sh [BINARY] [ROUNDS]     (defaults: build/depthbias or build-sweep/depthbias, 3)
 # Writes bench/results/sweep.txt. Speed is measured, never asserted; the machine is noisy: compare within a run.
 set -euo pipefail
@@ -53,8 +54,19 @@ col_mean() {
 }
 digest() { "$BIN" sweep report "$1" --no-figures | sed -n 's/.*result digest \([0-9a-f]*\).*/\1/p'; }
 
-declare -a T1 T2 TM
+# How much CPU the machine gives two concurrent CPU-bound processes right now (2.0 on an idle 2-core machine): the
+# ceiling of any 2-worker speed-up measured in the same minutes.
+spin() { awk 'BEGIN { for (i = 0; i < 2e7; i++) s += i * 0.5; print s > "/dev/null" }'; }
+capacity() {
+    local t0 t1 t2
+    t0=$(now); spin; t1=$(echo "$(now) - $t0" | bc -l)
+    t0=$(now); spin & spin & wait; t2=$(echo "$(now) - $t0" | bc -l)
+    echo "2 * $t1 / $t2" | bc -l
+}
+
+declare -a T1 T2 TM CAP
 for ((r = 1; r <= ROUNDS; r++)); do
+    CAP+=("$(capacity)")
     for mode in w1 w2 mpi; do
         out="$WORK/$mode-$r"
         t0=$(now)
@@ -77,6 +89,11 @@ ratio=$(echo "$m1 / $m2" | bc -l)
 pt1=$(col_mean "$WORK/w1-1" wall_seconds)
 ov1=$(col_mean "$WORK/w1-1" overhead_seconds)
 ov2=$(col_mean "$WORK/w2-1" overhead_seconds)
+cap=$(printf '%s\n' "${CAP[@]}" | median)
+# Worker utilization: the time the workers spent inside points over (workers x sweep wall), round 1.
+util() { awk -F, -v w="$2" -v t="$3" 'NR==1 {for (i=1;i<=NF;i++) if ($i=="wall_seconds") c=i; next}
+                                       {s+=$c} END {printf "%.2f", s/(w*t)}' "$1/report/sweep.csv"; }
+u2=$(util "$WORK/w2-1" 2 "${T2[0]}")
 d1=$(digest "$WORK/w1-1"); d2=$(digest "$WORK/w2-1")
 mpi_lines="mpirun not found: MPI rows skipped"
 if [[ -n "$MPIRUN" ]]; then
@@ -103,6 +120,8 @@ sweep:   $POINTS toy points (diagonal_product depth 3, 4 targets, GD to loss 1e-
 --workers 1 (median)             $(printf '%7.2f' "$m1") s   ($(printf '%.1f' "$(echo "$POINTS / $m1" | bc -l)") points/s)   rounds: ${T1[*]}
 --workers 2 (median)             $(printf '%7.2f' "$m2") s   ($(printf '%.1f' "$(echo "$POINTS / $m2" | bc -l)") points/s)   rounds: ${T2[*]}
 throughput ratio 2 / 1 workers   $(printf '%.2f' "$ratio")   (goal >= 1.8)
+machine capacity (2 spin loops)  $(printf '%.2f' "$cap")   (median; 2.00 when both cores are free: the ceiling of the ratio above)
+worker utilization, 2 workers    $(printf '%.2f' "$u2")   (time inside points / (2 x sweep wall), round 1: 1.00 = no coordination stalls)
 pool dispatch wait per point     $(printf '%.2f' "$(echo "$ov1 * 1000" | bc -l)") ms (1 worker), $(printf '%.2f' "$(echo "$ov2 * 1000" | bc -l)") ms (2 workers)  (SQLite claim + record)
 result digests                   $d1 (1 worker), $d2 (2 workers)
 $mpi_lines

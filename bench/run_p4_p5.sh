@@ -111,13 +111,17 @@ say(open(os.path.join(raw, "machine.txt")).read().rstrip())
 say("")
 
 # times[model][contender] = list of (round, wall s, cpu s)
-times, ours_counters = {}, {}
+times, ours_counters, parts = {}, {}, {}
 UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 for i in range(1, rounds + 1):
     j = json.load(open(os.path.join(raw, f"p4_ours_{i}.json")))
     for b in j["benchmarks"]:
         model = "diagonal" if "diagonal" in b["name"] else "conv"
         u = UNIT[b["time_unit"]]
+        if b["name"].startswith("BM_Part/"):
+            part = b["name"].split("/")[1].split("_", 1)[1]
+            parts.setdefault(model, {}).setdefault(part, []).append((b["real_time"] * u, b["cpu_time"] * u))
+            continue
         times.setdefault(model, {}).setdefault("depthbias (Eigen + FFTW)", []).append(
             (i, b["real_time"] * u, b["cpu_time"] * u))
         ours_counters.setdefault(model, []).append((b["allocs_per_step"], b["loss_end"], b["iterations"]))
@@ -162,6 +166,10 @@ for model in ("diagonal", "conv"):
     a = ours_counters[model]
     say(f"    ours: allocs_per_step {max(x[0] for x in a):g} (max over rounds), loss_end {a[-1][1]:.6g},"
         f" iterations per round {int(med([x[2] for x in a]))}")
+    if model in parts:
+        say("    ours, where the step goes (CPU us, medians): " + ", ".join(
+            f"{k} {med([c for _, c in v]) * 1e6:.2f}" for k, v in parts[model].items()) +
+            " (+ the update theta -= lr grad)")
     say("")
 say("  goal (speed-up >= 20x) per peer:")
 for model, name, sw, sc in verdicts:
