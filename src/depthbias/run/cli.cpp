@@ -179,6 +179,9 @@ int cli_main(int argc, char** argv) {
                 for (const auto& q : presets()) names += (names.empty() ? "" : ", ") + q.name;
                 throw ConfigError("NAME", "no preset '" + preset_name + "' (available: " + names + ")");
             }
+            if (p->toml.find("[sweep]") != std::string::npos)
+                throw ConfigError("NAME", "'" + preset_name + "' is a sweep preset: run it with `depthbias sweep " +
+                                              preset_name + "`");
             return run_and_report(parse_experiment(p->toml, p->name), sets, out, force, !no_figures);
         }
         if (thr->parsed()) {

@@ -59,7 +59,10 @@ std::string body(const Figure& fig) {
 }
 }  // namespace
 
-std::string gnuplot_version() { return capture("gnuplot --version 2>/dev/null"); }
+std::string gnuplot_version() {  // asked once per process: every run's manifest records it
+    static const std::string v = capture("gnuplot --version 2>/dev/null");
+    return v;
+}
 bool gnuplot_available() { return !gnuplot_version().empty(); }
 
 bool render(const Figure& fig, const std::string& dir, const std::string& stem, std::string* error) {
