@@ -127,13 +127,14 @@ print(f"  process wall of `depthbias reproduce moroshko` (start-up, references, 
 for e in sorted(errors):
     print(f"  depthbias {e} (printed after experiment.json was written complete)")
 same = all(r["evals"] == r["steps"] for rs in runs["P5"].values() for r in rs)
-print("  steps = accepted Dormand-Prince steps (" + ("the engine's gradient_evaluations field repeats this count;"
-      if same else "gradient_evaluations: " + ", ".join(str(rs[0]["evals"]) for rs in runs["P5"].values()) + ";"))
-print("  a DP5 step costs 6 right-hand-side evaluations, FSAL, plus rejected tries). RK4 steps = tau(1e6) / h with the digest's fixed h")
-print("  (2e-3 for D = 2, 1e-4 for D = 3), for scale. gamma at stop = min margin of the returned state", end="")
+print("  steps: accepted Dormand-Prince steps; a DP5 step costs 6 right-hand-side evaluations (FSAL) plus rejected")
+print("  tries (" + ("the engine's gradient_evaluations field repeats the step count)." if same else
+      "the engine's gradient_evaluations: " + ", ".join(str(rs[0]["evals"]) for rs in runs["P5"].values()) + ")."))
+print("  RK4 steps: tau(1e6) / h with the digest's fixed h (2e-3 for D = 2, 1e-4 for D = 3), for scale.")
 over = [k for k, rs in runs["P5"].items() if rs[0]["gend"] > 1e6 * (1 + 1e-6)]
-print(": the last step ends past gamma = 1e6 for " + ", ".join(k.replace("_", " ") for k in over) + "." if over
-      else " (1e6: the run stops on the target).")
+print("  gamma at stop: min margin of the returned state" + (
+      ": the last step ends past gamma = 1e6 for " + ", ".join(k.replace("_", " ") for k in over) + "." if over
+      else " (1e6: the run stops on the target)."))
 if totals["P5DIAG"]:
     dw = [t[0] for t in totals["P5DIAG"]]
     dp = [t[1] for t in totals["P5DIAG"]]

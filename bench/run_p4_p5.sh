@@ -181,9 +181,9 @@ for line in open(os.path.join(raw, "p4_check.txt")):
     if line.startswith("CHECK"):
         say("    " + line.rstrip())
 say("")
-for line in open(os.path.join(raw, "p5.txt")):  # the summary, without the per-repetition lines
-    if line.split()[:1] not in (["P5"], ["P5DIAG"], ["P5-TOTAL"], ["P5DIAG-TOTAL"]):
-        say(line.rstrip())
+p5 = [line.rstrip() for line in open(os.path.join(raw, "p5.txt"))  # the summary, not the per-repetition lines
+      if line.split()[:1] not in (["P5"], ["P5DIAG"], ["P5-TOTAL"], ["P5DIAG-TOTAL"])]
+say("\n".join(p5).strip("\n"))
 say("")
 say("raw outputs: bench/results/" + os.path.basename(raw) + "/")
 print("\n".join(out))
