@@ -142,5 +142,6 @@ if totals["P5DIAG"]:
     print(f"  diagnostic, PATH without gnuplot (no `gnuplot --version` probe in the run manifest), {len(dw)} reps:")
     print("    per variant wall_seconds " + ", ".join(f"{k.replace('_', ' ')} {v:.4f}" for k, v in per.items()))
     print(f"    total {med(dw):.4f} s [{min(dw):.4f}, {max(dw):.4f}]; process wall {med(dp):.3f} s;"
-          f" so the probe is {med(sw) - med(dw):.3f} s of the {med(sw):.3f} s total")
+          f" difference from the runs above {med(sw) - med(dw):+.3f} s of {med(sw):.3f} s (the probe's cost, where a"
+          " build still runs it inside wall_seconds)")
 EOF

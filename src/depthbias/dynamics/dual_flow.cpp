@@ -64,7 +64,9 @@ DualFlowResult run_dual_flow(const BinaryClassification& task, const DualFlowSpe
     const double log_n = task.summed() ? 0.0 : std::log(double(n));
 
     auto margins = [&](const Vec& nu) { return Vec(xt * dual_predictor(xt, nu, spec.depth, spec.alpha)); };
+    long evaluations = 0;
     auto rhs = [&](const Vec& nu, Vec& dnu, double) {
+        ++evaluations;
         const Vec m = margins(nu);
         if (!m.allFinite()) {  // a stage left the domain |z| < 1: a huge derivative makes the controller reject it
             dnu = Vec::Constant(n, 1e100);
@@ -105,7 +107,7 @@ DualFlowResult run_dual_flow(const BinaryClassification& task, const DualFlowSpe
             std::ostringstream s;
             s << "diverged at dual step " << k << " (tau = " << tau1 << ", dtau = " << stepper.current_time_step()
               << "): the closed-form predictor left its domain (|z| >= 1) or the step collapsed";
-            res.outcome = {RunStatus::Diverged, s.str(), k, tau1, NAN, k};
+            res.outcome = {RunStatus::Diverged, s.str(), k, tau1, NAN, evaluations};
             return res;
         }
         const double g1 = m.minCoeff();
@@ -139,14 +141,14 @@ DualFlowResult run_dual_flow(const BinaryClassification& task, const DualFlowSpe
             }
             stepper.calc_state(hi, nu);
             std::tie(gamma, log_eps) = report(k, hi, nu, true);
-            res.outcome = {RunStatus::Converged, "margin target reached", k, hi, std::exp(log_eps), k};
+            res.outcome = {RunStatus::Converged, "margin target reached", k, hi, std::exp(log_eps), evaluations};
             res.nu = nu;
             res.w = dual_predictor(xt, nu, spec.depth, spec.alpha);
             return res;
         }
         std::tie(gamma, log_eps) = report(k, tau1, nu, done);
         if (done) {
-            res.outcome = {RunStatus::BudgetExhausted, "tau budget exhausted", k, tau1, std::exp(log_eps), k};
+            res.outcome = {RunStatus::BudgetExhausted, "tau budget exhausted", k, tau1, std::exp(log_eps), evaluations};
             res.nu = nu;
             res.w = dual_predictor(xt, nu, spec.depth, spec.alpha);
             return res;

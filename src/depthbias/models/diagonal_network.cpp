@@ -5,6 +5,16 @@
 #include "depthbias/core/error.hpp"
 
 namespace depthbias {
+namespace {
+// out = u^k elementwise by repeated multiplication (Eigen's .pow() goes through std::pow, several times slower);
+// `out` is a preallocated workspace, so a step does not allocate.
+template <class A>
+const Vec& ipow(const A& u, int k, Vec& out) {
+    out.setOnes();
+    for (int i = 0; i < k; ++i) out.array() *= u;
+    return out;
+}
+}  // namespace
 
 DiagonalForm parse_diagonal_form(const std::string& s) {
     if (s == "diagonal") return DiagonalForm::PowerPm;
@@ -18,6 +28,8 @@ DiagonalNetwork::DiagonalNetwork(Index d, int depth, DiagonalForm form, double i
     if (depth < 1) throw ConfigError("model.depth", "must be at least 1, got " + std::to_string(depth));
     if (!(init_scale > 0) || !std::isfinite(init_scale))
         throw ConfigError("model.init_scale", "must be finite and > 0, got " + std::to_string(init_scale));
+    work_a_.resize(d);
+    work_b_.resize(d);
     if (shape_.empty()) shape_.assign(shape_size(), 1.0);
     if (shape_.size() != shape_size())
         throw ConfigError("model.shape", "the " + name() + " form of depth " + std::to_string(depth) + " takes " +
@@ -68,8 +80,8 @@ void DiagonalNetwork::predictor(const Vec& theta, Predictor& out) {
     auto b = out.beta.col(0).array();
     const int n = depth_;
     switch (form_) {
-        case DiagonalForm::PowerPm: b = theta.head(d_).array().pow(n) - theta.tail(d_).array().pow(n); break;
-        case DiagonalForm::Power: b = theta.array().pow(n); break;
+        case DiagonalForm::PowerPm: b = ipow(theta.head(d_).array(), n, work_a_).array() - ipow(theta.tail(d_).array(), n, work_b_).array(); break;
+        case DiagonalForm::Power: b = ipow(theta.array(), n, work_a_).array(); break;
         case DiagonalForm::Product:
             b = theta.head(d_).array();
             for (int k = 1; k < n; ++k) b *= theta.segment(Index(k) * d_, d_).array();
@@ -83,10 +95,10 @@ void DiagonalNetwork::pullback(const Vec& theta, const Predictor& grad, Vec& g) 
     const int n = depth_;
     switch (form_) {
         case DiagonalForm::PowerPm:
-            g.head(d_).array() = double(n) * theta.head(d_).array().pow(n - 1) * gb;
-            g.tail(d_).array() = -double(n) * theta.tail(d_).array().pow(n - 1) * gb;
+            g.head(d_).array() = double(n) * ipow(theta.head(d_).array(), n - 1, work_a_).array() * gb;
+            g.tail(d_).array() = -double(n) * ipow(theta.tail(d_).array(), n - 1, work_b_).array() * gb;
             break;
-        case DiagonalForm::Power: g.array() = double(n) * theta.array().pow(n - 1) * gb; break;
+        case DiagonalForm::Power: g.array() = double(n) * ipow(theta.array(), n - 1, work_a_).array() * gb; break;
         case DiagonalForm::Product:
             for (int k = 0; k < n; ++k) {
                 auto gk = g.segment(Index(k) * d_, d_).array();

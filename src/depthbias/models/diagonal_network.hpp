@@ -38,6 +38,7 @@ private:
     DiagonalForm form_;
     double scale_;
     std::vector<double> shape_;
+    Vec work_a_, work_b_;  // powers of the branches (no allocation per step)
 };
 
 }  // namespace depthbias
