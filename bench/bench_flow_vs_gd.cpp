@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -191,9 +192,12 @@ int main(int argc, char** argv) {
     double flow_rtol = 0, flow_err = 0, flow_dt = 0;
     for (double r : rtols) {
         FlowResult f = flow_to(pb, T, r, 1e-12);
-        const double e = rel(f.w, ref.w);
-        say("  %-8.0e %12ld %10ld %14.3e %10.3e %10.2f\n", r, f.evaluations, f.steps, e, T / double(f.steps),
-            f.seconds);
+        const double e = f.w.allFinite() ? rel(f.w, ref.w) : std::numeric_limits<double>::infinity();
+        if (std::isfinite(e))
+            say("  %-8.0e %12ld %10ld %14.3e %10.3e %10.2f\n", r, f.evaluations, f.steps, e, T / double(f.steps),
+                f.seconds);
+        else
+            say("  %-8.0e %12ld %10ld %14s %10s %10.2f\n", r, f.evaluations, f.steps, "diverged", "-", f.seconds);
         if (r == ref_rtol) continue;
         if (flow_evals < 0 && e <= target) {
             flow_evals = f.evaluations;

@@ -151,6 +151,8 @@ p("-" * 100)
 def times(prefix):
     ws, cs = [], []
     for f in sorted(glob.glob(os.path.join(RAW, prefix + "_*.time"))):
+        if not re.fullmatch(re.escape(prefix) + r"_\d+\.time", os.path.basename(f)):
+            continue  # p2_numpy_* must not pick up p2_numpy_nosvd_*
         parts = open(f).read().split()
         if len(parts) >= 3:
             ws.append(float(parts[0]))

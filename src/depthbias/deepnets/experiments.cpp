@@ -778,9 +778,10 @@ json run_bound(const DeepExperiment& e, const std::string& out, const Experiment
                    {"valid", bound >= test_err},
                    {"non_vacuous", bound < 0.5}};
         per_value.push_back(pv);
-        std::cout << "  " << value_label(e, v) << ": mean test error " << fmt(test_err) << " <= bound " << fmt(bound)
-                  << " = first term " << fmt(first) << " + (1+alpha)p " << fmt(noise_term)
-                  << " + delta1 0 + delta2 0 (not estimated)" << (bound >= test_err ? "  [valid]" : "  [VIOLATED]")
+        std::cout << "  " << value_label(e, v) << ": bound " << fmt(bound) << " = first term " << fmt(first)
+                  << " + (1+alpha)p " << fmt(noise_term) << " + delta1 0 + delta2 0 (not estimated); measured mean "
+                  << "test error " << fmt(test_err)
+                  << (bound >= test_err ? "  [valid: bound >= error]" : "  [VIOLATED: bound < error]")
                   << (bound < 0.5 ? " [non-vacuous]" : " [vacuous]") << "\n";
     }
     write_file_atomically(out + "/bound.csv", csv);
