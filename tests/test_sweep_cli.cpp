@@ -307,9 +307,36 @@ TEST(SweepCli, MpirunTwoRanksGivesTheSameTable) {
 }
 
 TEST(SweepCli, SigkillAtAnyMomentLosesAndDuplicatesNothing) {
+    // Points that take ~0.1 s each (small deep-matrix sensing), so that the kills land mid-sweep on a fast
+    // machine too (with the toy points of kSweep a whole sweep can finish between two polls).
     const auto dir = fresh_dir("kill");
-    const auto cfg = write_file(dir / "sweep.toml", kSweep);
+    const auto cfg = write_file(dir / "sweep.toml", R"(
+[run]
+name = "kill sweep"
+[task]
+kind = "sensing"
+d = 10
+measurements = 60
+target = [3.0, 1.0]
+test_samples = 0
+[model]
+kind = "deep_matrix"
+[dynamics]
+lr = 0.01
+loss_threshold = 1e-8
+max_steps = 20000
+[observe]
+schedule = "log"
+points_per_decade = 10
+[sweep]
+grid = { "model.depth" = [2, 3, 4], "model.init_scale" = [1e-3, 1e-1] }
+seeds = 4
+metrics = ["gradient_evaluations"]
+)");
     const fs::path out = dir / "out";
+    const auto ref = run("sweep " + cfg + " --workers 1 --quiet --out " + (dir / "ref").string());
+    ASSERT_EQ(ref.code, 0) << ref.output;
+    const std::string reference = result_table(dir / "ref");
     const auto finished = [&] { return query(out, "SELECT COUNT(*) FROM points WHERE status = 'done'"); };
     // Kill -9 three times: right after start (setup), after 4 points, after 12; resume each time.
     const long long thresholds[] = {-1, 4, 12};
@@ -331,7 +358,7 @@ TEST(SweepCli, SigkillAtAnyMomentLosesAndDuplicatesNothing) {
     EXPECT_TRUE(interrupted_mid_sweep) << "the kills did not land mid-sweep";
     const auto r = run("sweep " + cfg + " --workers 2 --out " + out.string());
     ASSERT_EQ(r.code, 0) << r.output;
-    EXPECT_EQ(result_table(out), reference_table());
+    EXPECT_EQ(result_table(out), reference);
     // Nothing ran twice to completion: exactly one completion per point; interrupted runs were redone at most
     // once per kill and worker.
     EXPECT_EQ(query(out, "SELECT COUNT(*) FROM completions"), 24);

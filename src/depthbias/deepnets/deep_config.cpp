@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 #include <variant>
 
@@ -163,6 +165,18 @@ void apply_table(C& cfg, const toml::table& t, const std::string& prefix, const 
     }
 }
 
+// The shortest decimal that reads back as exactly v, spelled as a TOML float (0.9, not 0.90000000000000002).
+std::string shortest_float(double v) {
+    char buf[40];
+    for (int p = 1; p <= 17; ++p) {
+        std::snprintf(buf, sizeof buf, "%.*g", p, v);
+        if (std::strtod(buf, nullptr) == v) break;
+    }
+    std::string out = buf;
+    if (out.find_first_of(".eEn") == std::string::npos) out += ".0";
+    return out;
+}
+
 std::string format_value(const C& cfg, const Member& m) {
     std::ostringstream s;
     s.precision(17);
@@ -179,7 +193,7 @@ std::string format_value(const C& cfg, const Member& m) {
                 for (size_t i = 0; i < v.size(); ++i) s << (i ? ", " : "") << v[i];
                 s << "]";
             } else if constexpr (std::is_same_v<T, double>) {
-                s << toml::value<double>(v);
+                s << shortest_float(v);
             } else {
                 s << v;
             }

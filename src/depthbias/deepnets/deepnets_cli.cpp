@@ -78,8 +78,9 @@ void print_summary(const nlohmann::json& s, const std::string& out) {
         const auto& f = s["final"];
         std::cout << " after " << s["epochs_completed"] << " epochs (" << s["wall_seconds"].get<double>() << " s)\n";
         std::cout << "  network: train acc " << f["network_train_acc"] << ", test acc " << f["network_test_acc"] << "\n";
+        auto depth = [](const nlohmann::json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); };
         std::cout << "  effective depth (eps " << f["effective_depth"]["epsilon"] << "): first "
-                  << f["effective_depth"]["first"] << ", stays " << f["effective_depth"]["stays"] << "\n";
+                  << depth(f["effective_depth"]["first"]) << ", stays " << depth(f["effective_depth"]["stays"]) << "\n";
         std::cout << "  layer  NCC train  NCC test   CDNV train\n";
         for (const auto& l : f["layers"]) {
             char buf[128];
