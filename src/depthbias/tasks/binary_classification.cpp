@@ -74,13 +74,14 @@ double BinaryClassification::loss_and_gradient(const Predictor& p, Predictor& g)
     margins_.noalias() = xt_ * p.beta.col(0);
     weights_.resize(margins_.size());
     double s = 0;
-    for (Index i = 0; i < margins_.size(); ++i) {
-        const double m = margins_(i);
-        if (exponential_) {
-            const double e = std::exp(-m);
-            s += e;
-            weights_(i) = e;  // -dl/dm
-        } else {
+    if (exponential_) {
+        // Eigen's vectorized exp (<= 1 ulp from std::exp): n scalar std::exp calls were 1/6 of the P4 step.
+        // (A one-pass blocked variant, rows in L1, measured no faster: the two matvecs are compute-bound.)
+        weights_.array() = (-margins_.array()).exp();  // -dl/dm = e^{-m} = l(m)
+        s = weights_.sum();
+    } else {
+        for (Index i = 0; i < margins_.size(); ++i) {
+            const double m = margins_(i);
             s += m > 0 ? std::log1p(std::exp(-m)) : -m + std::log1p(std::exp(m));
             weights_(i) = 1.0 / (1.0 + std::exp(m));
         }
