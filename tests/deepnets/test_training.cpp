@@ -293,6 +293,15 @@ milestones = []
         EXPECT_TRUE(fs::exists(dir / "out" / f)) << f;
     // Low-noise mixture: every run fits, so both depths have a median effective depth.
     for (const auto& v : e["per_value"]) EXPECT_TRUE(v["median_effective_depth_first"].is_number()) << v.dump();
+    // Parallel runs share torch's global generator: the same experiment on one job gives the same weights.
+    const auto r1 = cli("deepnets reproduce tiny --quiet --jobs 1 --no-figures --preset-dir " +
+                        (dir / "presets").string() + " --out " + (dir / "out1").string());
+    ASSERT_TRUE(r1.code == 0 || r1.code == 4) << r1.output;
+    for (const char* run : {"L2-seed0", "L2-seed1", "L3-seed0", "L3-seed1"}) {
+        const json a = json::parse(slurp(dir / "out/runs" / run / "summary.json"));
+        const json b = json::parse(slurp(dir / "out1/runs" / run / "summary.json"));
+        EXPECT_EQ(a["final"]["parameter_digest"], b["final"]["parameter_digest"]) << run;
+    }
     fs::remove_all(dir);
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 
 #include "depthbias/core/error.hpp"
@@ -285,7 +286,10 @@ torch::Tensor rng_state() {
     std::lock_guard<std::mutex> lock(gen.mutex());
     return gen.get_state();
 }
+std::mutex& generator_mutex();
+
 void set_rng_state(const torch::Tensor& s) {
+    std::lock_guard<std::mutex> guard(generator_mutex());
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(s);
@@ -472,7 +476,10 @@ void render_figures(const DeepConfig& cfg, const History& h, const std::string& 
     wide += "\n";
     for (const auto& m : h.measurements) {
         wide += std::to_string(m["epoch"].get<std::int64_t>()) + "," + v(m["network_train_acc"]);
-        for (const auto& l : m["layers"]) wide += "," + v(l["ncc_train_acc"]);
+        for (const auto& l : m["layers"]) {
+            wide += ',';  // (not "," + string: GCC 12 -Wrestrict false positive)
+            wide += v(l["ncc_train_acc"]);
+        }
         wide += "\n";
     }
     write_file_atomically(dir + "/ncc_by_epoch.csv", wide);
@@ -515,6 +522,19 @@ void render_figures(const DeepConfig& cfg, const History& h, const std::string& 
 
 void set_threads(const DeepConfig& cfg) { torch::set_num_threads(int(cfg.threads)); }
 
+// torch's default generator is process-global: runs in parallel threads (reproduce --jobs) seed and build
+// their networks one at a time, so that the initialisation depends on run.seed only.
+std::mutex& generator_mutex() {
+    static std::mutex m;
+    return m;
+}
+
+std::shared_ptr<NetImpl> seeded_network(const DeepConfig& cfg, const DataSplit& data) {
+    std::lock_guard<std::mutex> lock(generator_mutex());
+    torch::manual_seed(std::uint64_t(cfg.seed));
+    return make_network(net_spec(cfg, data));
+}
+
 }  // namespace
 
 std::string torch_version() { return TORCH_VERSION; }
@@ -525,8 +545,7 @@ json train_network(const DeepConfig& cfg, const DataSplit& data, const std::stri
     set_threads(cfg);
     const std::string config_toml = to_toml(cfg);
     const Tensors t = make_tensors(data, cfg);
-    torch::manual_seed(std::uint64_t(cfg.seed));
-    auto net = make_network(net_spec(cfg, data));
+    auto net = seeded_network(cfg, data);
     torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(cfg.lr)
                                                  .momentum(cfg.momentum)
                                                  .weight_decay(cfg.weight_decay));
@@ -628,8 +647,7 @@ json benchmark_training(const DeepConfig& cfg, const DataSplit& data, int epochs
     validate(cfg);
     set_threads(cfg);
     const Tensors t = make_tensors(data, cfg);
-    torch::manual_seed(std::uint64_t(cfg.seed));
-    auto net = make_network(net_spec(cfg, data));
+    auto net = seeded_network(cfg, data);
     torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(cfg.lr)
                                                  .momentum(cfg.momentum)
                                                  .weight_decay(cfg.weight_decay));
