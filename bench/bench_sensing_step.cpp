@@ -15,7 +15,6 @@
 // Bandwidth probe "ReadBandwidth/<MB>": sums a float64 array of that size (Eigen's vectorized sum, several
 // passes); GB/s = bytes read / time. Sizes: 20 MB (= A at d = 50), 80 MB (= A at d = 100, float64),
 // 1024 MB (larger than any cache).
-// Variants named PROPOSAL use the bench-only kernel of proto_fused_sensing.hpp (not the engine).
 //   rel_diff_vs_f64  max relative difference of (loss, gradient) vs the engine's float64 two_pass step at the
 //                    starting point (float32 storage shows its rounding of A here)
 //
@@ -35,7 +34,6 @@
 #include "depthbias/dynamics/objective.hpp"
 #include "depthbias/models/deep_matrix_product.hpp"
 #include "depthbias/tasks/gaussian_sensing.hpp"
-#include "proto_fused_sensing.hpp"
 
 // ---- allocation counter: interpose glibc's allocator entry points (forwarding to the __libc_ versions) ----
 namespace {
@@ -88,7 +86,6 @@ struct Setup {
 };
 
 // One task per (d, storage, kernel), built once (drawing 10^7 normals takes a while), kept for all repetitions.
-// kernel "proto" is the bench-only proposal of proto_fused_sensing.hpp, not the engine.
 Setup& setup(Index d, const std::string& storage, const std::string& kernel) {
     static std::map<std::string, Setup> cache;
     const std::string key = std::to_string(d) + "/" + storage + "/" + kernel;
@@ -98,10 +95,10 @@ Setup& setup(Index d, const std::string& storage, const std::string& kernel) {
     spec.d = d;
     spec.measurements = kM;
     spec.storage = storage;
-    spec.kernel = kernel == "proto" ? "fused" : kernel;
+    spec.kernel = kernel;
     spec.test_samples = 0;
     Setup s;
-    s.task = kernel == "proto" ? proto::make_fused_sensing(spec, 0) : make_gaussian_sensing(spec, 0);
+    s.task = make_gaussian_sensing(spec, 0);
     s.model = std::make_unique<DeepMatrixProduct>(d, kDepth, MatrixInit::Gaussian, kInit);
     Rng rng = Rng::stream(0, kStreamInit);
     s.theta0 = s.model->initialize(rng, *s.task);
@@ -178,13 +175,9 @@ STEP(d100_fused_float64, "fused", "float64", 100);
 STEP(d100_two_pass_float64, "two_pass", "float64", 100);
 STEP(d100_fused_float32, "fused", "float32", 100);
 STEP(d100_two_pass_float32, "two_pass", "float32", 100);
-STEP(d100_PROPOSAL_fused_float64, "proto", "float64", 100);
-STEP(d100_PROPOSAL_fused_float32, "proto", "float32", 100);
 // the fig1a size (d = 50, A: 20 MB in float64), for P2
 STEP(d50_fused_float64, "fused", "float64", 50);
 STEP(d50_fused_float32, "fused", "float32", 50);
-STEP(d50_PROPOSAL_fused_float64, "proto", "float64", 50);
-STEP(d50_PROPOSAL_fused_float32, "proto", "float32", 50);
 BENCHMARK(BM_ReadBandwidth)->Arg(20)->Arg(80)->Arg(1024)->Unit(benchmark::kMillisecond)->MinTime(0.5);
 BENCHMARK(BM_AllocCounterSelfTest);
 

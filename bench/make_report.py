@@ -102,7 +102,7 @@ for mb in sorted(bw):
     p(f"  {mb:5d} MB: {med(bw[mb]['wall']):6.1f} GB/s (wall)  {med(bw[mb]['cpu']):6.1f} GB/s (cpu)")
 ref_bw = bw.get(80, {"wall": [float("nan")], "cpu": [float("nan")]})
 p()
-p("ours (d = 100 rows are P1; PROPOSAL = bench-only kernel of bench/proto_fused_sensing.hpp, NOT the engine).")
+p("ours (d = 100 rows are P1; kernel: src/depthbias/tasks/sensing_kernel.hpp).")
 p("x wall / x cpu = fastest peer time / our time (d = 100 only); GB/s = bytes of A read per step / time;")
 p("%bw = our cpu GB/s / the probe's cpu GB/s at the size of A in float64 (80 MB for d = 100, 20 MB for d = 50):")
 p(f"  {'variant':30s} {'wall ms':>8s} {'cpu ms':>8s} {'x wall':>7s} {'x cpu':>7s} {'MB/step':>8s} {'GB/s w':>7s} "
@@ -121,13 +121,12 @@ p("  (allocs = heap allocations per step inside the timed loop, max over rounds;
 p(f"   one allocation per iteration, reads {med(alloc_selftest):.2g} per step; rel.diff f64 = max relative difference")
 p("   of loss and gradient vs the engine's float64 two_pass step at the starting point)")
 if "d100_fused_float64" in ours and peers:
-    for v in ("d100_fused_float64", "d100_fused_float32", "d100_two_pass_float64", "d100_PROPOSAL_fused_float64",
-              "d100_PROPOSAL_fused_float32"):
+    for v in ("d100_fused_float64", "d100_fused_float32", "d100_two_pass_float64"):
         if v in ours:
             sw = fast_wall[0] / med(ours[v]["wall"])
             sc = fast_cpu[0] / med(ours[v]["cpu"])
             line = (f"P1 (>= 2x faster than the faster peer) {v}: {sw:.2f}x wall, {sc:.2f}x cpu -> "
-                    f"{'met' if min(sw, sc) >= 2 else 'NOT met'}" + (" [proposal, not the engine]" if "PROPOSAL" in v else ""))
+                    f"{'met' if min(sw, sc) >= 2 else 'NOT met'}")
             p("  " + line)
             verdicts.append(line)
     if "d100_two_pass_float64" in ours:
@@ -216,7 +215,7 @@ if steps_total and epochs_total and "p2_ours_f64" in p2 and "p2_numpy" in p2:
       f"{p2['p2_ours_f64'][1] / steps_total * 1e3:.3f} ms (all {steps_total} steps; observers, data generation "
       f"included), numpy {p2['p2_numpy'][0] / epochs_total * 1e3:.3f} / {p2['p2_numpy'][1] / epochs_total * 1e3:.3f} ms "
       f"({epochs_total} epochs)")
-for v in ("d50_fused_float64", "d50_fused_float32", "d50_PROPOSAL_fused_float64", "d50_PROPOSAL_fused_float32"):
+for v in ("d50_fused_float64", "d50_fused_float32"):
     if v in ours:
         p(f"  bench step at d = 50 (depth 4): {v:28s} {med(ours[v]['wall']) * 1e3:7.3f} ms wall "
           f"{med(ours[v]['cpu']) * 1e3:7.3f} ms cpu")

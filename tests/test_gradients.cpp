@@ -3,6 +3,8 @@
 // and rounding error O(eps_mach * L / h) ~ 1e-10 relative; we assert 1e-6 relative to the gradient norm.
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "depthbias/core/rng.hpp"
 #include "depthbias/dynamics/objective.hpp"
 #include "depthbias/models/circular_conv_network.hpp"
@@ -105,19 +107,27 @@ TEST(Gradients, ToyForms) {
 }
 
 TEST(Gradients, FusedAndTwoPassKernelsAgree) {
-    GaussianSensingSpec spec;
-    spec.d = 9;
-    spec.measurements = 41;  // not a multiple of the fused block (4): exercises the tail
-    auto fused = make_gaussian_sensing(spec, 5);
-    spec.kernel = "two_pass";
-    auto two = make_gaussian_sensing(spec, 5);
-    Rng rng(1);
-    Predictor p{rng.normal_matrix(9, 9), 0.3}, g1{Mat::Zero(9, 9), 0}, g2{Mat::Zero(9, 9), 0};
-    const double l1 = fused->loss_and_gradient(p, g1), l2 = two->loss_and_gradient(p, g2);
-    EXPECT_NEAR(l1, l2, 1e-12 * l1);
-    EXPECT_LT((g1.beta - g2.beta).norm(), 1e-12 * g1.beta.norm());
-    EXPECT_NEAR(g1.offset, g2.offset, 1e-12 * std::abs(g1.offset) + 1e-14);
-    EXPECT_NEAR(fused->loss(p), l1, 1e-12 * l1);
+    // The fused kernel (tasks/sensing_kernel.hpp) works on blocks of 8 rows and SIMD lanes of 4 or 8 doubles:
+    // m = 41 leaves a tail of 1 row, d = 9 (n = 81) a tail of 1 column; d = 12, m = 48 has no tails.
+    for (const char* storage : {"float64", "float32"}) {
+        for (auto [d, m] : {std::pair<Index, Index>{9, 41}, {12, 48}}) {
+            GaussianSensingSpec spec;
+            spec.d = d;
+            spec.measurements = m;
+            spec.storage = storage;
+            auto fused = make_gaussian_sensing(spec, 5);
+            spec.kernel = "two_pass";
+            auto two = make_gaussian_sensing(spec, 5);
+            Rng rng(1);
+            Predictor p{rng.normal_matrix(d, d), 0.3}, g1{Mat::Zero(d, d), 0}, g2{Mat::Zero(d, d), 0};
+            const double l1 = fused->loss_and_gradient(p, g1), l2 = two->loss_and_gradient(p, g2);
+            // Both accumulate in float64 from the same stored entries: only the summation order differs.
+            EXPECT_NEAR(l1, l2, 1e-12 * l1) << storage << " d " << d;
+            EXPECT_LT((g1.beta - g2.beta).norm(), 1e-12 * g1.beta.norm()) << storage << " d " << d;
+            EXPECT_NEAR(g1.offset, g2.offset, 1e-12 * std::abs(g1.offset) + 1e-14) << storage << " d " << d;
+            EXPECT_NEAR(fused->loss(p), l1, 1e-12 * l1) << storage << " d " << d;
+        }
+    }
 }
 
 TEST(Gradients, DiagonalNetworksOnClassificationBothLossesAndShapes) {

@@ -43,8 +43,8 @@ struct Result {
     std::string output;
 };
 
-Result cli(const std::string& args) {
-    const std::string cmd = std::string(DEPTHBIAS_BINARY) + " " + args + " 2>&1";
+Result cli(const std::string& args, const std::string& env = "") {
+    const std::string cmd = env + std::string(DEPTHBIAS_BINARY) + " " + args + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     std::string out;
     char buf[512];
@@ -302,6 +302,18 @@ milestones = []
         const json b = json::parse(slurp(dir / "out1/runs" / run / "summary.json"));
         EXPECT_EQ(a["final"]["parameter_digest"], b["final"]["parameter_digest"]) << run;
     }
+    // The top-level `depthbias reproduce NAME` finds the deep-net experiment (DEPTHBIAS_DEEPNETS_PRESETS names the
+    // preset directory) and runs it like `deepnets reproduce`; --list shows it.
+    const std::string env = "DEPTHBIAS_DEEPNETS_PRESETS=" + (dir / "presets").string() + " ";
+    const auto top = cli("reproduce tiny --jobs 1 --no-figures --out " + (dir / "out2").string(), env);
+    ASSERT_TRUE(top.code == 0 || top.code == 4) << top.output;
+    const json a = json::parse(slurp(dir / "out1/runs/L3-seed1/summary.json"));
+    const json c = json::parse(slurp(dir / "out2/runs/L3-seed1/summary.json"));
+    EXPECT_EQ(a["final"]["parameter_digest"], c["final"]["parameter_digest"]);
+    const auto list = cli("reproduce --list", env);
+    EXPECT_EQ(list.code, 0);
+    EXPECT_NE(list.output.find("tiny: tiny [deep nets]"), std::string::npos) << list.output;
+    EXPECT_NE(list.output.find("fig1a"), std::string::npos) << list.output;
     fs::remove_all(dir);
 }
 

@@ -1,5 +1,7 @@
 #include "depthbias/deepnets/deepnets_cli.hpp"
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
@@ -176,6 +178,41 @@ int do_bench(const State& s) {
 }
 
 }  // namespace
+
+std::optional<int> reproduce_deepnets_preset(const ReproduceRequest& r) {
+    std::vector<PresetInfo> list;
+    try {
+        list = list_presets("");
+    } catch (const ConfigError&) {
+        return std::nullopt;  // no preset directory: not ours
+    }
+    const bool ours = std::any_of(list.begin(), list.end(), [&](const PresetInfo& p) { return p.experiment && p.name == r.name; });
+    if (!ours) return std::nullopt;
+    State s;
+    s.name = r.name;
+    s.out = r.out;
+    s.sets = r.sets;
+    s.force = r.force;
+    s.no_figures = !r.figures;
+    s.jobs = std::max(1, r.jobs);
+    return do_reproduce(s);
+}
+
+std::vector<std::string> deepnets_preset_listing() {
+    std::vector<std::string> out;
+    try {
+        for (const auto& p : list_presets(""))
+            if (p.experiment) {
+                std::string line = p.name;  // (appends, not operator+ chains: GCC 12 -Wrestrict false positive)
+                line += ": ";
+                line += p.title;
+                line += " [deep nets]";
+                out.push_back(std::move(line));
+            }
+    } catch (const ConfigError&) {
+    }
+    return out;
+}
 
 void add_deepnets_commands(CLI::App& app, std::vector<CliCommand>& out) {
     auto st = std::make_shared<State>();

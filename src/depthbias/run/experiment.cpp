@@ -1,8 +1,12 @@
 #include "depthbias/run/experiment.hpp"
 
+#include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <filesystem>
 #include <sstream>
+#include <thread>
 #include <toml++/toml.h>
 
 #include "depthbias/core/error.hpp"
@@ -116,19 +120,50 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
     result["title"] = e.title;
     result["manifest"] = manifest_json(e.base);
     prepare_output_directory(out, "--out", true);
+    const size_t n = e.variants.size();
+    int jobs = opt.jobs > 0 ? opt.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
+    jobs = int(std::min<size_t>(size_t(jobs), std::max<size_t>(n, 1)));
+    std::vector<RunConfig> configs;
+    std::vector<std::string> dirs;
+    for (const auto& v : e.variants) {
+        configs.push_back(variant_config(e, v));
+        dirs.push_back((fs::path(out) / slug(v.label)).string());
+        prepare_output_directory(dirs.back(), "--out", true);
+    }
+    std::vector<json> summaries(n);
+    std::vector<std::exception_ptr> errors(n);
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    auto worker = [&]() {
+        for (size_t i; !failed && (i = next++) < n;) {
+            try {
+                RunOptions ro;
+                ro.progress = opt.progress && jobs == 1;
+                ro.figures = opt.figures;
+                ro.progress_label = e.name + ": " + e.variants[i].label;
+                summaries[i] = execute_run(configs[i], dirs[i], ro);
+            } catch (...) {
+                errors[i] = std::current_exception();
+                failed = true;
+            }
+        }
+    };
+    if (jobs == 1) {
+        worker();
+    } else {
+        Eigen::setNbThreads(1);  // parallel across runs, never inside one
+        std::vector<std::thread> pool;
+        for (int j = 0; j < jobs; ++j) pool.emplace_back(worker);
+        for (auto& t : pool) t.join();
+    }
+    for (const auto& err : errors)
+        if (err) std::rethrow_exception(err);
     json runs = json::array();
     std::vector<std::pair<Variant, json>> done;
-    for (const auto& v : e.variants) {
-        const RunConfig c = variant_config(e, v);
-        const std::string dir = (fs::path(out) / slug(v.label)).string();
-        prepare_output_directory(dir, "--out", true);
-        RunOptions ro;
-        ro.progress = opt.progress;
-        ro.figures = opt.figures;
-        ro.progress_label = e.name + ": " + v.label;
-        json s = execute_run(c, dir, ro);
-        runs.push_back({{"label", v.label}, {"directory", slug(v.label)}, {"summary", s}});
-        done.emplace_back(v, s);
+    for (size_t i = 0; i < n; ++i) {
+        const auto& v = e.variants[i];
+        runs.push_back({{"label", v.label}, {"directory", slug(v.label)}, {"summary", summaries[i]}});
+        done.emplace_back(v, summaries[i]);
     }
     result["runs"] = runs;
     json extra = json::object();

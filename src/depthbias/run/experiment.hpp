@@ -34,11 +34,16 @@ void apply_overrides(Experiment& e, const std::vector<std::string>& overrides);
 RunConfig variant_config(const Experiment& e, const Variant& v);
 
 struct ExperimentOptions {
-    bool progress = false;
+    bool progress = false;  // a progress line per run (only when jobs resolves to 1)
     bool figures = true;
+    // Variants run this many at a time, each on its own thread (<= 0: one per hardware thread). Every run owns
+    // its task, model and random streams, so the results are the same for any value; the order of runs[] is the
+    // variants' order.
+    int jobs = 1;
 };
 
-// Runs every variant into out_dir/<slug>, draws the combined figure and writes experiment.json last.
+// Runs every variant into out_dir/<slug> (opt.jobs at a time), draws the combined figure and writes
+// experiment.json last. An error in one run stops new runs from starting and is rethrown once the running ones end.
 // Returns experiment.json's content. Exit status for the CLI: see experiment_exit_code.
 nlohmann::json run_experiment(const Experiment& e, const std::string& out_dir, const ExperimentOptions& opt);
 int experiment_exit_code(const nlohmann::json& result);  // 0 ok, 3 a run diverged, 4 a check failed

@@ -1,7 +1,10 @@
 #include "depthbias/tasks/gaussian_sensing.hpp"
 
+#include <algorithm>
+
 #include "depthbias/core/error.hpp"
 #include "depthbias/tasks/planted_target.hpp"
+#include "depthbias/tasks/sensing_kernel.hpp"
 
 namespace depthbias {
 namespace {
@@ -37,13 +40,24 @@ public:
     double label_mean() const override { return label_mean_; }
 
     double loss(const Predictor& p) const override {
-        const Eigen::Map<const Vec> w(p.beta.data(), p.beta.size());
+        const Index m = a_.rows(), n = a_.cols();
+        const double* w = p.beta.data();
         double s = 0;
-        for (Index i = 0; i < a_.rows(); ++i) {
-            const double r = a_.row(i).template cast<double>().dot(w.transpose()) + p.offset - y_(i);
+        Index i = 0;
+        for (; i + sensing_kernel::kBlock <= m; i += sensing_kernel::kBlock) {
+            double r[sensing_kernel::kBlock];
+            sensing_kernel::dots8(a_.data() + i * n, n, w, r);
+            for (Index k = 0; k < sensing_kernel::kBlock; ++k) {
+                const double rk = r[k] + p.offset - y_(i + k);
+                s += rk * rk;
+            }
+        }
+        const Eigen::Map<const Vec> wv(w, n);
+        for (; i < m; ++i) {
+            const double r = a_.row(i).template cast<double>().dot(wv.transpose()) + p.offset - y_(i);
             s += r * r;
         }
-        return s / double(a_.rows());
+        return s / double(m);
     }
 
     double loss_and_gradient(const Predictor& p, Predictor& g) const override {
@@ -59,32 +73,36 @@ public:
     }
 
 private:
+    // One pass over A from memory: per block of 8 rows, the 8 residuals (sensing_kernel::dots8), then their
+    // gradient contribution while the 8 rows are in L2 (axpy8); 640 KB per block at d = 100 in float64.
     double fused(const Predictor& p, Predictor& g) const {
+        constexpr Index B = sensing_kernel::kBlock;
         const Index m = a_.rows(), n = a_.cols();
-        const Eigen::Map<const Vec> w(p.beta.data(), n);
-        Eigen::Map<Vec> gw(g.beta.data(), n);
-        gw.setZero();
+        const double* w = p.beta.data();
+        double* gw = g.beta.data();
+        std::fill(gw, gw + n, 0.0);
         const double scale = 2.0 / double(m);
         double loss = 0, goff = 0;
-        constexpr Index B = 4;
         Index i = 0;
         for (; i + B <= m; i += B) {
+            const S* rows = a_.data() + i * n;
             double r[B];
+            sensing_kernel::dots8(rows, n, w, r);
             for (Index k = 0; k < B; ++k) {
-                r[k] = a_.row(i + k).template cast<double>().dot(w.transpose()) + p.offset - y_(i + k);
+                r[k] += p.offset - y_(i + k);
                 loss += r[k] * r[k];
                 goff += r[k];
                 r[k] *= scale;
             }
-            gw.noalias() += (r[0] * a_.row(i).template cast<double>() + r[1] * a_.row(i + 1).template cast<double>() +
-                             r[2] * a_.row(i + 2).template cast<double>() + r[3] * a_.row(i + 3).template cast<double>())
-                                .transpose();
+            sensing_kernel::axpy8(rows, n, r, gw);
         }
-        for (; i < m; ++i) {
-            const double r = a_.row(i).template cast<double>().dot(w.transpose()) + p.offset - y_(i);
+        const Eigen::Map<const Vec> wv(w, n);
+        Eigen::Map<Vec> gv(gw, n);
+        for (; i < m; ++i) {  // the last m mod 8 rows
+            const double r = a_.row(i).template cast<double>().dot(wv.transpose()) + p.offset - y_(i);
             loss += r * r;
             goff += r;
-            gw.noalias() += (scale * r) * a_.row(i).template cast<double>().transpose();
+            gv.noalias() += (scale * r) * a_.row(i).template cast<double>().transpose();
         }
         g.offset = scale * goff;
         return loss / double(m);

@@ -2,8 +2,9 @@
 // Loss L = (1/m) sum_i (<A_i, beta> + offset - y_i)^2 (Keras mse, as the authors' scripts).
 // Storage: the m x d^2 measurement matrix, row-major (vec(A_i) is row i, column-major vec of A_i),
 // in float64 or float32; accumulation is always float64.
-// Kernel "fused": one pass over the measurements, a block of rows at a time: residuals of the block,
-// then their contribution to the gradient while the rows are still in cache (reads A once from memory).
+// Kernel "fused": one pass over the measurements, a block of 8 rows at a time: residuals of the block,
+// then their contribution to the gradient while the rows are still in cache (reads A once from memory);
+// SIMD loops in tasks/sensing_kernel.hpp (float32 rows widened to float64 in registers).
 // Kernel "two_pass": r = A vec(beta), then g = A^T r (what numpy/PyTorch do; kept for the benchmark).
 #pragma once
 #include <memory>
