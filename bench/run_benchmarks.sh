@@ -81,15 +81,20 @@ run_timed() {  # run_timed NAME CMD...: stdout+stderr to $RAW/NAME.txt, "wall us
     local name=$1; shift
     { time "$@" > "$RAW/$name.txt" 2>&1 ; } 2> "$RAW/$name.time"
 }
+# Contenders: the README's command as users run it (the preset stores A in float32; --jobs defaults to one run
+# per hardware thread), the same on one core (--jobs 1), and float64 storage on one core; the numpy port of the
+# authors' loop (one process, numpy's default threads), with and without its per-epoch SVD.
 for ((i = 1; i <= P2_REPS; i++)); do
-    log "P2 rep $i/$P2_REPS: depthbias reproduce fig1a (float64)"
-    run_timed "p2_ours_f64_$i" "$BUILD/depthbias" reproduce fig1a --out "$FIG_OUT/f64" --force --no-figures
+    log "P2 rep $i/$P2_REPS: depthbias reproduce fig1a (preset defaults: float32 storage, --jobs auto)"
+    run_timed "p2_ours_default_$i" "$BUILD/depthbias" reproduce fig1a --out "$FIG_OUT/default" --force --no-figures
     log "P2 rep $i/$P2_REPS: fig1a_numpy.py (per-epoch SVD, as the authors' script)"
     run_timed "p2_numpy_$i" $PY "$PEERS/fig1a_numpy.py"
+    log "P2 rep $i/$P2_REPS: depthbias reproduce fig1a --jobs 1"
+    run_timed "p2_ours_f32_j1_$i" "$BUILD/depthbias" reproduce fig1a --out "$FIG_OUT/j1" --force --no-figures --jobs 1
 done
-log "P2: depthbias reproduce fig1a --set task.storage=float32"
-run_timed "p2_ours_f32_1" "$BUILD/depthbias" reproduce fig1a --out "$FIG_OUT/f32" --force --no-figures \
-    --set task.storage=float32
+log "P2: depthbias reproduce fig1a --jobs 1 --set task.storage=float64"
+run_timed "p2_ours_f64_j1_1" "$BUILD/depthbias" reproduce fig1a --out "$FIG_OUT/f64" --force --no-figures --jobs 1 \
+    --set task.storage=float64
 if [[ $QUICK == 0 ]]; then
     log "P2: fig1a_numpy.py --no-svd"
     run_timed "p2_numpy_nosvd_1" $PY "$PEERS/fig1a_numpy.py" --no-svd
