@@ -90,3 +90,15 @@ TEST(Reproduction, ParallelVariantsGiveTheSameRunsInTheSameOrder) {
     }
     EXPECT_EQ(a["checks"].size(), b["checks"].size());
 }
+
+TEST(Reproduction, SaddleToSaddleJumpTimesConvergeToTheLimitAlgorithm) {
+    // GD on u (.) v at alpha = 1e-2 ... 1e-32 against Pesme & Flammarion's Algorithm 1 (about 5 s on 2 cores).
+    const auto r = reproduce("saddle-to-saddle", {}, 0);
+    ASSERT_EQ(r["checks"].size(), 5u);
+    for (const auto& c : r["checks"]) EXPECT_TRUE(c["pass"].get<bool>()) << c["name"] << ": " << c["detail"];
+    for (const auto& run : r["runs"]) EXPECT_EQ(run["summary"]["status"], "converged") << run["label"];
+    // The figure's data: a jump-time error per run and the limit's staircase ending at loss 0 (interpolation).
+    const auto& a = r["analysis"]["saddle_to_saddle"];
+    EXPECT_EQ(a["runs"].size(), r["runs"].size());
+    EXPECT_EQ(a["limit_jumps"].back()["loss"].get<double>(), 0.0);
+}

@@ -65,10 +65,10 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
     if (e.title.empty()) e.title = e.name;
     if (e.figure.empty()) e.figure = "spectrum_panels";
     static const std::vector<std::string> kinds = {"spectrum_panels", "toy_theory", "separation", "classification",
-                                                   "moroshko", "kernel_rich", "omp"};
+                                                   "moroshko", "kernel_rich", "omp", "saddle_to_saddle"};
     if (std::find(kinds.begin(), kinds.end(), e.figure) == kinds.end())
         throw ConfigError("experiment.figure", "'" + e.figure + "' is not one of: spectrum_panels, toy_theory, "
-                                               "separation, classification, moroshko, kernel_rich, omp");
+                                               "separation, classification, moroshko, kernel_rich, omp, saddle_to_saddle");
     if (auto vs = doc["variant"].as_array()) {
         int i = 0;
         for (const auto& node : *vs) {
@@ -132,10 +132,18 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
     }
     std::vector<json> summaries(n);
     std::vector<std::exception_ptr> errors(n);
+    // Start order (results keep the variants' order): deepest model first, since depth is what usually makes a
+    // run long in these experiments; longest-first keeps the parallel wall time near that of the longest run.
+    std::vector<size_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = i;
+    if (jobs > 1)
+        std::stable_sort(order.begin(), order.end(),
+                         [&](size_t a, size_t b) { return configs[a].depth > configs[b].depth; });
     std::atomic<size_t> next{0};
     std::atomic<bool> failed{false};
     auto worker = [&]() {
-        for (size_t i; !failed && (i = next++) < n;) {
+        for (size_t k; !failed && (k = next++) < n;) {
+            const size_t i = order[k];
             try {
                 RunOptions ro;
                 ro.progress = opt.progress && jobs == 1;

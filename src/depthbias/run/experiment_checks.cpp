@@ -275,6 +275,50 @@ void omp(const json& analysis, Checks& c) {
           std::to_string(first) + "/" + std::to_string(n));
 }
 
+// Saddle-to-saddle (moroshko_woodworth.md 3.1): GD's jump times in accelerated time against Algorithm 1's.
+// The convergence is slow (corrections ~ 1/log(1/alpha)), so the checks are: the error shrinks from the largest
+// to the smallest alpha, the smallest alpha is within kSaddleTolerance on every scored jump, and every run's endpoint
+// is the basis-pursuit (min-l1) interpolator that the limit process ends at.
+void saddle_to_saddle(const std::vector<std::pair<Variant, json>>& runs, const json& analysis, Checks& c) {
+    if (!analysis.contains("saddle_to_saddle")) return;
+    const auto& a = analysis["saddle_to_saddle"];
+    c.add("limit algorithm converges (grad L = 0 reached)", a["limit_converged"].get<bool>(),
+          std::to_string(a["limit_jumps"].size()) + " jumps");
+    std::vector<std::pair<double, double>> by_alpha;  // (alpha, max relative error)
+    int scored_min = 1 << 30;
+    for (const auto& r : a["runs"]) {
+        by_alpha.emplace_back(r["alpha"].get<double>(),
+                              r["max_relative_error"].is_null() ? INFINITY : r["max_relative_error"].get<double>());
+        scored_min = std::min(scored_min, r["scored_jumps"].get<int>());
+    }
+    if (by_alpha.size() < 2) return;
+    std::sort(by_alpha.begin(), by_alpha.end());  // smallest alpha first
+    c.add("every run resolves at least 3 jumps by its loss", scored_min >= 3, std::to_string(scored_min));
+    constexpr double kSaddleTolerance = 0.05;
+    c.add("smallest alpha: every jump time within 5% of the limit's", by_alpha.front().second <= kSaddleTolerance,
+          "alpha " + str(by_alpha.front().first) + ": max relative error " + str(by_alpha.front().second));
+    bool monotone = true;
+    std::string trail;
+    for (size_t i = by_alpha.size(); i-- > 0;) {  // largest alpha first
+        trail += (trail.empty() ? "" : " -> ") + str(by_alpha[i].second);
+        if (i + 1 < by_alpha.size() && !(by_alpha[i].second < by_alpha[i + 1].second)) monotone = false;
+    }
+    c.add("jump-time error shrinks at every step from the largest to the smallest alpha", monotone, trail);
+    // Claim 9 at finite alpha: the smallest-alpha run ends at the limit's last saddle, the min-l1 interpolator.
+    std::string smallest;
+    for (const auto& r : a["runs"])
+        if (r["alpha"].get<double>() == by_alpha.front().first) smallest = r["label"].get<std::string>();
+    double bp = INFINITY;
+    for (const auto& [v, s] : runs) {
+        const json* f = final_of(s);
+        if (v.label == smallest && f && f->contains("relative_error_to_basis_pursuit") &&
+            (*f)["relative_error_to_basis_pursuit"].is_number())
+            bp = (*f)["relative_error_to_basis_pursuit"].get<double>();
+    }
+    c.add("claim 9: the smallest-alpha endpoint within 1e-3 of the basis-pursuit interpolator (the last saddle)",
+          bp < 1e-3, "relative error " + str(bp));
+}
+
 }  // namespace
 
 json run_checks(const std::string& name, const std::vector<std::pair<Variant, json>>& runs, const json& analysis) {
@@ -288,6 +332,7 @@ json run_checks(const std::string& name, const std::vector<std::pair<Variant, js
     if (name == "fig1d") fig1d(runs, analysis, c);
     if (name == "kernel-rich") kernel_rich(runs, analysis, c);
     if (name == "omp") omp(analysis, c);
+    if (name == "saddle-to-saddle") saddle_to_saddle(runs, analysis, c);
     return c.list;
 }
 
