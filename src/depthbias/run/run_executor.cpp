@@ -1,5 +1,8 @@
 #include "depthbias/run/run_executor.hpp"
 
+// GCC 12 reports -Wrestrict false positives inside std::string concatenation (char_traits::copy) here.
+#pragma GCC diagnostic ignored "-Wrestrict"
+
 #include <boost/version.hpp>
 #include <chrono>
 #include <cmath>
