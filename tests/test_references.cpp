@@ -316,7 +316,9 @@ TEST(RefQProgram, ClassificationRandomKkt) {
             EXPECT_GE(m.minCoeff(), 1.0 - 1e-10);
             for (Index k = 0; k < m.size(); ++k) {
                 EXPECT_GE(s.lambda(k), 0.0);
-                if (s.lambda(k) > 0) EXPECT_NEAR(m(k), 1.0, 1e-10);
+                if (s.lambda(k) > 0) {
+                    EXPECT_NEAR(m(k), 1.0, 1e-10);
+                }
             }
         }
     }
