@@ -76,7 +76,8 @@ double BinaryClassification::loss_and_gradient(const Predictor& p, Predictor& g)
     double s = 0;
     if (exponential_) {
         // Eigen's vectorized exp (<= 1 ulp from std::exp): n scalar std::exp calls were 1/6 of the P4 step.
-        // (A one-pass blocked variant, rows in L1, measured no faster: the two matvecs are compute-bound.)
+        // (One-pass variants measured slower at d = 100, n = 200: blocks of 16 rows through Eigen 3.08 us, the
+        // sensing kernel's 8-row SIMD loops 3.7 us, against 3.1 us for these two gemv calls.)
         weights_.array() = (-margins_.array()).exp();  // -dl/dm = e^{-m} = l(m)
         s = weights_.sum();
     } else {
