@@ -547,3 +547,89 @@ loss_threshold = 1e-6
     EXPECT_EQ(m["loaded"], m["total"] - 1);
     fs::remove_all(dir);
 }
+
+// The two diagrams of the later experiments, from real (small) sweeps: alpha x n -> test error on Woodworth's
+// sparse regression (flow to interpolation, D = 2), and alpha x log(1/eps) -> distance to the l1 max-margin
+// direction from the dual flow (Moroshko's 2-D example).
+TEST(SweepReport, KernelRichAndL1DirectionDiagramsFromTheirSweeps) {
+    const auto dir = fresh_dir("diagrams");
+    const auto kr = write_file(dir / "kr.toml", R"(
+[run]
+name = "kr"
+[task]
+kind = "regression"
+d = 30
+measurements = 10
+target = [1.0, 1.0]
+noise_std = 0.0
+test_samples = 200
+[model]
+kind = "diagonal"
+depth = 2
+[dynamics]
+kind = "flow"
+loss_threshold = 1e-10
+max_time = 1e7
+rtol = 1e-8
+atol = 1e-12
+[observe]
+points_per_decade = 5
+[sweep]
+grid = { "model.init_scale" = [1e-6, 1e-2, 1.0, 100.0], "task.measurements" = [8, 16] }
+)");
+    auto r = run("sweep " + kr + " --workers 2 --quiet --out " + (dir / "kr").string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    const Csv k = read_csv(dir / "kr" / "report" / "kernel_rich.csv");
+    ASSERT_EQ(k.rows.size(), 8u) << read_file(dir / "kr" / "report" / "kernel_rich.csv");
+    EXPECT_TRUE(fs::exists(dir / "kr" / "report" / "kernel_rich.png"));
+    // Rich regime recovers the 2-sparse target from n = 16 (basis pursuit succeeds); the kernel regime does not.
+    auto err = [&](const std::string& n, const std::string& scale) {
+        for (size_t i = 0; i < k.rows.size(); ++i)
+            if (k.col(i, "measurements") == n && std::stod(k.col(i, "init_scale")) == std::stod(scale))
+                return std::stod(k.col(i, "mean_test_error"));
+        return -1.0;
+    };
+    EXPECT_LT(err("16", "1e-06"), 1e-3);
+    EXPECT_GT(err("16", "100"), 10 * err("16", "1e-06"));
+
+    const auto mo = write_file(dir / "mo.toml", R"(
+[run]
+name = "mo"
+[task]
+kind = "classification"
+d = 2
+signed_inputs = [1.0, 0.5, 2.0, 2.0]
+loss = "exponential"
+reduction = "sum"
+test_samples = 0
+[model]
+kind = "diagonal"
+depth = 2
+[dynamics]
+kind = "dual_flow"
+max_margin = 1e4
+rtol = 1e-10
+atol = 1e-12
+[analysis]
+references = "l1_max_margin,l2_max_margin"
+[sweep]
+grid = { "model.init_scale" = [0.01, 1.0, 100.0] }
+)");
+    r = run("sweep " + mo + " --workers 2 --quiet --out " + (dir / "mo").string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    const Csv l = read_csv(dir / "mo" / "report" / "l1_direction.csv");
+    ASSERT_GT(l.rows.size(), 3u) << read_file(dir / "mo" / "report" / "l1_direction.csv");
+    EXPECT_TRUE(fs::exists(dir / "mo" / "report" / "l1_direction.png"));
+    // At every init scale the last checkpoint (largest log(1/eps)) is nearer the l1 direction than the first
+    // (claim 7: D = 2 tends to the l1 max-margin direction as eps -> 0).
+    std::map<std::string, std::pair<double, double>> first_last;
+    for (size_t i = 0; i < l.rows.size(); ++i) {
+        const std::string s = l.col(i, "init_scale");
+        const double d = std::stod(l.col(i, "distance"));
+        if (!first_last.count(s)) first_last[s] = {d, d};
+        first_last[s].second = d;
+    }
+    ASSERT_EQ(first_last.size(), 3u);
+    for (const auto& [s, fl] : first_last) EXPECT_LT(fl.second, fl.first) << "init scale " << s;
+    fs::remove_all(dir);
+}
