@@ -140,4 +140,9 @@ TEST(Config, ExperimentErrorsNameTheKey) {
     EXPECT_EQ(error_key([] { parse_experiment("[experiment]\ncolour = \"red\"\n", "x"); }), "experiment.colour");
     EXPECT_EQ(error_key([] { parse_experiment("[[variant]]\n\"model.depth\" = 0\n", "x"); }), "model.depth");
     EXPECT_EQ(error_key([] { parse_experiment("[task\n", "bad.toml"); }), "bad.toml");
+    // Two labels that name the same run directory (variants may run in parallel: one directory each).
+    EXPECT_EQ(error_key([] {
+                  parse_experiment("[[variant]]\nlabel = \"D=2\"\n[[variant]]\nlabel = \"D 2\"\n", "x");
+              }),
+              "variant");
 }

@@ -100,5 +100,5 @@ TEST(Reproduction, SaddleToSaddleJumpTimesConvergeToTheLimitAlgorithm) {
     // The figure's data: a jump-time error per run and the limit's staircase ending at loss 0 (interpolation).
     const auto& a = r["analysis"]["saddle_to_saddle"];
     EXPECT_EQ(a["runs"].size(), r["runs"].size());
-    EXPECT_EQ(a["limit_jumps"].back()["loss"].get<double>(), 0.0);
+    EXPECT_LT(a["limit_jumps"].back()["loss"].get<double>(), 1e-20);
 }

@@ -151,8 +151,8 @@ int do_reproduce(const State& s) {
         throw ConfigError("--out", "'" + out + "' already holds a finished experiment; choose another directory, "
                                    "pass --force, or --resume to reuse its finished runs");
     if (!s.force && !s.resume && fs::exists(fs::path(out) / "runs", ec))
-        throw ConfigError("--out", "'" + out + "' holds runs of an unfinished experiment; pass --resume to continue "
-                                   "it or --force to start over");
+        throw ConfigError("--out", "'" + out + "' holds runs of an unfinished experiment; pass --resume (of "
+                                   "`depthbias deepnets reproduce`) to continue it or --force to start over");
     if (s.force && !s.resume) fs::remove_all(fs::path(out) / "runs", ec);
     prepare_output_directory(out, "--out", true);
     fs::remove(fs::path(out) / "experiment.json", ec);
@@ -209,7 +209,7 @@ std::vector<std::string> deepnets_preset_listing() {
                 line += " [deep nets]";
                 out.push_back(std::move(line));
             }
-    } catch (const ConfigError&) {
+    } catch (const std::exception&) {  // no preset directory, or unreadable: nothing to list
     }
     return out;
 }

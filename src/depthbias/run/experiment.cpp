@@ -97,6 +97,11 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
         throw ConfigError("variant", "must be an array of tables ([[variant]])");
     }
     if (e.variants.empty() && e.figure != "separation") e.variants.push_back({e.base.name, {}});
+    for (size_t i = 0; i < e.variants.size(); ++i)  // each variant writes out/<slug of its label>
+        for (size_t j = 0; j < i; ++j)
+            if (slug(e.variants[i].label) == slug(e.variants[j].label))
+                throw ConfigError("variant", "labels '" + e.variants[j].label + "' and '" + e.variants[i].label +
+                                                 "' name the same run directory '" + slug(e.variants[i].label) + "'");
     for (const auto& v : e.variants) (void)variant_config(e, v);  // validate everything before running anything
     return e;
 }
@@ -132,13 +137,16 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
     }
     std::vector<json> summaries(n);
     std::vector<std::exception_ptr> errors(n);
-    // Start order (results keep the variants' order): deepest model first, since depth is what usually makes a
-    // run long in these experiments; longest-first keeps the parallel wall time near that of the longest run.
+    // Start order (results keep the variants' order): deepest model first, then the smallest init scale (longer
+    // plateaus), since these are what usually make a run long here; longest-first keeps the parallel wall time
+    // near that of the longest run.
     std::vector<size_t> order(n);
     for (size_t i = 0; i < n; ++i) order[i] = i;
     if (jobs > 1)
-        std::stable_sort(order.begin(), order.end(),
-                         [&](size_t a, size_t b) { return configs[a].depth > configs[b].depth; });
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+            if (configs[a].depth != configs[b].depth) return configs[a].depth > configs[b].depth;
+            return configs[a].init_scale < configs[b].init_scale;
+        });
     std::atomic<size_t> next{0};
     std::atomic<bool> failed{false};
     auto worker = [&]() {
@@ -161,7 +169,11 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
     } else {
         Eigen::setNbThreads(1);  // parallel across runs, never inside one
         std::vector<std::thread> pool;
-        for (int j = 0; j < jobs; ++j) pool.emplace_back(worker);
+        try {
+            for (int j = 0; j < jobs; ++j) pool.emplace_back(worker);
+        } catch (...) {  // no more threads: the started ones finish the queue (at least one started, or rethrow)
+            if (pool.empty()) throw;
+        }
         for (auto& t : pool) t.join();
     }
     for (const auto& err : errors)

@@ -293,7 +293,8 @@ void saddle_to_saddle(const std::vector<std::pair<Variant, json>>& runs, const j
     }
     if (by_alpha.size() < 2) return;
     std::sort(by_alpha.begin(), by_alpha.end());  // smallest alpha first
-    c.add("every run resolves at least 3 jumps by its loss", scored_min >= 3, std::to_string(scored_min));
+    c.add("at least 3 of the limit's jumps are resolvable by the loss (drop >= 5%) and scored in every run",
+          scored_min >= 3, std::to_string(scored_min));
     constexpr double kSaddleTolerance = 0.05;
     c.add("smallest alpha: every jump time within 5% of the limit's", by_alpha.front().second <= kSaddleTolerance,
           "alpha " + str(by_alpha.front().first) + ": max relative error " + str(by_alpha.front().second));

@@ -362,6 +362,14 @@ bool saddle_to_saddle(const Experiment& e, const std::string& out, const std::ve
             std::abs(c.shape[0] - std::sqrt(2.0)) > 1e-12 || c.shape[1] != 0.0)
             throw ConfigError("model.shape", "the saddle_to_saddle figure needs model.kind = \"diagonal_product\", "
                                              "depth 2, shape = [1.4142135623730951, 0] (u(0) = sqrt2 alpha, v(0) = 0)");
+        {  // the limit is computed once, on the base's data: every variant must train on the same X and y
+            const auto vt = make_task(c);
+            const auto* vr = dynamic_cast<const SparseRegression*>(vt.get());
+            if (!vr || vr->inputs() != task->inputs() || vr->labels() != task->labels())
+                throw ConfigError("variant", "'" + v.label + "' trains on other data than the base (task.* or "
+                                             "run.seed overridden); the saddle_to_saddle figure compares every run "
+                                             "with one limit process");
+        }
         const double alpha = std::sqrt(c.init_scale);
         if (!(alpha < 1)) throw ConfigError("model.init_scale", "must be below 1 (alpha = sqrt(init_scale) < 1)");
         const double lg = std::log(1.0 / alpha);
@@ -406,6 +414,7 @@ bool saddle_to_saddle(const Experiment& e, const std::string& out, const std::ve
             js.push_back(j);
             prev = lk;
         }
+        if (scored == 0) worst = NAN;  // nothing scored: no error to report (not 0)
         const double mean = scored ? sum / scored : NAN;
         conv << v.label << ',' << alpha << ',' << 1 / lg << ',' << worst << ',' << mean << "\n";
         per_run.push_back({{"label", v.label}, {"alpha", alpha}, {"log_inv_alpha", lg}, {"jumps", js},

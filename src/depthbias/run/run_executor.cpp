@@ -84,7 +84,9 @@ json manifest_json(const RunConfig& cfg) {
     gethostname(host, sizeof host - 1);
     const auto now = std::time(nullptr);
     char when[64];
-    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    std::tm utc{};
+    gmtime_r(&now, &utc);  // (not std::gmtime: runs execute on several threads)
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &utc);
     return {{"depthbias_version", kVersion},
             {"git_commit", kGitCommit},
             {"seed", cfg.seed},

@@ -1,6 +1,7 @@
 #include "depthbias/analysis/references/lp.hpp"
 
 #include <ClpSimplex.hpp>
+#include <ClpSolve.hpp>
 #include <CoinPackedMatrix.hpp>
 #include <cmath>
 #include <limits>
@@ -54,7 +55,11 @@ LpOutcome solve_l1_lp(const Mat& A, const Vec& lo, const Vec& hi, Vec& x, const 
     model.setPrimalTolerance(1e-9);
     model.setDualTolerance(1e-9);
     model.setMaximumIterations(1000000);
-    model.initialSolve();
+    // Special option 2 = 1: no SIGINT handler. By default initialSolve installs one process-wide and keeps the model
+    // in a file-static pointer ("not threadsafe" in Clp's source); runs of an experiment solve LPs on several threads.
+    ClpSolve options;
+    options.setSpecialOption(2, 1);
+    model.initialSolve(options);
     if (model.isProvenPrimalInfeasible()) return LpOutcome::Infeasible;
     if (!model.isProvenOptimal())
         throw ConvergenceError(std::string(fn) + ": CLP did not prove optimality (status " +
