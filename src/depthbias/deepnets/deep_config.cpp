@@ -15,6 +15,10 @@
 namespace depthbias::deepnets {
 namespace {
 
+using schema::at_least;
+using schema::one_of;
+using schema::positive;
+
 using C = DeepConfig;
 using Schema = schema::Schema<C>;
 
@@ -76,20 +80,6 @@ void apply_override(DeepConfig& cfg, const std::string& assignment) {
 }
 
 void validate(const DeepConfig& c) {
-    auto one_of = [](const std::string& key, const std::string& v, std::initializer_list<const char*> allowed) {
-        std::string list;
-        for (const char* a : allowed) {
-            if (v == a) return;
-            list += (list.empty() ? "" : ", ") + std::string(a);
-        }
-        throw ConfigError(key, "'" + v + "' is not one of: " + list);
-    };
-    auto at_least = [](const std::string& key, std::int64_t v, std::int64_t lo) {
-        if (v < lo) throw ConfigError(key, "must be at least " + std::to_string(lo) + ", got " + std::to_string(v));
-    };
-    auto positive = [](const std::string& key, double v) {
-        if (!(v > 0)) throw ConfigError(key, "must be > 0, got " + std::to_string(v));
-    };
     one_of("run.gemm", c.gemm, {"eigen", "torch"});
     one_of("data.dataset", c.dataset, {"fashion-mnist", "gaussian-mixture"});
     one_of("data.corruption_mode", c.corruption_mode, {"authors", "exact"});

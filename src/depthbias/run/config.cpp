@@ -12,6 +12,9 @@
 namespace depthbias {
 namespace {
 
+using schema::one_of;
+using schema::positive;
+
 using Schema = schema::Schema<RunConfig>;
 
 const Schema& the_schema() {
@@ -91,17 +94,6 @@ void apply_override(RunConfig& cfg, const std::string& assignment) {
 }
 
 void validate(const RunConfig& c) {
-    auto one_of = [](const std::string& key, const std::string& v, std::initializer_list<const char*> allowed) {
-        std::string list;
-        for (const char* a : allowed) {
-            if (v == a) return;
-            list += (list.empty() ? "" : ", ") + std::string(a);
-        }
-        throw ConfigError(key, "'" + v + "' is not one of: " + list);
-    };
-    auto positive = [](const std::string& key, double v) {
-        if (!(v > 0)) throw ConfigError(key, "must be > 0, got " + std::to_string(v));
-    };
     one_of("task.kind", c.task, {"sensing", "completion", "quadratic", "toy", "classification", "regression"});
     one_of("model.kind", c.model,
            {"linear", "deep_matrix", "symmetric", "diagonal", "diagonal_power", "diagonal_product", "circular_conv"});

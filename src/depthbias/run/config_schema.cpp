@@ -47,4 +47,22 @@ std::string shortest_double(double v) {
     return out;
 }
 
+void one_of(const std::string& key, const std::string& v, std::initializer_list<const char*> allowed) {
+    std::string list;
+    for (const char* a : allowed) {
+        if (v == a) return;
+        if (!list.empty()) list += ", ";
+        list += a;
+    }
+    throw ConfigError(key, "'" + v + "' is not one of: " + list);
+}
+
+void at_least(const std::string& key, std::int64_t v, std::int64_t lo) {
+    if (v < lo) throw ConfigError(key, "must be at least " + std::to_string(lo) + ", got " + std::to_string(v));
+}
+
+void positive(const std::string& key, double v) {
+    if (!(v > 0)) throw ConfigError(key, "must be > 0, got " + std::to_string(v));
+}
+
 }  // namespace depthbias::schema

@@ -6,6 +6,7 @@
 // a bare string for string keys and is an error naming the key otherwise.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <sstream>
 #include <string>
 #include <toml++/toml.h>
@@ -21,6 +22,11 @@ double finite_number(const toml::node& n, const std::string& key);  // integer o
 std::int64_t integer(const toml::node& n, const std::string& key);  // integer, or a float equal to one
 std::string toml_double(double v);      // toml++'s own spelling (run configs: sweep hashes depend on it)
 std::string shortest_double(double v);  // the shortest decimal that reads back exactly, as a TOML float
+
+// Validation helpers shared by the configs' validate(): each throws ConfigError naming the key.
+void one_of(const std::string& key, const std::string& v, std::initializer_list<const char*> allowed);
+void at_least(const std::string& key, std::int64_t v, std::int64_t lo);
+void positive(const std::string& key, double v);
 
 template <class C>
 struct Schema {
