@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "depthbias/core/error.hpp"
 #include "depthbias/run/experiment.hpp"
 #include "depthbias/run/presets.hpp"
 
@@ -101,4 +102,14 @@ TEST(Reproduction, SaddleToSaddleJumpTimesConvergeToTheLimitAlgorithm) {
     const auto& a = r["analysis"]["saddle_to_saddle"];
     EXPECT_EQ(a["runs"].size(), r["runs"].size());
     EXPECT_LT(a["limit_jumps"].back()["loss"].get<double>(), 1e-20);
+}
+
+TEST(Reproduction, SaddleToSaddleRefusesAModelThatIsNotUTimesV) {
+    // The limit process is for u (.) v with u(0) = sqrt2 alpha, v(0) = 0; another shape is a clear error naming it.
+    try {
+        reproduce("saddle-to-saddle", {"model.shape=[1.0, 1.0]", "dynamics.max_steps=10"}, 1);
+        FAIL() << "expected a ConfigError";
+    } catch (const depthbias::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("model.shape"), std::string::npos) << e.what();
+    }
 }
