@@ -56,16 +56,16 @@ struct Problem {
     std::unique_ptr<Model> model;
     Vec theta0;
     Problem() {
-        cfg.d = 50;
-        cfg.measurements = 1000;
-        cfg.depth = 4;
-        cfg.init = "gaussian";
-        cfg.init_scale = 1e-4;
-        cfg.seed = 0;
-        cfg.test_samples = 0;
+        cfg.task.d = 50;
+        cfg.task.measurements = 1000;
+        cfg.model.depth = 4;
+        cfg.model.init = "gaussian";
+        cfg.model.init_scale = 1e-4;
+        cfg.run.seed = 0;
+        cfg.task.test_samples = 0;
         task = make_task(cfg);
         model = make_model(cfg, *task);
-        Rng rng = Rng::stream(std::uint64_t(cfg.seed), kStreamInit);
+        Rng rng = Rng::stream(std::uint64_t(cfg.run.seed), kStreamInit);
         theta0 = model->initialize(rng, *task);
     }
     Mat product(const Vec& theta) {
@@ -171,11 +171,11 @@ int main(int argc, char** argv) {
 
     // 1. GD to the loss threshold.
     std::vector<std::pair<long, Vec>> snaps;
-    GdResult g = gd(pb, lr, 100000, pb.cfg.loss_threshold, &snaps);
+    GdResult g = gd(pb, lr, 100000, pb.cfg.dynamics.loss_threshold, &snaps);
     const long K = g.steps;
     const double T = double(K) * lr;
     say("GD lr = %.0e: K = %ld steps to loss %.6g < %.2g, T = K lr = %.6g, %ld gradient evaluations, %.2f s\n", lr, K,
-        g.loss, pb.cfg.loss_threshold, T, g.evaluations, g.seconds);
+        g.loss, pb.cfg.dynamics.loss_threshold, T, g.evaluations, g.seconds);
 
     // 2. Reference flow at T (its accuracy is checked by the tightest rtol of the sweep below).
     const double ref_rtol = quick ? 1e-10 : 1e-12, ref_atol = ref_rtol * 1e-3;

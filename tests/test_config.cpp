@@ -43,12 +43,12 @@ TEST(Config, ReadsEverySectionAndKeepsDefaults) {
         [dynamics]
         lr = 0.002
     )");
-    EXPECT_EQ(c.task, "quadratic");
-    EXPECT_EQ(c.d, 7);
-    EXPECT_EQ(c.target, (std::vector<double>{1, 0.5}));
-    EXPECT_TRUE(c.bias);
-    EXPECT_DOUBLE_EQ(c.lr, 0.002);
-    EXPECT_EQ(c.measurements, RunConfig{}.measurements);
+    EXPECT_EQ(c.task.kind, "quadratic");
+    EXPECT_EQ(c.task.d, 7);
+    EXPECT_EQ(c.task.target, (std::vector<double>{1, 0.5}));
+    EXPECT_TRUE(c.model.bias);
+    EXPECT_DOUBLE_EQ(c.dynamics.lr, 0.002);
+    EXPECT_EQ(c.task.measurements, RunConfig{}.task.measurements);
     EXPECT_NO_THROW(validate(c));
 }
 
@@ -106,10 +106,10 @@ TEST(Config, OverridesTakeTomlOrBareWords) {
     apply_override(c, "task.storage=\"float64\"");
     apply_override(c, "task.target=[5, 1]");
     apply_override(c, "dynamics.lr=1e-4");
-    EXPECT_EQ(c.depth, 3);
-    EXPECT_EQ(c.storage, "float64");
-    EXPECT_EQ(c.target, (std::vector<double>{5, 1}));
-    EXPECT_DOUBLE_EQ(c.lr, 1e-4);
+    EXPECT_EQ(c.model.depth, 3);
+    EXPECT_EQ(c.task.storage, "float64");
+    EXPECT_EQ(c.task.target, (std::vector<double>{5, 1}));
+    EXPECT_DOUBLE_EQ(c.dynamics.lr, 1e-4);
 }
 
 TEST(Config, ResolvedTomlRoundTrips) {
@@ -120,9 +120,9 @@ TEST(Config, ResolvedTomlRoundTrips) {
     RunConfig back;
     apply_toml(back, toml::parse(to_toml(c)));
     EXPECT_EQ(to_toml(back), to_toml(c));
-    EXPECT_EQ(back.init_scale, c.init_scale);
-    EXPECT_EQ(back.target, c.target);
-    EXPECT_EQ(back.name, c.name);
+    EXPECT_EQ(back.model.init_scale, c.model.init_scale);
+    EXPECT_EQ(back.task.target, c.task.target);
+    EXPECT_EQ(back.run.name, c.run.name);
 }
 
 TEST(Config, EveryShippedPresetParsesAndValidates) {

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "depthbias/analysis/incremental.hpp"
+#include "depthbias/observe/incremental.hpp"
 #include "depthbias/models/diagonal_network.hpp"
 #include "depthbias/observe/learning_events.hpp"
 #include "depthbias/observe/recorder.hpp"

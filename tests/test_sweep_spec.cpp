@@ -59,24 +59,24 @@ seeds = 3
                                                            "dynamics.max_steps", "run.seed"}));
     // Grid keys in key order (depth before init_scale), the last varying fastest; then zip; then seeds.
     const auto& p0 = pts[0].config;
-    EXPECT_EQ(p0.depth, 2);
-    EXPECT_DOUBLE_EQ(p0.init_scale, 1e-4);
-    EXPECT_DOUBLE_EQ(p0.lr, 0.01);
-    EXPECT_EQ(p0.max_steps, 5000);
-    EXPECT_EQ(p0.seed, 10);  // seeds = 3: base seed + 0, 1, 2
-    EXPECT_EQ(pts[1].config.seed, 11);
-    EXPECT_EQ(pts[2].config.seed, 12);
-    EXPECT_DOUBLE_EQ(pts[3].config.lr, 0.02);  // zip advances both keys together
-    EXPECT_EQ(pts[3].config.max_steps, 3000);
-    EXPECT_DOUBLE_EQ(pts[6].config.init_scale, 1e-2);
-    EXPECT_EQ(pts[12].config.depth, 3);
-    EXPECT_EQ(pts[35].config.depth, 4);
-    EXPECT_DOUBLE_EQ(pts[35].config.init_scale, 1e-2);
-    EXPECT_EQ(pts[35].config.seed, 12);
+    EXPECT_EQ(p0.model.depth, 2);
+    EXPECT_DOUBLE_EQ(p0.model.init_scale, 1e-4);
+    EXPECT_DOUBLE_EQ(p0.dynamics.lr, 0.01);
+    EXPECT_EQ(p0.dynamics.max_steps, 5000);
+    EXPECT_EQ(p0.run.seed, 10);  // seeds = 3: base seed + 0, 1, 2
+    EXPECT_EQ(pts[1].config.run.seed, 11);
+    EXPECT_EQ(pts[2].config.run.seed, 12);
+    EXPECT_DOUBLE_EQ(pts[3].config.dynamics.lr, 0.02);  // zip advances both keys together
+    EXPECT_EQ(pts[3].config.dynamics.max_steps, 3000);
+    EXPECT_DOUBLE_EQ(pts[6].config.model.init_scale, 1e-2);
+    EXPECT_EQ(pts[12].config.model.depth, 3);
+    EXPECT_EQ(pts[35].config.model.depth, 4);
+    EXPECT_DOUBLE_EQ(pts[35].config.model.init_scale, 1e-2);
+    EXPECT_EQ(pts[35].config.run.seed, 12);
     // Unswept keys keep the base values; params and labels carry the swept values.
     for (const auto& p : pts) {
-        EXPECT_EQ(p.config.task, "toy");
-        EXPECT_EQ(p.config.target, (std::vector<double>{2.0, 1.0}));
+        EXPECT_EQ(p.config.task.kind, "toy");
+        EXPECT_EQ(p.config.task.target, (std::vector<double>{2.0, 1.0}));
         EXPECT_EQ(p.params.size(), 5u);
     }
     EXPECT_EQ(pts[3].params["dynamics.lr"].get<double>(), 0.02);
@@ -117,12 +117,12 @@ seeds = [5, 1]
     const auto pts = expand_sweep(spec);
     ASSERT_EQ(pts.size(), 8u);
     // Grid keys in key order: dynamics.kind (slowest), task.target; then the seeds in the listed order.
-    EXPECT_EQ(pts[0].config.dynamics, "gd");
-    EXPECT_EQ(pts[4].config.dynamics, "flow");
-    EXPECT_EQ(pts[0].config.target, (std::vector<double>{2.0, 1.0}));
-    EXPECT_EQ(pts[2].config.target, (std::vector<double>{3.0, 1.0, 0.5}));
-    EXPECT_EQ(pts[0].config.seed, 5);
-    EXPECT_EQ(pts[1].config.seed, 1);
+    EXPECT_EQ(pts[0].config.dynamics.kind, "gd");
+    EXPECT_EQ(pts[4].config.dynamics.kind, "flow");
+    EXPECT_EQ(pts[0].config.task.target, (std::vector<double>{2.0, 1.0}));
+    EXPECT_EQ(pts[2].config.task.target, (std::vector<double>{3.0, 1.0, 0.5}));
+    EXPECT_EQ(pts[0].config.run.seed, 5);
+    EXPECT_EQ(pts[1].config.run.seed, 1);
     EXPECT_EQ(pts[2].params["task.target"].size(), 3u);
     EXPECT_EQ(pts[4].params["dynamics.kind"], "flow");
 }
@@ -154,7 +154,7 @@ TEST(SweepSpec, BadInputNamesTheKey) {
     // --set cannot override a swept key; other keys it can.
     EXPECT_EQ(error_key([] { parse("[sweep]\ngrid = { \"model.depth\" = [2, 3] }\n", {"model.depth=4"}); }),
               "model.depth");
-    EXPECT_DOUBLE_EQ(parse("[sweep]\ngrid = { \"model.depth\" = [2, 3] }\n", {"dynamics.lr=0.02"}).base.lr, 0.02);
+    EXPECT_DOUBLE_EQ(parse("[sweep]\ngrid = { \"model.depth\" = [2, 3] }\n", {"dynamics.lr=0.02"}).base.dynamics.lr, 0.02);
     // A point that fails cross-field validation names its key and the point.
     try {
         expand_sweep(parse("[sweep]\ngrid = { \"model.kind\" = [\"diagonal_product\", \"deep_matrix\"] }\n"));

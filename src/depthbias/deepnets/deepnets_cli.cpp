@@ -14,8 +14,8 @@
 #include "depthbias/deepnets/experiments.hpp"
 #include "depthbias/deepnets/presets.hpp"
 #include "depthbias/deepnets/trainer.hpp"
-#include "depthbias/run/atomic_file.hpp"
-#include "depthbias/run/progress.hpp"
+#include "depthbias/io/atomic_file.hpp"
+#include "depthbias/io/progress.hpp"
 
 namespace depthbias {
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "depthbias/run/cli_commands.hpp"
+#include "cli/cli_commands.hpp"
 
 namespace depthbias {
 

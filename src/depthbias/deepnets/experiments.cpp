@@ -20,8 +20,8 @@
 #include "depthbias/core/error.hpp"
 #include "depthbias/core/rng.hpp"
 #include "depthbias/deepnets/trainer.hpp"
-#include "depthbias/run/atomic_file.hpp"
-#include "depthbias/run/gnuplot.hpp"
+#include "depthbias/io/atomic_file.hpp"
+#include "depthbias/io/gnuplot.hpp"
 
 namespace depthbias::deepnets {
 namespace fs = std::filesystem;

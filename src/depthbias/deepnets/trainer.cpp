@@ -16,8 +16,8 @@
 #include "depthbias/core/rng.hpp"
 #include "depthbias/deepnets/collapse_metrics.hpp"
 #include "depthbias/deepnets/networks.hpp"
-#include "depthbias/run/atomic_file.hpp"
-#include "depthbias/run/gnuplot.hpp"
+#include "depthbias/io/atomic_file.hpp"
+#include "depthbias/io/gnuplot.hpp"
 #include "depthbias/run/run_executor.hpp"
 #include "depthbias/version.hpp"
 

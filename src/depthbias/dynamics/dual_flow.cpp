@@ -5,7 +5,15 @@
 #include <cmath>
 #include <sstream>
 
+#include <fstream>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+
 #include "depthbias/core/error.hpp"
+#include "depthbias/dynamics/dynamics.hpp"
+#include "depthbias/io/atomic_file.hpp"
+#include "depthbias/models/diagonal_network.hpp"
+#include "depthbias/observe/reference_distances.hpp"
 
 namespace depthbias {
 namespace odeint = boost::numeric::odeint;
@@ -87,16 +95,28 @@ DualFlowResult run_dual_flow(const BinaryClassification& task, const DualFlowSpe
     Vec nu = Vec::Zero(n);
     stepper.initialize(nu, 0.0, 1e-3);
     Predictor pred{Mat::Zero(xt.cols(), 1), 0};
+    bool stopped = false;
     auto report = [&](long k, double tau, const Vec& state, bool final) {
         const Vec w = dual_predictor(xt, state, spec.depth, spec.alpha);
         const Vec m = xt * w;
         const double log_eps = log_sum_exp_neg(m) - log_n;
         pred.beta.col(0) = w;
         const Vec theta = branches(xt, state, spec.depth, spec.alpha);
-        if (cb) cb(StepView{k, tau, std::exp(log_eps), theta, pred, k, final, log_eps / std::log(10.0)});
+        const StepView view{k, tau, std::exp(log_eps), theta, pred, k, final, log_eps / std::log(10.0)};
+        if (final)
+            cb(view);
+        else if (deliver_step(cb, view, res.outcome))  // an observer ended the run here
+            stopped = true;
         return std::make_pair(m.minCoeff(), log_eps);
     };
+    auto finish_stopped = [&](const Vec& state) {
+        res.nu = state;
+        res.w = dual_predictor(xt, state, spec.depth, spec.alpha);
+        res.outcome.evaluations = evaluations;
+        return res;
+    };
     auto [gamma, log_eps] = report(0, 0.0, nu, false);
+    if (stopped) return finish_stopped(nu);
     for (long k = 1;; ++k) {
         const double tau0 = stepper.current_time();
         stepper.do_step(rhs);
@@ -147,6 +167,7 @@ DualFlowResult run_dual_flow(const BinaryClassification& task, const DualFlowSpe
             return res;
         }
         std::tie(gamma, log_eps) = report(k, tau1, nu, done);
+        if (stopped) return finish_stopped(nu);
         if (done) {
             res.outcome = {RunStatus::BudgetExhausted, "tau budget exhausted", k, tau1, std::exp(log_eps), evaluations};
             res.nu = nu;
@@ -156,4 +177,93 @@ DualFlowResult run_dual_flow(const BinaryClassification& task, const DualFlowSpe
     }
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+// The dual flow as a registered dynamics: runs on a diagonal network (unbiased init) and an exponential-loss
+// classification task, reports the final predictor w(nu) and writes checkpoints.csv / margin_checkpoints at
+// gamma = 10, 100, ..., dynamics.max_margin.
+class DualFlow final : public Dynamics {
+public:
+    DualFlow(double max_margin, double rtol, double atol) {
+        spec_.max_margin = max_margin;
+        spec_.rtol = rtol;
+        spec_.atol = atol;
+        for (double g = 10; g <= max_margin * (1 + 1e-12); g *= 10) spec_.checkpoints.push_back(g);
+    }
+
+    Outcome run(Objective& obj, Vec& /*theta*/, const StopRules& /*stop*/, const StepCallback& cb) override {
+        const auto* cls = dynamic_cast<const BinaryClassification*>(&obj.task());
+        const auto* net = dynamic_cast<const DiagonalNetwork*>(&obj.model());
+        if (!cls) throw ConfigError("dynamics.kind", "dual_flow needs task.kind = classification");
+        if (!net) throw ConfigError("dynamics.kind", "dual_flow needs model.kind = diagonal");
+        spec_.depth = net->depth();
+        spec_.alpha = std::pow(net->init_scale(), 1.0 / double(spec_.depth));
+        result_ = run_dual_flow(*cls, spec_, cb);
+        return result_.outcome;
+    }
+
+    std::optional<Predictor> final_predictor() const override {
+        if (result_.w.size() == 0) return std::nullopt;
+        return Predictor{Mat(result_.w), 0.0};
+    }
+
+    void write_outputs(const DynamicsReport& r) const override {
+        std::ostringstream f;
+        f << "gamma,log10_inv_eps,tau";
+        const Index d = result_.checkpoints.empty() ? 0 : result_.checkpoints.front().normalized.size();
+        const bool coords = d > 0 && d <= 16;
+        if (coords)
+            for (Index i = 0; i < d; ++i) f << ",w" << (i + 1);
+        for (const auto& ref : r.references) f << ",dist_" << ref.name;
+        f << "\n" << std::setprecision(12);
+        nlohmann::json rows = nlohmann::json::array();
+        for (const auto& c : result_.checkpoints) {
+            nlohmann::json row = {{"gamma", c.gamma}, {"log10_inv_eps", c.log10_inv_eps}, {"tau", c.tau},
+                                  {"mu", std::pow(spec_.alpha, spec_.depth) / c.gamma}};
+            f << c.gamma << ',' << c.log10_inv_eps << ',' << c.tau;
+            if (coords) {
+                row["normalized_predictor"] = std::vector<double>(c.normalized.data(), c.normalized.data() + c.normalized.size());
+                for (Index i = 0; i < c.normalized.size(); ++i) f << ',' << c.normalized(i);
+            }
+            for (const auto& ref : r.references) {
+                const double dist = direction_distance(c.normalized, ref.direction);
+                row["dist_" + ref.name] = dist;
+                f << ',' << dist;
+            }
+            f << "\n";
+            rows.push_back(row);
+        }
+        write_file_atomically(r.dir + "/checkpoints.csv", f.str());
+        if (!r.diverged) r.summary["margin_checkpoints"] = rows;
+    }
+
+private:
+    DualFlowSpec spec_;
+    DualFlowResult result_;
+};
+
+const Registrar<DynamicsEntry> registration{{
+    .name = "dual_flow",
+    .doc = "exponential loss, diagonal model: the flow in the dual variables and loss-normalized time; reaches any "
+           "margin (dynamics.max_margin), checkpoints at gamma = 10, 100, ...",
+    .uses = {"dynamics.max_margin"},
+    .validate =
+        [](const DynamicsParams& p, const TaskParams& t, const ModelParams& m, const ExtraParams&) {
+            if (t.kind != "classification" || t.loss != "exponential")
+                throw ConfigError("dynamics.kind",
+                                  "dual_flow needs task.kind = classification with task.loss = exponential");
+            if (m.kind != "diagonal" || !m.shape.empty())
+                throw ConfigError("dynamics.kind", "dual_flow needs model.kind = diagonal with the unbiased init (no shape)");
+            if (!(p.max_margin > 0)) throw ConfigError("dynamics.max_margin", "must be > 0");
+        },
+    .build =
+        [](const DynamicsParams& p, const ExtraParams&) {
+            return std::make_unique<DualFlow>(p.max_margin, p.rtol, p.atol);
+        },
+}};
+
+}  // namespace
 }  // namespace depthbias

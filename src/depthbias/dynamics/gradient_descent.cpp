@@ -4,45 +4,40 @@
 #include <sstream>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/dynamics/dynamics.hpp"
+#include "depthbias/dynamics/step_loop.hpp"
 
 namespace depthbias {
 
 Outcome run_gradient_descent(Objective& obj, Vec& theta, double lr, const StopRules& stop, const StepCallback& cb) {
     if (!(lr > 0) || !std::isfinite(lr)) throw ConfigError("dynamics.lr", "must be finite and > 0");
-    Vec grad(theta.size());
-    Outcome out;
-    double loss0 = -1;
-    for (long k = 0;; ++k) {
-        const double loss = obj.value_and_gradient(theta, grad);
-        const double t = double(k) * lr;
-        if (loss0 < 0) loss0 = loss;
-        out.steps = k;
-        out.time = t;
-        out.loss = loss;
-        out.evaluations = obj.evaluations();
-        bool done = true;
-        if (!std::isfinite(loss) || loss > stop.divergence_factor * std::max(loss0, 1e-300)) {
-            std::ostringstream s;
-            s << "diverged at step " << k << " (t = " << t << ") with lr = " << lr << ": loss = " << loss
-              << " (initial " << loss0 << ")";
-            out.status = RunStatus::Diverged;
-            out.reason = s.str();
-        } else if (loss < stop.loss_threshold) {
-            out.status = RunStatus::Converged;
-            out.reason = "loss below threshold";
-        } else if (k >= stop.max_steps) {
-            out.status = RunStatus::BudgetExhausted;
-            out.reason = "step budget exhausted";
-        } else if (t >= stop.max_time) {
-            out.status = RunStatus::BudgetExhausted;
-            out.reason = "time budget exhausted";
-        } else {
-            done = false;
-        }
-        if (cb) cb(StepView{k, t, loss, theta, obj.predictor(), obj.evaluations(), done});
-        if (done) return out;
-        theta.noalias() -= lr * grad;
-    }
+    std::ostringstream d;
+    d << "lr = " << lr;
+    return run_step_loop(obj, theta, lr, d.str(), stop, cb,
+                         [lr](Vec& th, const Vec& grad, long) { th.noalias() -= lr * grad; });
 }
 
+namespace {
+
+class GradientDescent final : public Dynamics {
+public:
+    explicit GradientDescent(double lr) : lr_(lr) {}
+    Outcome run(Objective& obj, Vec& theta, const StopRules& stop, const StepCallback& cb) override {
+        return run_gradient_descent(obj, theta, lr_, stop, cb);
+    }
+    double first_record_time() const override { return lr_; }
+
+private:
+    double lr_;
+};
+
+const Registrar<DynamicsEntry> registration{{
+    .name = "gd",
+    .doc = "gradient descent with a fixed step dynamics.lr; iterate k is at time k lr",
+    .uses = {},
+    .validate = {},
+    .build = [](const DynamicsParams& p, const ExtraParams&) { return std::make_unique<GradientDescent>(p.lr); },
+}};
+
+}  // namespace
 }  // namespace depthbias

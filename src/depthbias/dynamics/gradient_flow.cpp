@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/dynamics/dynamics.hpp"
 
 namespace depthbias {
 namespace odeint = boost::numeric::odeint;
@@ -14,7 +15,7 @@ Outcome run_gradient_flow(Objective& obj, Vec& theta, const FlowTolerances& tol,
                           const StepCallback& cb) {
     if (!(tol.rtol > 0) || !std::isfinite(tol.rtol)) throw ConfigError("dynamics.rtol", "must be finite and > 0");
     if (!(tol.atol > 0) || !std::isfinite(tol.atol)) throw ConfigError("dynamics.atol", "must be finite and > 0");
-    if (!std::isfinite(stop.max_time) && stop.loss_threshold <= 0 && stop.max_steps == std::numeric_limits<long>::max())
+    if (stop.unbounded())
         throw ConfigError("dynamics.max_time", "gradient flow needs a time, step or loss budget");
 
     // The right-hand side caches the loss at the state of its latest call, which for Dormand-Prince (FSAL)
@@ -49,32 +50,29 @@ Outcome run_gradient_flow(Objective& obj, Vec& theta, const FlowTolerances& tol,
         out.time = t;
         out.loss = loss;
         out.evaluations = obj.evaluations();
-        bool done = true;
-        std::ostringstream why;
-        if (!std::isfinite(loss) || !state.allFinite() || loss > stop.divergence_factor * std::max(loss0, 1e-300)) {
-            why << "diverged at flow step " << k << " (t = " << t << ", dt = " << stepper.current_time_step()
-                << "): loss = " << loss << " (initial " << loss0 << ")";
-            out.status = RunStatus::Diverged;
-        } else if (loss < stop.loss_threshold) {
-            why << "loss below threshold";
-            out.status = RunStatus::Converged;
-        } else if (t >= stop.max_time) {
-            why << "time budget reached";
-            out.status = RunStatus::BudgetExhausted;
-        } else if (k >= stop.max_steps) {
-            why << "step budget exhausted";
-            out.status = RunStatus::BudgetExhausted;
-        } else if (k > 0 && stepper.current_time_step() < 1e-13 * std::max(1.0, t)) {
+        auto stop_now = stop.check(k, t, loss, loss0, state.allFinite(), [&] {
+            std::ostringstream s;
+            s << "at flow step " << k << " (t = " << t << ", dt = " << stepper.current_time_step() << ")";
+            return s.str();
+        });
+        if (!stop_now && k > 0 && stepper.current_time_step() < 1e-13 * std::max(1.0, t)) {
+            std::ostringstream why;
             why << "diverged at flow step " << k << " (t = " << t << "): step size collapsed to "
                 << stepper.current_time_step();
-            out.status = RunStatus::Diverged;
-        } else {
-            done = false;
+            stop_now = StopDecision{RunStatus::Diverged, why.str()};
         }
-        out.reason = why.str();
+        if (stop_now) {
+            out.status = stop_now->status;
+            out.reason = stop_now->reason;
+        }
         loss_at(state);  // make sure the objective's predictor is the one of `state`
-        if (cb) cb(StepView{k, t, loss, state, obj.predictor(), obj.evaluations(), done});
-        if (done) {
+        const StepView view{k, t, loss, state, obj.predictor(), obj.evaluations(), bool(stop_now)};
+        if (stop_now) {
+            cb(view);
+            theta = state;
+            return out;
+        }
+        if (deliver_step(cb, view, out)) {
             theta = state;
             return out;
         }
@@ -89,7 +87,7 @@ Outcome run_gradient_flow(Objective& obj, Vec& theta, const FlowTolerances& tol,
             out.evaluations = obj.evaluations();
             out.status = std::isfinite(loss) ? RunStatus::BudgetExhausted : RunStatus::Diverged;
             out.reason = std::isfinite(loss) ? "time budget reached" : "diverged: non-finite loss at the budget end";
-            if (cb) cb(StepView{k + 1, stop.max_time, loss, state, obj.predictor(), obj.evaluations(), true});
+            cb(StepView{k + 1, stop.max_time, loss, state, obj.predictor(), obj.evaluations(), true});
             theta = state;
             return out;
         }
@@ -98,4 +96,36 @@ Outcome run_gradient_flow(Objective& obj, Vec& theta, const FlowTolerances& tol,
     }
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+class GradientFlow final : public Dynamics {
+public:
+    explicit GradientFlow(const FlowTolerances& tol) : tol_(tol) {}
+    Outcome run(Objective& obj, Vec& theta, const StopRules& stop, const StepCallback& cb) override {
+        return run_gradient_flow(obj, theta, tol_, stop, cb);
+    }
+
+private:
+    FlowTolerances tol_;
+};
+
+const Registrar<DynamicsEntry> registration{{
+    .name = "flow",
+    .doc = "gradient flow, adaptive Dormand-Prince 5(4) (Boost.Odeint) at dynamics.rtol / dynamics.atol",
+    .uses = {},
+    .validate =
+        [](const DynamicsParams& p, const TaskParams&, const ModelParams&, const ExtraParams&) {
+            if (p.max_time == 0 && p.loss_threshold == 0)
+                throw ConfigError("dynamics.max_time", "gradient flow needs a time budget or a loss threshold");
+        },
+    .build =
+        [](const DynamicsParams& p, const ExtraParams&) {
+            return std::make_unique<GradientFlow>(FlowTolerances{p.rtol, p.atol, std::min(1e-3, p.lr)});
+        },
+}};
+
+}  // namespace
 }  // namespace depthbias

@@ -1,10 +1,11 @@
 // Gradient flow d theta/dt = -grad L(theta), integrated by Boost.Odeint's Dormand-Prince 5(4) with error
 // control (rtol, atol) and dense output. Observers see every accepted step. A run that hits max_time ends
 // exactly at max_time (dense-output interpolation). Divergence: non-finite state or loss, loss blow-up, or a
-// step size that collapses below 1e-13 * max(1, t).
+// step size that collapses below 1e-13 * max(1, t). Registered as dynamics.kind = "flow" (initial step
+// min(1e-3, dynamics.lr)).
 #pragma once
 #include "depthbias/dynamics/objective.hpp"
-#include "depthbias/dynamics/trajectory.hpp"
+#include "depthbias/dynamics/stop_rules.hpp"
 
 namespace depthbias {
 

@@ -1,22 +1,21 @@
-// What every dynamics shares: stop rules, the per-step view handed to observers, and the outcome.
+// What every dynamics shares: the per-step view handed to observers, the observers' answer, and the outcome.
 // Time convention: gradient-flow time t; GD iterate k is reported at t = k * lr.
+// The stop rules themselves are one object shared by every dynamics: dynamics/stop_rules.hpp.
 #pragma once
+#include <concepts>
+#include <cstddef>
 #include <functional>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include "depthbias/core/types.hpp"
 
 namespace depthbias {
 
-struct StopRules {
-    double loss_threshold = 0.0;                                    // stop when loss < threshold (0: never)
-    double max_time = std::numeric_limits<double>::infinity();      // flow time budget
-    long max_steps = std::numeric_limits<long>::max();              // GD steps / flow accepted steps
-    double divergence_factor = 1e6;  // diverged when loss > factor * max(initial loss, 1e-300), or not finite
-};
-
-enum class RunStatus { Converged, BudgetExhausted, Diverged };
+// Converged: a stop rule that means success (loss threshold, margin target); BudgetExhausted: a step or time
+// budget; Diverged: non-finite or exploding loss; Stopped: an observer ended the run (StepAction::Stop).
+enum class RunStatus { Converged, BudgetExhausted, Diverged, Stopped };
 std::string to_string(RunStatus s);
 
 struct StepView {
@@ -30,8 +29,32 @@ struct StepView {
     double log10_loss = std::numeric_limits<double>::quiet_NaN();  // set by dynamics whose loss underflows
 };
 
-// Called at every step; observers decide what to keep (see observe/).
-using StepCallback = std::function<void(const StepView&)>;
+// An observer's answer to a step: go on, or end the run here (the dynamics then reports this state once more
+// with final = true and returns RunStatus::Stopped).
+enum class StepAction { Continue, Stop };
+
+// Called at every step. Accepts callables returning void (always Continue) or StepAction.
+class StepCallback {
+public:
+    StepCallback() = default;
+    StepCallback(std::nullptr_t) {}
+    template <class F>
+        requires(std::invocable<F&, const StepView&> && !std::same_as<std::remove_cvref_t<F>, StepCallback>)
+    StepCallback(F f) {
+        if constexpr (std::is_void_v<std::invoke_result_t<F&, const StepView&>>)
+            fn_ = [f = std::move(f)](const StepView& v) mutable {
+                f(v);
+                return StepAction::Continue;
+            };
+        else
+            fn_ = std::move(f);
+    }
+    StepAction operator()(const StepView& v) const { return fn_ ? fn_(v) : StepAction::Continue; }
+    explicit operator bool() const { return bool(fn_); }
+
+private:
+    std::function<StepAction(const StepView&)> fn_;
+};
 
 struct Outcome {
     RunStatus status = RunStatus::BudgetExhausted;
@@ -41,5 +64,9 @@ struct Outcome {
     double loss = 0;
     long evaluations = 0;
 };
+
+// Delivers a non-final view; when the callback answers Stop, fills `out` (status Stopped), delivers the same
+// state again as final and returns true: the dynamics must then end the run.
+bool deliver_step(const StepCallback& cb, const StepView& view, Outcome& out);
 
 }  // namespace depthbias

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/models/model_registry.hpp"
 
 namespace depthbias {
 
@@ -52,4 +53,21 @@ void CircularConvNetwork::pullback(const Vec&, const Predictor& grad, Vec& g) {
     }
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+const Registrar<ModelEntry> registration{{
+    .name = "circular_conv",
+    .doc = "N-layer circular-convolutional network (FFTW): beta = w_N * ... * w_1",
+    .shape = PredictorShape::Vector,
+    .uses = {},
+    .validate = {},
+    .build = [](const ModelParams& p, const ExtraParams&, const Task& t) -> std::unique_ptr<Model> {
+        return std::make_unique<CircularConvNetwork>(t.rows(), int(p.depth), p.init_scale);
+    },
+}};
+
+}  // namespace
 }  // namespace depthbias

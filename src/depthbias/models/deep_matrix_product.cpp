@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/models/model_registry.hpp"
 
 namespace depthbias {
 
@@ -74,4 +75,34 @@ std::optional<double> DeepMatrixProduct::invariant_drift(const Vec& theta, const
     return worst;
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+void validate_matrix_init(const ModelParams& p, const TaskParams&, const ExtraParams&) { (void)parse_matrix_init(p.init); }
+
+const Registrar<ModelEntry> linear{{
+    .name = "linear",
+    .doc = "W (the depth-1 product; model.depth is ignored)",
+    .shape = PredictorShape::Matrix,
+    .uses = {"model.init"},
+    .validate = validate_matrix_init,
+    .build = [](const ModelParams& p, const ExtraParams&, const Task& t) -> std::unique_ptr<Model> {
+        return std::make_unique<DeepMatrixProduct>(t.rows(), 1, parse_matrix_init(p.init), p.init_scale);
+    },
+}};
+
+const Registrar<ModelEntry> deep_matrix{{
+    .name = "deep_matrix",
+    .doc = "W_N ... W_1, square d x d factors; model.init_scale = RMS singular value of W(0)",
+    .shape = PredictorShape::Matrix,
+    .uses = {"model.init"},
+    .validate = validate_matrix_init,
+    .build = [](const ModelParams& p, const ExtraParams&, const Task& t) -> std::unique_ptr<Model> {
+        return std::make_unique<DeepMatrixProduct>(t.rows(), int(p.depth), parse_matrix_init(p.init), p.init_scale);
+    },
+}};
+
+}  // namespace
 }  // namespace depthbias

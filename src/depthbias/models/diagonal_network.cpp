@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/models/model_registry.hpp"
 
 namespace depthbias {
 namespace {
@@ -123,4 +124,41 @@ std::optional<double> DiagonalNetwork::invariant_drift(const Vec& theta, const V
     return worst;
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+std::unique_ptr<Model> build_diagonal(const ModelParams& p, const ExtraParams&, const Task& t) {
+    return std::make_unique<DiagonalNetwork>(t.rows(), int(p.depth), parse_diagonal_form(p.kind), p.init_scale, p.shape);
+}
+
+const Registrar<ModelEntry> diagonal{{
+    .name = "diagonal",
+    .doc = "beta = u+^N - u-^N; unbiased init u+(0) = u-(0) = init_scale^(1/N) (model.shape = [a+, a-] multipliers)",
+    .shape = PredictorShape::Vector,
+    .uses = {"model.shape"},
+    .validate = {},
+    .build = build_diagonal,
+}};
+
+const Registrar<ModelEntry> diagonal_power{{
+    .name = "diagonal_power",
+    .doc = "beta = u^N, u(0) = a init_scale^(1/N) (model.shape = [a])",
+    .shape = PredictorShape::Vector,
+    .uses = {"model.shape"},
+    .validate = {},
+    .build = build_diagonal,
+}};
+
+const Registrar<ModelEntry> diagonal_product{{
+    .name = "diagonal_product",
+    .doc = "beta_i = prod_k w_k,i, w_k(0) = a_k init_scale^(1/N) (model.shape = N multipliers)",
+    .shape = PredictorShape::Vector,
+    .uses = {"model.shape"},
+    .validate = {},
+    .build = build_diagonal,
+}};
+
+}  // namespace
 }  // namespace depthbias

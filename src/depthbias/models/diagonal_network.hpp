@@ -25,6 +25,7 @@ public:
     std::string name() const override;
     Index num_params() const override;
     int depth() const override { return depth_; }
+    double init_scale() const { return scale_; }  // s
     Vec initialize(Rng& rng, const Task& task) const override;
     void predictor(const Vec& theta, Predictor& out) override;
     void pullback(const Vec& theta, const Predictor& grad, Vec& grad_theta) override;

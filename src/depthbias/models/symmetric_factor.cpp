@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/models/model_registry.hpp"
 
 namespace depthbias {
 
@@ -40,4 +41,26 @@ void SymmetricFactor::pullback(const Vec& theta, const Predictor& grad, Vec& gra
     if (bias_) grad_theta(d_ * d_) = grad.offset;
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+const Registrar<ModelEntry> registration{{
+    .name = "symmetric",
+    .doc = "quadratic network M = W^T W (+ a trainable bias with model.bias); model.init_scale = RMS eigenvalue of M(0)",
+    .shape = PredictorShape::Matrix,
+    .uses = {"model.init", "model.bias"},
+    .validate =
+        [](const ModelParams& p, const TaskParams& t, const ExtraParams&) {
+            (void)parse_matrix_init(p.init);
+            if (t.kind == "completion")
+                throw ConfigError("model.kind", "symmetric factor needs a symmetric target (use task.kind = quadratic)");
+        },
+    .build = [](const ModelParams& p, const ExtraParams&, const Task& t) -> std::unique_ptr<Model> {
+        return std::make_unique<SymmetricFactor>(t.rows(), parse_matrix_init(p.init), p.init_scale, p.bias);
+    },
+}};
+
+}  // namespace
 }  // namespace depthbias

@@ -1,9 +1,13 @@
 #include "depthbias/observe/learning_events.hpp"
 
+#include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <iomanip>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/observe/incremental.hpp"
+#include "depthbias/observe/observer.hpp"
 
 namespace depthbias {
 
@@ -48,4 +52,61 @@ void LearningEventDetector::write_csv(const std::string& path) const {
     if (!f) throw IoError("failed writing " + path);
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+nlohmann::json incremental_json(const IncrementalReport& r, const std::vector<double>& targets) {
+    using nlohmann::json;
+    json comps = json::array();
+    for (size_t i = 0; i < targets.size(); ++i)
+        comps.push_back({{"target", targets[i]},
+                         {"t_eps", finite_or_null(r.t_start[i])},
+                         {"t_half", finite_or_null(r.t_half[i])},
+                         {"t_one_minus_eps", finite_or_null(r.t_done[i])}});
+    json pairs = json::array();
+    for (const auto& p : r.pairs)
+        pairs.push_back({{"components", {p.first + 1, p.second + 1}},
+                         {"t_first_done", finite_or_null(p.t_first_done)},
+                         {"t_second_start", finite_or_null(p.t_second_start)},
+                         {"incremental", p.incremental}});
+    json order = json::array();
+    for (int o : r.order) order.push_back(o + 1);
+    return {{"epsilon", r.epsilon},     {"components", comps},           {"pairs", pairs},
+            {"learning_order", order}, {"largest_first", r.largest_first}, {"verdict", r.verdict}};
+}
+
+// events.csv and the summary's "incremental" block (the eps-incremental test at analysis.epsilon).
+class LearningEventsObserver final : public Observer {
+public:
+    LearningEventsObserver(const Objective& obj, double eps, long every)
+        : eps_(eps), events_(obj, {eps, 0.5, 1 - eps}, every) {}
+    StepAction observe(const StepView& v) override {
+        events_.observe(v);
+        return StepAction::Continue;
+    }
+    void finish(const ObserverReport& r) override {
+        events_.write_csv(r.dir + "/events.csv");
+        if (r.finished && !events_.targets().empty())
+            r.summary["incremental"] = incremental_json(analyze_incremental(events_, eps_), events_.targets());
+    }
+
+private:
+    double eps_;
+    LearningEventDetector events_;
+};
+
+const Registrar<ObserverEntry> registration{{
+    .name = "learning_events",
+    .doc = "times t_i(alpha) at which spectrum component i reaches alpha = eps, 1/2, 1 - eps of its target "
+           "(events.csv) and the eps-incremental verdict (summary: incremental); every observe.event_every steps",
+    .build = [](const ObserverContext& c) -> std::unique_ptr<Observer> {
+        return std::make_unique<LearningEventsObserver>(c.objective, c.analysis.epsilon, long(c.observe.event_every));
+    },
+}};
+
+}  // namespace
 }  // namespace depthbias

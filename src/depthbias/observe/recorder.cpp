@@ -4,8 +4,11 @@
 #include <fstream>
 #include <iomanip>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/io/gnuplot.hpp"
+#include "depthbias/observe/observer.hpp"
 
 namespace depthbias {
 
@@ -66,4 +69,89 @@ void Recorder::write_csv(const std::string& path) const {
     if (!f) throw IoError("failed writing " + path);
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+// timeseries.csv (with a dist_<reference> column per tracked reference), final.max_invariant_drift and the
+// run's figure spectrum.png/.svg (top-k spectrum; loss and errors).
+class RecorderObserver final : public Observer {
+public:
+    RecorderObserver(const ObserverContext& c)
+        : rec_(c.objective, schedule_of(c), c.observe.top_k, c.theta0), references_(c.references), name_(c.run_name) {
+        if (!references_.empty()) {
+            std::vector<std::string> names;
+            for (const auto& r : references_) names.push_back("dist_" + r.name);
+            rec_.add_metrics(names, [this](const Predictor& p) {
+                std::vector<double> d;
+                for (const auto& r : references_) d.push_back(direction_distance(p.beta.col(0), r.direction));
+                return d;
+            });
+        }
+    }
+    StepAction observe(const StepView& v) override {
+        rec_.observe(v);
+        return StepAction::Continue;
+    }
+    void finish(const ObserverReport& r) override {
+        rec_.write_csv(r.dir + "/timeseries.csv");
+        if (r.finished) r.summary["final"]["max_invariant_drift"] = finite_or_null(rec_.max_invariant_drift());
+        if (r.figures) render_figure(r);
+    }
+
+private:
+    static RecordSchedule schedule_of(const ObserverContext& c) {
+        RecordSchedule s;
+        s.log_spaced = c.observe.schedule == "log";
+        s.points_per_decade = c.observe.points_per_decade;
+        s.interval = c.observe.interval;
+        s.capacity = c.observe.max_records;
+        s.t_min = c.first_record_time;
+        return s;
+    }
+
+    void render_figure(const ObserverReport& r) const {
+        Figure fig;
+        fig.title = name_;
+        fig.cols = 2;
+        fig.width_px = 1400;
+        fig.height_px = 600;
+        Panel spec{"top-" + std::to_string(rec_.top_k()) + " spectrum", "time t (GD: step x lr)", spectrum_label_, false,
+                   false, {}, ""};
+        for (Index i = 0; i < rec_.top_k(); ++i)
+            spec.curves.push_back({"timeseries.csv", kColumnTime, int(kColumnFirstSpectrum + i), "s" + std::to_string(i + 1),
+                                   "lines lw 2"});
+        Panel loss{"loss and errors", "time t", "", false, true, {}, ""};
+        loss.curves.push_back({"timeseries.csv", kColumnTime, kColumnLoss, "training loss", "lines lw 2"});
+        loss.curves.push_back({"timeseries.csv", kColumnTime, kColumnReconstruction, "reconstruction error", "lines"});
+        loss.curves.push_back({"timeseries.csv", kColumnTime, kColumnTestError, "test error", "lines dt 2"});
+        fig.panels = {spec, loss};
+        std::string err;
+        if (!render(fig, r.dir, "spectrum", &err)) r.summary["figure_warning"] = err;
+    }
+
+public:
+    std::string spectrum_label_ = "singular value";
+
+private:
+    Recorder rec_;
+    const std::vector<NamedReference>& references_;
+    std::string name_;
+};
+
+const Registrar<ObserverEntry> registration{{
+    .name = "recorder",
+    .doc = "the time series (timeseries.csv) on the observe.schedule, bounded by observe.max_records; top "
+           "observe.top_k spectrum values, errors, invariant drift, task metrics, distances to references",
+    .build = [](const ObserverContext& c) -> std::unique_ptr<Observer> {
+        auto o = std::make_unique<RecorderObserver>(c);
+        if (c.objective.task().spectrum_kind() == SpectrumKind::Coordinates) o->spectrum_label_ = "coordinate";
+        return o;
+    },
+}};
+
+}  // namespace
 }  // namespace depthbias

@@ -5,7 +5,10 @@
 // accepted); booleans; arrays of finite numbers or of integers. A --set value that is not valid TOML is taken as
 // a bare string for string keys and is an error naming the key otherwise.
 #pragma once
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <sstream>
 #include <string>
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/core/extra_params.hpp"
 
 namespace depthbias::schema {
 
@@ -28,20 +32,139 @@ void one_of(const std::string& key, const std::string& v, std::initializer_list<
 void at_least(const std::string& key, std::int64_t v, std::int64_t lo);
 void positive(const std::string& key, double v);
 
+// A typed accessor into a config struct C: a member of C, or a member of one of C's section structs
+// (RunConfig::model.depth). The member pointers are stored by value (type-erased bytes).
+template <class C, class T>
+struct Ref {
+    using type = T;
+    T& (*get)(C&, const Ref&) = nullptr;
+    std::array<std::byte, 16> a{}, b{};
+    T& operator()(C& c) const { return get(c, *this); }
+
+    template <class P>
+    static P load(const std::array<std::byte, 16>& bytes) {
+        static_assert(sizeof(P) <= 16 && std::is_trivially_copyable_v<P>);
+        P p;
+        std::memcpy(&p, bytes.data(), sizeof p);
+        return p;
+    }
+    template <class P>
+    static std::array<std::byte, 16> store(P p) {
+        static_assert(sizeof(P) <= 16 && std::is_trivially_copyable_v<P>);
+        std::array<std::byte, 16> bytes{};
+        std::memcpy(bytes.data(), &p, sizeof p);
+        return bytes;
+    }
+};
+
 template <class C>
 struct Schema {
-    using Member = std::variant<std::string C::*, std::int64_t C::*, double C::*, bool C::*, std::vector<double> C::*,
-                                std::vector<std::int64_t> C::*>;
+    using Member = std::variant<Ref<C, std::string>, Ref<C, std::int64_t>, Ref<C, double>, Ref<C, bool>,
+                                Ref<C, std::vector<double>>, Ref<C, std::vector<std::int64_t>>>;
     struct Field {
         const char* key;  // "section.name"
         Member member;
-        const char* doc;
+        std::string doc;
+
+        template <class T>
+        Field(const char* k, T C::*m, std::string d) : key(k), doc(std::move(d)) {
+            using R = Ref<C, T>;
+            R r;
+            r.get = [](C& c, const R& self) -> T& { return c.*(R::template load<T C::*>(self.a)); };
+            r.a = R::store(m);
+            member = r;
+        }
+        template <class S, class T>
+        Field(const char* k, S C::*section, T S::*m, std::string d) : key(k), doc(std::move(d)) {
+            using R = Ref<C, T>;
+            R r;
+            r.get = [](C& c, const R& self) -> T& {
+                return (c.*(R::template load<S C::*>(self.a))).*(R::template load<T S::*>(self.b));
+            };
+            r.a = R::store(section);
+            r.b = R::store(m);
+            member = r;
+        }
     };
 
     std::vector<Field> fields;
     std::string sections;                           // "run, task, ..." for messages
     std::string top_level_hint;                     // appended to "unknown key at top level; keys belong in ..."
     std::string (*format_double)(double) = toml_double;
+    // Optional: where C keeps the values of extension keys (core/extra_params.hpp). With it, keys registered in
+    // Registry<ExtraKey> are parsed, listed and written like the fixed fields; written only while their owner
+    // component is the selected one.
+    ExtraParams& (*extra_of)(C&) = nullptr;
+
+    const ExtraKey* find_extra(const std::string& key) const {
+        return extra_of ? Registry<ExtraKey>::instance().find(key) : nullptr;
+    }
+    // Whether extension key k's owner is the component selected in cfg (its owner_key field's value).
+    bool extra_selected(const C& cfg, const ExtraKey& k) const {
+        const Field* owner = find(k.owner_key);
+        return owner && format_value(cfg, owner->member) == toml_string(k.owner_name);
+    }
+    static std::string toml_string(const std::string& v) {
+        std::ostringstream s;
+        s << toml::value<std::string>(v);
+        return s.str();
+    }
+    static const char* extra_type_name(const ParamValue& v) {
+        switch (v.index()) {
+            case 0: return "number";
+            case 1: return "integer";
+            case 2: return "boolean";
+            case 3: return "string";
+            default: return "array of numbers";
+        }
+    }
+    static ParamValue parse_extra(const ExtraKey& k, const toml::node& n) {
+        const std::string& key = k.name;
+        switch (k.default_value.index()) {
+            case 0: return finite_number(n, key);
+            case 1: return integer(n, key);
+            case 2: {
+                auto b = n.as_boolean();
+                if (!b) throw ConfigError(key, "expected true or false");
+                return b->get();
+            }
+            case 3: {
+                auto str = n.as_string();
+                if (!str) throw ConfigError(key, "expected a string");
+                return str->get();
+            }
+            default: {
+                auto arr = n.as_array();
+                if (!arr) throw ConfigError(key, "expected an array of numbers");
+                std::vector<double> v;
+                for (const auto& e : *arr) v.push_back(finite_number(e, key));
+                return v;
+            }
+        }
+    }
+    std::string format_extra(const ParamValue& v) const {
+        std::ostringstream s;
+        switch (v.index()) {
+            case 0: s << format_double(std::get<double>(v)); break;
+            case 1: s << std::get<std::int64_t>(v); break;
+            case 2: s << (std::get<bool>(v) ? "true" : "false"); break;
+            case 3: s << toml_string(std::get<std::string>(v)); break;
+            default: {
+                const auto& a = std::get<std::vector<double>>(v);
+                s << "[";
+                for (size_t i = 0; i < a.size(); ++i) s << (i ? ", " : "") << format_double(a[i]);
+                s << "]";
+            }
+        }
+        return s.str();
+    }
+    std::vector<const ExtraKey*> extras_in(const std::string& section) const {
+        std::vector<const ExtraKey*> out;
+        if (!extra_of) return out;
+        for (const auto& k : Registry<ExtraKey>::instance().entries())
+            if (k.name.rfind(section + ".", 0) == 0) out.push_back(&k);
+        return out;
+    }
 
     const Field* find(const std::string& key) const {
         for (const auto& f : fields)
@@ -59,13 +182,14 @@ struct Schema {
                 s += k.substr(section.size() + 1);
             }
         }
+        for (const ExtraKey* k : extras_in(section)) s += (s.empty() ? "" : ", ") + k->name.substr(section.size() + 1);
         return s;
     }
 
     static const char* type_name(const Member& m) {
         return std::visit(
-            [](auto p) -> const char* {
-                using T = std::remove_cvref_t<decltype(std::declval<C>().*p)>;
+            [](const auto& p) -> const char* {
+                using T = typename std::remove_cvref_t<decltype(p)>::type;
                 if constexpr (std::is_same_v<T, std::string>) return "string";
                 if constexpr (std::is_same_v<T, std::int64_t>) return "integer";
                 if constexpr (std::is_same_v<T, double>) return "number";
@@ -79,20 +203,21 @@ struct Schema {
     static void set(C& cfg, const Field& f, const toml::node& n) {
         const std::string key = f.key;
         std::visit(
-            [&](auto p) {
-                using T = std::remove_cvref_t<decltype(cfg.*p)>;
+            [&](const auto& p) {
+                using T = typename std::remove_cvref_t<decltype(p)>::type;
+                T& slot = p(cfg);
                 if constexpr (std::is_same_v<T, std::string>) {
                     auto s = n.as_string();
                     if (!s) throw ConfigError(key, "expected a string");
-                    cfg.*p = s->get();
+                    slot = s->get();
                 } else if constexpr (std::is_same_v<T, std::int64_t>) {
-                    cfg.*p = integer(n, key);
+                    slot = integer(n, key);
                 } else if constexpr (std::is_same_v<T, double>) {
-                    cfg.*p = finite_number(n, key);
+                    slot = finite_number(n, key);
                 } else if constexpr (std::is_same_v<T, bool>) {
                     auto b = n.as_boolean();
                     if (!b) throw ConfigError(key, "expected true or false");
-                    cfg.*p = b->get();
+                    slot = b->get();
                 } else {
                     using E = typename T::value_type;
                     constexpr bool ints = std::is_same_v<E, std::int64_t>;
@@ -105,7 +230,7 @@ struct Schema {
                         else
                             v.push_back(finite_number(e, key));
                     }
-                    cfg.*p = v;
+                    slot = v;
                 }
             },
             f.member);
@@ -129,7 +254,13 @@ struct Schema {
                 continue;
             }
             const Field* f = find(key);
-            if (!f) throw ConfigError(key, "unknown key (allowed in [" + prefix + "]: " + allowed_in(prefix) + ")");
+            if (!f) {
+                if (const ExtraKey* k = find_extra(key)) {
+                    extra_of(cfg).set(key, parse_extra(*k, node));
+                    continue;
+                }
+                throw ConfigError(key, "unknown key (allowed in [" + prefix + "]: " + allowed_in(prefix) + ")");
+            }
             set(cfg, *f, node);
         }
     }
@@ -141,6 +272,18 @@ struct Schema {
             throw ConfigError("--set", "expected key=value, got '" + assignment + "'");
         const std::string key = assignment.substr(0, eq), value = assignment.substr(eq + 1);
         const Field* f = find(key);
+        if (const ExtraKey* k = f ? nullptr : find_extra(key)) {
+            toml::table t;
+            try {
+                t = toml::parse("v = " + value);
+            } catch (const toml::parse_error&) {
+                if (k->default_value.index() != 3)
+                    throw ConfigError(key, "cannot parse '" + value + "' as " + extra_type_name(k->default_value));
+                t = toml::table{{"v", value}};
+            }
+            extra_of(cfg).set(key, parse_extra(*k, *t.get("v")));
+            return;
+        }
         if (!f) {
             const auto dot = key.find('.');
             const std::string sec = dot == std::string::npos ? "" : key.substr(0, dot);
@@ -152,7 +295,7 @@ struct Schema {
         try {
             t = toml::parse("v = " + value);
         } catch (const toml::parse_error&) {
-            if (!std::holds_alternative<std::string C::*>(f->member))
+            if (!std::holds_alternative<Ref<C, std::string>>(f->member))
                 throw ConfigError(key, "cannot parse '" + value + "' as " + type_name(f->member));
             t = toml::table{{"v", value}};
         }
@@ -162,9 +305,9 @@ struct Schema {
     std::string format_value(const C& cfg, const Member& m) const {
         std::ostringstream s;
         std::visit(
-            [&](auto p) {
-                using T = std::remove_cvref_t<decltype(cfg.*p)>;
-                const auto& v = cfg.*p;
+            [&](const auto& p) {
+                using T = typename std::remove_cvref_t<decltype(p)>::type;
+                const auto& v = p(const_cast<C&>(cfg));
                 if constexpr (std::is_same_v<T, std::string>) {
                     s << toml::value<std::string>(v);
                 } else if constexpr (std::is_same_v<T, bool>) {
@@ -190,19 +333,31 @@ struct Schema {
     }
 
     // Every key in table order, one [section] per run of keys.
+    // Extension keys follow their section's fixed keys, only while their owner is selected.
     std::string to_toml(const C& cfg) const {
         std::ostringstream out;
         std::string section;
+        auto close_section = [&] {
+            for (const ExtraKey* k : extras_in(section)) {
+                if (!extra_selected(cfg, *k)) continue;
+                const ExtraParams& e = extra_of(const_cast<C&>(cfg));
+                const auto it = e.values().find(k->name);
+                out << k->name.substr(section.size() + 1) << " = "
+                    << format_extra(it != e.values().end() ? it->second : k->default_value) << "\n";
+            }
+        };
         for (const auto& f : fields) {
             const std::string key = f.key;
             const auto dot = key.find('.');
             const std::string sec = key.substr(0, dot);
             if (sec != section) {
+                if (!section.empty()) close_section();
                 out << (section.empty() ? "" : "\n") << "[" << sec << "]\n";
                 section = sec;
             }
             out << key.substr(dot + 1) << " = " << format_value(cfg, f.member) << "\n";
         }
+        if (!section.empty()) close_section();
         return out.str();
     }
 
@@ -213,6 +368,11 @@ struct Schema {
         for (const auto& f : fields)
             out << "  " << f.key << " (" << type_name(f.member) << ", default " << format_value(defaults, f.member)
                 << "): " << f.doc << "\n";
+        if (extra_of)
+            for (const auto& k : Registry<ExtraKey>::instance().entries())
+                out << "  " << k.name << " (" << extra_type_name(k.default_value) << ", default "
+                    << format_extra(k.default_value) << "; " << k.owner_key << " = " << k.owner_name << " only): " << k.doc
+                    << "\n";
         return out.str();
     }
 };

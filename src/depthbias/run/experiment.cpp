@@ -10,7 +10,7 @@
 #include <toml++/toml.h>
 
 #include "depthbias/core/error.hpp"
-#include "depthbias/run/atomic_file.hpp"
+#include "depthbias/io/atomic_file.hpp"
 #include "depthbias/run/experiment_checks.hpp"
 #include "depthbias/run/experiment_figures.hpp"
 #include "depthbias/run/run_executor.hpp"
@@ -61,7 +61,7 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
         throw ConfigError("experiment", "must be a table");
     }
     apply_toml(e.base, doc, {"experiment", "variant", "sweep"});
-    if (e.name.empty()) e.name = e.base.name;
+    if (e.name.empty()) e.name = e.base.run.name;
     if (e.title.empty()) e.title = e.name;
     if (e.figure.empty()) e.figure = "spectrum_panels";
     static const std::vector<std::string> kinds = {"spectrum_panels", "toy_theory", "separation", "classification",
@@ -96,7 +96,7 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
     } else if (doc.contains("variant")) {
         throw ConfigError("variant", "must be an array of tables ([[variant]])");
     }
-    if (e.variants.empty() && e.figure != "separation") e.variants.push_back({e.base.name, {}});
+    if (e.variants.empty() && e.figure != "separation") e.variants.push_back({e.base.run.name, {}});
     for (size_t i = 0; i < e.variants.size(); ++i)  // each variant writes out/<slug of its label>
         for (size_t j = 0; j < i; ++j)
             if (slug(e.variants[i].label) == slug(e.variants[j].label))
@@ -114,7 +114,7 @@ void apply_overrides(Experiment& e, const std::vector<std::string>& overrides) {
 RunConfig variant_config(const Experiment& e, const Variant& v) {
     RunConfig c = e.base;
     for (const auto& o : v.overrides) apply_override(c, o);
-    if (e.variants.size() > 1 || v.label != e.base.name) c.name = e.name + " / " + v.label;
+    if (e.variants.size() > 1 || v.label != e.base.run.name) c.run.name = e.name + " / " + v.label;
     validate(c);
     return c;
 }
@@ -144,8 +144,8 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
     for (size_t i = 0; i < n; ++i) order[i] = i;
     if (jobs > 1)
         std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-            if (configs[a].depth != configs[b].depth) return configs[a].depth > configs[b].depth;
-            return configs[a].init_scale < configs[b].init_scale;
+            if (configs[a].model.depth != configs[b].model.depth) return configs[a].model.depth > configs[b].model.depth;
+            return configs[a].model.init_scale < configs[b].model.init_scale;
         });
     std::atomic<size_t> next{0};
     std::atomic<bool> failed{false};

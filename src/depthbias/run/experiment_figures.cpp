@@ -23,8 +23,8 @@
 #include "depthbias/analysis/toy_theory.hpp"
 #include "depthbias/core/error.hpp"
 #include "depthbias/observe/recorder.hpp"
-#include "depthbias/run/csv_table.hpp"
-#include "depthbias/run/gnuplot.hpp"
+#include "depthbias/io/csv_table.hpp"
+#include "depthbias/io/gnuplot.hpp"
 
 namespace depthbias {
 namespace fs = std::filesystem;
@@ -62,10 +62,10 @@ bool spectrum_panels(const Experiment& e, const std::string& out, const std::vec
     layout(fig, runs.size());
     for (const auto& [v, s] : runs) {
         const RunConfig c = variant_config(e, v);
-        const bool gd = c.dynamics == "gd";
-        Panel p{v.label, gd ? "epoch (GD step)" : "time t", c.task == "quadratic" ? "eigenvalue" : "singular value",
+        const bool gd = c.dynamics.kind == "gd";
+        Panel p{v.label, gd ? "epoch (GD step)" : "time t", c.task.kind == "quadratic" ? "eigenvalue" : "singular value",
                 false, false, {}, "set yrange [0:*]"};
-        for (int i = 0; i < int(c.top_k); ++i)
+        for (int i = 0; i < int(c.observe.top_k); ++i)
             p.curves.push_back({slug(v.label) + "/timeseries.csv", gd ? kColumnStep : kColumnTime, kColumnFirstSpectrum + i, "s" + std::to_string(i + 1),
                                 "lines lw 2"});
         if (s["status"] == "diverged") p.title += " (DIVERGED)";
@@ -85,9 +85,9 @@ bool toy_theory(const Experiment& e, const std::string& out, const std::vector<s
         const std::string dir = (fs::path(out) / slug(v.label)).string();
         const CsvTable ts = read_csv(dir + "/timeseries.csv");
         const int tcol = ts.column("time");
-        const int k = int(std::min<size_t>(c.target.size(), size_t(c.top_k)));
-        const auto form = c.model == "diagonal_product" ? theory::ToyForm::Product : theory::ToyForm::Power;
-        const double cn = theory::rate_constant(form, int(c.depth));
+        const int k = int(std::min<size_t>(c.task.target.size(), size_t(c.observe.top_k)));
+        const auto form = c.model.kind == "diagonal_product" ? theory::ToyForm::Product : theory::ToyForm::Power;
+        const double cn = theory::rate_constant(form, int(c.model.depth));
         // The +- form starts at beta = 0 and follows the power form started at sigma0 up to O(sigma0) (T2).
         std::ofstream f(dir + "/theory.csv");
         f << "time";
@@ -98,9 +98,9 @@ bool toy_theory(const Experiment& e, const std::string& out, const std::vector<s
             const double t = row[size_t(tcol)];
             f << t;
             for (int i = 0; i < k; ++i) {
-                const double th = theory::solution(int(c.depth), c.target[size_t(i)], c.init_scale, t, cn);
+                const double th = theory::solution(int(c.model.depth), c.task.target[size_t(i)], c.model.init_scale, t, cn);
                 f << ',' << th;
-                worst = std::max(worst, std::abs(row[size_t(kColumnFirstSpectrum - 1 + i)] - th) / c.target[size_t(i)]);
+                worst = std::max(worst, std::abs(row[size_t(kColumnFirstSpectrum - 1 + i)] - th) / c.task.target[size_t(i)]);
             }
             f << "\n";
         }
@@ -110,10 +110,10 @@ bool toy_theory(const Experiment& e, const std::string& out, const std::vector<s
         double worst_time = 0;
         const auto& comps = s.contains("incremental") ? s["incremental"]["components"] : json::array();
         for (int i = 0; i < k && i < int(comps.size()); ++i) {
-            const double exact = theory::learning_time(int(c.depth), c.target[size_t(i)], c.init_scale, 0.5, cn);
+            const double exact = theory::learning_time(int(c.model.depth), c.task.target[size_t(i)], c.model.init_scale, 0.5, cn);
             const double sim = comps[size_t(i)]["t_half"].is_null() ? INFINITY : comps[size_t(i)]["t_half"].get<double>();
             worst_time = std::max(worst_time, std::abs(sim - exact) / exact);
-            th.push_back({{"target", c.target[size_t(i)]}, {"t_half_theory", exact}, {"t_half_simulated", sim}});
+            th.push_back({{"target", c.task.target[size_t(i)]}, {"t_half_theory", exact}, {"t_half_simulated", sim}});
         }
         dev[v.label] = {{"max_vertical_deviation_over_target", worst},
                         {"max_relative_t_half_error", worst_time},
@@ -121,7 +121,7 @@ bool toy_theory(const Experiment& e, const std::string& out, const std::vector<s
         Panel p{v.label, "time t = step x lr", "sigma_i", false, false, {}, "set yrange [0:*]"};
         for (int i = 0; i < k; ++i) {
             p.curves.push_back({slug(v.label) + "/timeseries.csv", kColumnTime, kColumnFirstSpectrum + i,
-                                "sim sigma*=" + fmt_double(c.target[size_t(i)]), "points pt 7 ps 0.4"});
+                                "sim sigma*=" + fmt_double(c.task.target[size_t(i)]), "points pt 7 ps 0.4"});
             p.curves.push_back({slug(v.label) + "/theory.csv", 1, 2 + i, "", "lines lc rgb 'black' lw 1"});
         }
         fig.panels.push_back(p);
@@ -161,9 +161,9 @@ bool classification(const Experiment& e, const std::string& out, const std::vect
     layout(fig, shown.size());
     for (const auto& [v, s] : shown) {
         const RunConfig c = variant_config(e, v);
-        Panel p{v.label, "epoch (GD step)", c.target_domain == "fourier" ? "Fourier amplitude |rfft(beta)|" : "|w_i|",
+        Panel p{v.label, "epoch (GD step)", c.task.target_domain == "fourier" ? "Fourier amplitude |rfft(beta)|" : "|w_i|",
                 false, false, {}, "set yrange [0:*]"};
-        for (int i = 0; i < int(c.top_k); ++i)
+        for (int i = 0; i < int(c.observe.top_k); ++i)
             p.curves.push_back({slug(v.label) + "/timeseries.csv", kColumnStep, kColumnFirstSpectrum + i,
                                 "top " + std::to_string(i + 1), "lines lw 2"});
         fig.panels.push_back(p);
@@ -176,11 +176,11 @@ bool classification(const Experiment& e, const std::string& out, const std::vect
 bool moroshko(const Experiment& e, const std::string& out, const std::vector<std::pair<Variant, json>>& runs,
               json& analysis, bool draw, std::string* warning) {
     const RunConfig base = e.base;
-    const Index d = base.d;
-    Mat xt(Index(base.signed_inputs.size()) / d, d);
+    const Index d = base.task.d;
+    Mat xt(Index(base.task.signed_inputs.size()) / d, d);
     for (Index i = 0; i < xt.rows(); ++i)
-        for (Index j = 0; j < d; ++j) xt(i, j) = base.signed_inputs[size_t(i * d + j)];
-    const BinaryClassification task(xt, base.loss, base.reduction);
+        for (Index j = 0; j < d; ++j) xt(i, j) = base.task.signed_inputs[size_t(i * d + j)];
+    const BinaryClassification task(xt, base.task.loss, base.task.reduction);
     const Vec l1 = refs::l1_max_margin(xt);
     const Vec l1dir = l1 / l1.norm();
     json map = json::array();
@@ -192,10 +192,10 @@ bool moroshko(const Experiment& e, const std::string& out, const std::vector<std
             DualFlowSpec ds;
             ds.depth = depth;
             ds.alpha = std::pow(10.0, log10_alpha);
-            ds.max_margin = base.max_margin;
-            ds.rtol = base.rtol;
-            ds.atol = base.atol;
-            for (double g = 10; g <= base.max_margin * (1 + 1e-12); g *= std::sqrt(10.0)) ds.checkpoints.push_back(g);
+            ds.max_margin = base.dynamics.max_margin;
+            ds.rtol = base.dynamics.rtol;
+            ds.atol = base.dynamics.atol;
+            for (double g = 10; g <= base.dynamics.max_margin * (1 + 1e-12); g *= std::sqrt(10.0)) ds.checkpoints.push_back(g);
             const auto r = run_dual_flow(task, ds, nullptr);
             for (const auto& c : r.checkpoints) {
                 const double dist = direction_distance(c.normalized, l1dir);
@@ -216,7 +216,7 @@ bool moroshko(const Experiment& e, const std::string& out, const std::vector<std
         const std::string file = slug(v.label) + "/timeseries.csv";
         // using: x = -log10 loss (column 4), y = dist columns after the spectrum and the task metrics
         const RunConfig c = variant_config(e, v);
-        const int first_dist = kColumnFirstSpectrum + int(c.top_k) + 5;  // 5 classification metrics
+        const int first_dist = kColumnFirstSpectrum + int(c.observe.top_k) + 5;  // 5 classification metrics
         p.curves.push_back({file, kColumnLog10Loss, first_dist, "to l1 max-margin", "lines lw 2"});
         p.curves.push_back({file, kColumnLog10Loss, first_dist + 1, "to l2 max-margin", "lines lw 2"});
         for (auto& cv : p.curves) cv.x_column = -kColumnLog10Loss;  // negative: plot -column (gnuplot.hpp)
@@ -358,8 +358,8 @@ bool saddle_to_saddle(const Experiment& e, const std::string& out, const std::ve
     conv << "label,alpha,inv_log_inv_alpha,max_rel_error,mean_rel_error\n" << std::setprecision(10);
     for (const auto& [v, s] : runs) {
         const RunConfig c = variant_config(e, v);
-        if (c.model != "diagonal_product" || c.depth != 2 || c.shape.size() != 2 ||
-            std::abs(c.shape[0] - std::sqrt(2.0)) > 1e-12 || c.shape[1] != 0.0)
+        if (c.model.kind != "diagonal_product" || c.model.depth != 2 || c.model.shape.size() != 2 ||
+            std::abs(c.model.shape[0] - std::sqrt(2.0)) > 1e-12 || c.model.shape[1] != 0.0)
             throw ConfigError("model.shape", "the saddle_to_saddle figure needs model.kind = \"diagonal_product\", "
                                              "depth 2, shape = [1.4142135623730951, 0] (u(0) = sqrt2 alpha, v(0) = 0)");
         {  // the limit is computed once, on the base's data: every variant must train on the same X and y
@@ -370,7 +370,7 @@ bool saddle_to_saddle(const Experiment& e, const std::string& out, const std::ve
                                              "run.seed overridden); the saddle_to_saddle figure compares every run "
                                              "with one limit process");
         }
-        const double alpha = std::sqrt(c.init_scale);
+        const double alpha = std::sqrt(c.model.init_scale);
         if (!(alpha < 1)) throw ConfigError("model.init_scale", "must be below 1 (alpha = sqrt(init_scale) < 1)");
         const double lg = std::log(1.0 / alpha);
         const std::string dir = (fs::path(out) / slug(v.label)).string();
@@ -489,7 +489,7 @@ bool analyze_and_draw(const Experiment& e, const std::string& out, const std::ve
     std::vector<double> ratios;
     for (double r = 0.30; r < 0.951; r += 0.05) ratios.push_back(r);
     for (double r : {0.97, 0.98, 0.99}) ratios.push_back(r);
-    const double eps = e.base.epsilon;
+    const double eps = e.base.analysis.epsilon;
     analysis["epsilon"] = eps;
     analysis["targets"] = "(1, r)";
     analysis["thresholds"] = write_separation_table(depths, ratios, eps, out + "/separation.csv");

@@ -1,7 +1,9 @@
-// Builds the Task and Model a RunConfig names (the only place that maps config strings to classes).
+// Builds the Task, Model and Dynamics a RunConfig selects, through the registries (tasks/task_registry.hpp,
+// models/model_registry.hpp, dynamics/dynamics.hpp). Data come from the run's seed (stream 1; test data 3).
 #pragma once
 #include <memory>
 
+#include "depthbias/dynamics/dynamics.hpp"
 #include "depthbias/models/model.hpp"
 #include "depthbias/run/config.hpp"
 #include "depthbias/tasks/task.hpp"
@@ -10,5 +12,6 @@ namespace depthbias {
 
 std::unique_ptr<Task> make_task(const RunConfig& cfg);
 std::unique_ptr<Model> make_model(const RunConfig& cfg, const Task& task);
+std::unique_ptr<Dynamics> make_dynamics(const RunConfig& cfg);
 
 }  // namespace depthbias

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "depthbias/core/error.hpp"
-#include "depthbias/run/atomic_file.hpp"
+#include "depthbias/io/atomic_file.hpp"
 #include "depthbias/sweep/sweep_report.hpp"
 #include "depthbias/sweep/sweep_store.hpp"
 #include "depthbias/version.hpp"
@@ -218,7 +218,7 @@ void run_rows(std::ostringstream& s, const json& runs) {
           << (fin ? num(sm["final"].value("reconstruction_error", json())) : "") << "</td><td>"
           << (fin ? num(sm["final"].value("test_error", json())) : "") << "</td><td>"
           << (sm.contains("incremental") ? esc(sm["incremental"].value("verdict", "")) : "") << "</td><td>"
-          << num(sm.value("wall_seconds", json())) << "</td></tr>\n";
+          << num(sm.contains("timing") ? sm["timing"].value("wall_seconds", json()) : json()) << "</td></tr>\n";
     }
     s << "</table>\n";
 }

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <unistd.h>
 
-#include "depthbias/run/atomic_file.hpp"
+#include "depthbias/io/atomic_file.hpp"
 #include "depthbias/run/run_executor.hpp"
 
 namespace depthbias {
@@ -50,7 +50,7 @@ PointResult result_from_summary(const json& s, const std::vector<std::string>& m
     r.stop_reason = s.value("stop_reason", "");
     if (s.contains("steps") && s["steps"].is_number_integer()) r.steps = s["steps"].get<std::int64_t>();
     r.flow_time = number_at(s, "time");
-    r.wall_seconds = number_at(s, "wall_seconds");
+    r.wall_seconds = number_at(s, "timing.wall_seconds");
     if (s.contains("final")) {
         const auto& f = s["final"];
         r.final_loss = number_at(f, "loss");

@@ -10,8 +10,8 @@
 
 #include "depthbias/analysis/depth_separation.hpp"
 #include "depthbias/core/error.hpp"
-#include "depthbias/run/atomic_file.hpp"
-#include "depthbias/run/gnuplot.hpp"
+#include "depthbias/io/atomic_file.hpp"
+#include "depthbias/io/gnuplot.hpp"
 #include "depthbias/sweep/sweep_spec.hpp"
 #include "depthbias/sweep/sweep_store.hpp"
 
@@ -140,9 +140,9 @@ void theory_overlay(const std::vector<PointRow>& rows, PhaseDiagram& ph) {
     for (const auto& p : rows) {
         if (p.status != "done" && p.status != "diverged") continue;
         const RunConfig c = config_from_toml(p.config, "point " + p.hash);
-        targets.insert(c.target);
-        eps.insert(c.epsilon);
-        kinds.insert(c.task + "/" + c.model);
+        targets.insert(c.task.target);
+        eps.insert(c.analysis.epsilon);
+        kinds.insert(c.task.kind + "/" + c.model.kind);
     }
     if (targets.size() != 1 || eps.size() != 1) {
         ph.threshold_note = "no theory overlay: the targets or analysis.epsilon differ between points";
@@ -185,7 +185,7 @@ struct PointConfig {
 
 PointConfig point_config(const PointRow& p) {
     const RunConfig c = config_from_toml(p.config, "point " + p.hash);
-    return {c.depth, c.init_scale, c.measurements, c.model};
+    return {c.model.depth, c.model.init_scale, c.task.measurements, c.model.kind};
 }
 
 // "init 0.0001 (alpha = 0.01, D = 2)": diagonal networks use init_scale = alpha^D (u+-(0) = alpha).

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "depthbias/core/error.hpp"
-#include "depthbias/run/atomic_file.hpp"
+#include "depthbias/io/atomic_file.hpp"
 #include "depthbias/run/experiment.hpp"
 #include "depthbias/sweep/point_runner.hpp"
 #include "depthbias/sweep/sweep_report.hpp"

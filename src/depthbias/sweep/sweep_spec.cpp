@@ -86,7 +86,7 @@ const std::vector<std::string>& summary_keys() {
     // run/run_executor.cpp writes these (some only for some tasks / dynamics).
     static const std::vector<std::string> k = {
         "name",  "seed",        "status",           "stop_reason",      "steps",      "time",
-        "gradient_evaluations", "wall_seconds",     "model",            "depth",      "task",
+        "gradient_evaluations", "timing",           "model",            "depth",      "task",
         "final", "incremental", "activation_order", "activation_times", "margin_checkpoints",
         "references", "reference_target_correlation", "figure_warning"};
     return k;
@@ -226,9 +226,9 @@ SweepSpec parse_sweep(const std::string& text, const std::string& origin, const 
             throw ConfigError(key, "is swept by sweep.seeds; --set cannot override a swept key");
         apply_override(spec.base, o);
     }
-    for (std::int64_t i = 0; i < seed_count; ++i) spec.seeds.push_back(spec.base.seed + i);
+    for (std::int64_t i = 0; i < seed_count; ++i) spec.seeds.push_back(spec.base.run.seed + i);
 
-    spec.name = spec.name.empty() ? (exp_name.empty() ? spec.base.name : exp_name) : spec.name;
+    spec.name = spec.name.empty() ? (exp_name.empty() ? spec.base.run.name : exp_name) : spec.name;
     std::ostringstream def;
     def << text;
     if (!overrides.empty()) {
@@ -273,7 +273,7 @@ std::vector<SweepPoint> expand_sweep(const SweepSpec& spec) {
                 for (size_t k = 0; k < spec.grid.size(); ++k) apply(spec.grid[k], gi[k]);
                 for (const auto& a : spec.zip) apply(a, z);
                 if (!spec.seeds.empty()) {
-                    c.seed = spec.seeds[s];
+                    c.run.seed = spec.seeds[s];
                     p.params["run.seed"] = spec.seeds[s];
                 }
                 for (const auto& [k, v] : p.params.items())

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/core/rng.hpp"
 #include "depthbias/tasks/fourier.hpp"
 
@@ -121,4 +122,47 @@ std::unique_ptr<Task> make_classification(const ClassificationSpec& spec, std::u
     return std::make_unique<BinaryClassification>(spec, seed);
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+const Registrar<TaskEntry> registration{{
+    .name = "classification",
+    .doc = "binary classification, labels sign(<w*, x>) (or explicit rows task.signed_inputs), exponential or "
+           "logistic loss; task.target is a direction (signs and zeros allowed)",
+    .shape = PredictorShape::Vector,
+    .uses = {"task.loss", "task.reduction", "task.target_domain", "task.signed_inputs"},
+    .validate =
+        [](const TaskParams& p, const ExtraParams&) {
+            if (p.loss != "exponential" && p.loss != "logistic")
+                throw ConfigError("task.loss", "'" + p.loss + "' is not one of: exponential, logistic");
+            if (p.reduction != "mean" && p.reduction != "sum")
+                throw ConfigError("task.reduction", "'" + p.reduction + "' is not one of: mean, sum");
+            if (p.target_domain != "time" && p.target_domain != "fourier")
+                throw ConfigError("task.target_domain", "'" + p.target_domain + "' is not one of: time, fourier");
+            if (std::int64_t(p.signed_inputs.size()) % p.d != 0)
+                throw ConfigError("task.signed_inputs", "needs a multiple of task.d entries");
+        },
+    .build = [](const TaskParams& p, const ExtraParams&, std::uint64_t seed) -> std::unique_ptr<Task> {
+        if (!p.signed_inputs.empty()) {
+            const Index rows = Index(p.signed_inputs.size()) / p.d;
+            Mat xt(rows, p.d);
+            for (Index i = 0; i < rows; ++i)
+                for (Index j = 0; j < p.d; ++j) xt(i, j) = p.signed_inputs[size_t(i * p.d + j)];
+            return std::make_unique<BinaryClassification>(xt, p.loss, p.reduction);
+        }
+        ClassificationSpec s;
+        s.d = p.d;
+        s.samples = p.measurements;
+        s.target = p.target;
+        s.target_domain = p.target_domain;
+        s.loss = p.loss;
+        s.reduction = p.reduction;
+        s.test_samples = p.test_samples;
+        return make_classification(s, seed);
+    },
+}};
+
+}  // namespace
 }  // namespace depthbias

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/tasks/planted_target.hpp"
 #include "depthbias/tasks/sensing_kernel.hpp"
 
@@ -150,4 +151,41 @@ std::unique_ptr<Task> make_gaussian_sensing(const GaussianSensingSpec& spec, std
     throw ConfigError("task.storage", "'" + spec.storage + "' is not one of: float64, float32");
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+const Registrar<TaskEntry> registration{{
+    .name = "sensing",
+    .doc = "Gaussian matrix sensing: m measurements <A_i, W*> of a d x d target with singular values task.target",
+    .shape = PredictorShape::Matrix,
+    .uses = {"task.target_basis", "task.storage", "task.kernel"},
+    .validate =
+        [](const TaskParams& p, const ExtraParams&) {
+            require_positive_target(p);
+            require_target_fits_d(p);
+            require_target_basis(p);
+            if (p.storage != "float64" && p.storage != "float32")
+                throw ConfigError("task.storage", "'" + p.storage + "' is not one of: float64, float32");
+            if (p.kernel != "fused" && p.kernel != "two_pass")
+                throw ConfigError("task.kernel", "'" + p.kernel + "' is not one of: fused, two_pass");
+            if (double(p.measurements) * double(p.d) * double(p.d) > 4e9)
+                throw ConfigError("task.measurements", "m * d^2 exceeds 4e9 stored numbers");
+        },
+    .build =
+        [](const TaskParams& p, const ExtraParams&, std::uint64_t seed) {
+            GaussianSensingSpec s;
+            s.d = p.d;
+            s.measurements = p.measurements;
+            s.target_singular_values = p.target;
+            s.target_basis = p.target_basis;
+            s.storage = p.storage;
+            s.kernel = p.kernel;
+            s.test_samples = p.test_samples;
+            return make_gaussian_sensing(s, seed);
+        },
+}};
+
+}  // namespace
 }  // namespace depthbias

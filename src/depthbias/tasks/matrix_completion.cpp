@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/core/rng.hpp"
 #include "depthbias/tasks/planted_target.hpp"
 
@@ -86,4 +87,32 @@ std::unique_ptr<Task> make_matrix_completion(const MatrixCompletionSpec& spec, s
     return std::make_unique<MatrixCompletion>(spec, seed);
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+const Registrar<TaskEntry> registration{{
+    .name = "completion",
+    .doc = "matrix completion: m observed entries of a d x d target with singular values task.target",
+    .shape = PredictorShape::Matrix,
+    .uses = {"task.target_basis"},
+    .validate =
+        [](const TaskParams& p, const ExtraParams&) {
+            require_positive_target(p);
+            require_target_fits_d(p);
+            require_target_basis(p);
+        },
+    .build =
+        [](const TaskParams& p, const ExtraParams&, std::uint64_t seed) {
+            MatrixCompletionSpec s;
+            s.d = p.d;
+            s.measurements = p.measurements;
+            s.target_singular_values = p.target;
+            s.target_basis = p.target_basis;
+            return make_matrix_completion(s, seed);
+        },
+}};
+
+}  // namespace
 }  // namespace depthbias

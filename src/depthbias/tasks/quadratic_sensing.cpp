@@ -1,6 +1,7 @@
 #include "depthbias/tasks/quadratic_sensing.hpp"
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/core/rng.hpp"
 
 namespace depthbias {
@@ -79,4 +80,33 @@ std::unique_ptr<Task> make_quadratic_sensing(const QuadraticSensingSpec& spec, s
     return std::make_unique<QuadraticSensing>(spec, seed);
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+const Registrar<TaskEntry> registration{{
+    .name = "quadratic",
+    .doc = "quadratic sensing: m rank-one measurements x^T M* x of a PSD target with eigenvalues task.target",
+    .shape = PredictorShape::Matrix,
+    .uses = {"task.target_basis"},
+    .validate =
+        [](const TaskParams& p, const ExtraParams&) {
+            require_positive_target(p);
+            require_target_fits_d(p);
+            require_target_basis(p);
+        },
+    .build =
+        [](const TaskParams& p, const ExtraParams&, std::uint64_t seed) {
+            QuadraticSensingSpec s;
+            s.d = p.d;
+            s.measurements = p.measurements;
+            s.target_eigenvalues = p.target;
+            s.target_basis = p.target_basis;
+            s.test_samples = p.test_samples;
+            return make_quadratic_sensing(s, seed);
+        },
+}};
+
+}  // namespace
 }  // namespace depthbias

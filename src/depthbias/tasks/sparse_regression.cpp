@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/core/rng.hpp"
 
 namespace depthbias {
@@ -75,4 +76,37 @@ std::unique_ptr<Task> make_sparse_regression(const SparseRegressionSpec& spec, s
     return std::make_unique<SparseRegression>(spec, seed);
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+const Registrar<TaskEntry> registration{{
+    .name = "regression",
+    .doc = "sparse linear regression y = X beta* + noise, nonzero entries of beta* = task.target",
+    .shape = PredictorShape::Vector,
+    .uses = {"task.noise_std", "task.normalize_columns", "task.target_law"},
+    .validate =
+        [](const TaskParams& p, const ExtraParams&) {
+            require_positive_target(p);
+            require_target_fits_d(p);
+            if (p.target_law != "fixed" && p.target_law != "exponential")
+                throw ConfigError("task.target_law", "'" + p.target_law + "' is not one of: fixed, exponential");
+            if (p.noise_std < 0) throw ConfigError("task.noise_std", "must be >= 0");
+        },
+    .build =
+        [](const TaskParams& p, const ExtraParams&, std::uint64_t seed) {
+            SparseRegressionSpec s;
+            s.d = p.d;
+            s.samples = p.measurements;
+            s.target = p.target;
+            s.target_law = p.target_law;
+            s.noise_std = p.noise_std;
+            s.normalize_columns = p.normalize_columns;
+            s.test_samples = p.test_samples;
+            return make_sparse_regression(s, seed);
+        },
+}};
+
+}  // namespace
 }  // namespace depthbias

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/tasks/task_registry.hpp"
 
 namespace depthbias {
 
@@ -20,4 +21,21 @@ std::vector<double> ToyTask::target_spectrum() const {
     return std::vector<double>(target_.data(), target_.data() + target_.size());
 }
 
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+
+const Registrar<TaskEntry> registration{{
+    .name = "toy",
+    .doc = "the toy model 1/2 ||beta - beta*||^2 with beta* = task.target (task.d is ignored)",
+    .shape = PredictorShape::Vector,
+    .uses = {},
+    .validate = [](const TaskParams& p, const ExtraParams&) { require_positive_target(p); },
+    .build = [](const TaskParams& p, const ExtraParams&, std::uint64_t) -> std::unique_ptr<Task> {
+        return std::make_unique<ToyTask>(p.target);
+    },
+}};
+
+}  // namespace
 }  // namespace depthbias

@@ -1,4 +1,4 @@
-#include "depthbias/run/gnuplot.hpp"
+#include "depthbias/io/gnuplot.hpp"
 
 #include <array>
 #include <cstdio>

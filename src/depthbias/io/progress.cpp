@@ -1,4 +1,4 @@
-#include "depthbias/run/progress.hpp"
+#include "depthbias/io/progress.hpp"
 
 #include <cstdio>
 #include <unistd.h>

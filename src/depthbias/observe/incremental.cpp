@@ -1,4 +1,4 @@
-#include "depthbias/analysis/incremental.hpp"
+#include "depthbias/observe/incremental.hpp"
 
 #include <algorithm>
 #include <cmath>

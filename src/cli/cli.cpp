@@ -1,4 +1,4 @@
-#include "depthbias/run/cli.hpp"
+#include "cli/cli.hpp"
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -12,12 +12,12 @@
 #include "depthbias/analysis/depth_separation.hpp"
 #include "depthbias/analysis/toy_theory.hpp"
 #include "depthbias/core/error.hpp"
-#include "depthbias/run/atomic_file.hpp"
-#include "depthbias/run/cli_commands.hpp"
+#include "depthbias/io/atomic_file.hpp"
+#include "cli/cli_commands.hpp"
 #include "depthbias/run/experiment.hpp"
 #include "depthbias/run/experiment_figures.hpp"
 #include "depthbias/run/presets.hpp"
-#include "depthbias/run/progress.hpp"
+#include "depthbias/io/progress.hpp"
 #include "depthbias/version.hpp"
 
 namespace depthbias {
@@ -45,7 +45,7 @@ void print_result(const nlohmann::json& r, const std::string& out) {
     for (const auto& run : r["runs"]) {
         const auto& s = run["summary"];
         std::cout << "  " << run["label"].get<std::string>() << ": " << s["status"].get<std::string>() << " after "
-                  << s["steps"] << " steps (t = " << s["time"] << ", " << s["wall_seconds"].get<double>() << " s)";
+                  << s["steps"] << " steps (t = " << s["time"] << ", " << s["timing"]["wall_seconds"].get<double>() << " s)";
         if (s.contains("final")) {
             const auto& f = s["final"];
             if (f.contains("log10_loss") && !f["log10_loss"].is_null())

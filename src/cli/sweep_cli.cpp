@@ -1,4 +1,4 @@
-#include "depthbias/sweep/sweep_cli.hpp"
+#include "cli/sweep_cli.hpp"
 
 #include <CLI/CLI.hpp>
 #include <filesystem>

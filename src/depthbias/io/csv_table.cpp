@@ -1,4 +1,4 @@
-#include "depthbias/run/csv_table.hpp"
+#include "depthbias/io/csv_table.hpp"
 
 #include <fstream>
 #include <limits>

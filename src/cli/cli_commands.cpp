@@ -1,8 +1,8 @@
-#include "depthbias/run/cli_commands.hpp"
+#include "cli/cli_commands.hpp"
 
 #include <CLI/CLI.hpp>
 
-#include "depthbias/sweep/sweep_cli.hpp"
+#include "cli/sweep_cli.hpp"
 
 #ifdef DEPTHBIAS_HAVE_TORCH
 #include "depthbias/deepnets/deepnets_cli.hpp"

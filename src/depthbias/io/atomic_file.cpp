@@ -1,4 +1,4 @@
-#include "depthbias/run/atomic_file.hpp"
+#include "depthbias/io/atomic_file.hpp"
 
 #include <cstdio>
 #include <filesystem>

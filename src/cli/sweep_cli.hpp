@@ -7,7 +7,7 @@
 #pragma once
 #include <vector>
 
-#include "depthbias/run/cli_commands.hpp"
+#include "cli/cli_commands.hpp"
 
 namespace depthbias {
 

@@ -1,0 +1,28 @@
+// ReferenceEntry: an exact reference solution a run can track (analysis.references = "name, name"): the
+// normalized predictor's distance to it is recorded over time and at the end (observe/reference_distances.hpp).
+// `compute` returns the reference for a task (and the model's parameters, e.g. the Q program's depth and alpha),
+// or nothing when the reference does not apply to that task; it throws refs::NotSeparableError /
+// std::invalid_argument when the data do not admit it. `same_scale`: the reference is an interpolator of the
+// same scale as the predictor (the summary then also gets relative_error_to_<name>).
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "depthbias/core/registry.hpp"
+#include "depthbias/core/types.hpp"
+#include "depthbias/models/model_params.hpp"
+#include "depthbias/tasks/task.hpp"
+
+namespace depthbias {
+
+struct ReferenceEntry {
+    std::string name;
+    std::string doc;
+    bool same_scale = false;
+    std::function<std::optional<Vec>(const Task&, const ModelParams&)> compute;
+};
+
+using ReferenceRegistry = Registry<ReferenceEntry>;
+
+}  // namespace depthbias

@@ -1,0 +1,38 @@
+#include "depthbias/observe/activation_order.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "depthbias/observe/observer.hpp"
+
+namespace depthbias {
+namespace {
+
+class ActivationOrderObserver final : public Observer {
+public:
+    explicit ActivationOrderObserver(double threshold) : order_(threshold) {}
+    StepAction observe(const StepView& v) override {
+        order_.observe(v);
+        return StepAction::Continue;
+    }
+    void finish(const ObserverReport& r) override {
+        if (!r.finished) return;
+        r.summary["activation_order"] = order_.order();
+        r.summary["activation_times"] = order_.times();
+    }
+
+private:
+    ActivationOrder order_;
+};
+
+const Registrar<ObserverEntry> registration{{
+    .name = "activation_order",
+    .doc = "the order in which coordinates first exceed observe.activation_threshold (summary: activation_order, "
+           "activation_times); off when the threshold is 0",
+    .build = [](const ObserverContext& c) -> std::unique_ptr<Observer> {
+        if (!(c.observe.activation_threshold > 0)) return nullptr;
+        return std::make_unique<ActivationOrderObserver>(c.observe.activation_threshold);
+    },
+}};
+
+}  // namespace
+}  // namespace depthbias

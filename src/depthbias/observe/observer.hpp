@@ -1,0 +1,56 @@
+// Observer: what watches a run. The run executor builds every registered observer that the config enables,
+// hands each reported state to observe() (an observer may answer StepAction::Stop to end the run), and after
+// the run calls finish(), where the observer writes its own files into the run directory and its own entries
+// into summary.json. Observers must not allocate per step beyond what they record; one instance per run.
+#pragma once
+#include <functional>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "depthbias/core/registry.hpp"
+#include "depthbias/dynamics/objective.hpp"
+#include "depthbias/dynamics/trajectory.hpp"
+#include "depthbias/observe/observe_params.hpp"
+#include "depthbias/observe/reference_distances.hpp"
+
+namespace depthbias {
+
+// What an observer is built from.
+struct ObserverContext {
+    const ObserveParams& observe;
+    const AnalysisParams& analysis;
+    const Objective& objective;
+    const Vec& theta0;
+    double first_record_time;                        // the dynamics' earliest interesting time (log schedules)
+    const std::vector<NamedReference>& references;   // tracked references (analysis.references)
+    const std::string& run_name;
+};
+
+// What an observer may write after the run. `finished`: the run did not diverge (a diverged run gets no
+// analysis entries: it is not a result).
+struct ObserverReport {
+    const std::string& dir;
+    nlohmann::json& summary;
+    bool finished;
+    bool figures;
+};
+
+class Observer {
+public:
+    virtual ~Observer() = default;
+    virtual StepAction observe(const StepView& v) = 0;
+    virtual void finish(const ObserverReport& /*report*/) {}
+};
+
+struct ObserverEntry {
+    std::string name;
+    std::string doc;
+    // The observer, or nullptr when the config does not enable it (e.g. observe.activation_threshold = 0).
+    std::function<std::unique_ptr<Observer>(const ObserverContext&)> build;
+};
+
+using ObserverRegistry = Registry<ObserverEntry>;
+
+}  // namespace depthbias
