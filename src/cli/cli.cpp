@@ -98,7 +98,7 @@ int cli_main(int argc, char** argv) {
     auto* run = app.add_subcommand("run", "Run one config (or an experiment file with [[variant]]s)");
     std::string config_path, out;
     std::vector<std::string> sets;
-    bool force = false, no_figures = false, help_keys = false;
+    bool force = false, no_figures = false, help_keys = false, config_reference = false;
     int jobs = 0;
     run->add_option("CONFIG", config_path, "TOML config (keys: docs/CONFIG.md or --help-keys)");
     run->add_option("--set", sets, "override a key: section.key=value (repeatable)");
@@ -109,6 +109,8 @@ int cli_main(int argc, char** argv) {
         ->check(CLI::Range(0, 256))
         ->capture_default_str();
     run->add_flag("--help-keys", help_keys, "list every config key with its type, default and meaning");
+    run->add_flag("--config-reference", config_reference,
+                  "print the generated part of docs/CONFIG.md (keys and every registered component)");
 
     // reproduce
     auto* rep = app.add_subcommand("reproduce", "Reproduce a paper figure from a shipped preset (experiments/)");
@@ -164,6 +166,10 @@ int cli_main(int argc, char** argv) {
         for (const auto& mc : module_commands)
             if (mc.subcommand->parsed()) return mc.handler();
         if (run->parsed()) {
+            if (config_reference) {
+                std::cout << config_reference_markdown();
+                return 0;
+            }
             if (help_keys) {
                 std::cout << "Config keys (TOML sections [run] [task] [model] [dynamics] [observe] [analysis]):\n"
                           << describe_keys();
