@@ -5,7 +5,7 @@
 #include "cli/sweep_cli.hpp"
 
 #ifdef DEPTHBIAS_HAVE_TORCH
-#include "depthbias/deepnets/deepnets_cli.hpp"
+#include "cli/deepnets_cli.hpp"
 #endif
 
 namespace depthbias {

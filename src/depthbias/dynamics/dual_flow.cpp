@@ -13,7 +13,7 @@
 #include "depthbias/dynamics/dynamics.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/models/diagonal_network.hpp"
-#include "depthbias/observe/reference_distances.hpp"
+#include "depthbias/analysis/references/reference_distances.hpp"
 
 namespace depthbias {
 namespace odeint = boost::numeric::odeint;

@@ -13,7 +13,7 @@
 #include "depthbias/dynamics/objective.hpp"
 #include "depthbias/dynamics/trajectory.hpp"
 #include "depthbias/observe/observe_params.hpp"
-#include "depthbias/observe/reference_distances.hpp"
+#include "depthbias/analysis/references/reference_distances.hpp"
 
 namespace depthbias {
 

@@ -19,7 +19,7 @@
 #include "depthbias/run/factory.hpp"
 #include "depthbias/tasks/sparse_regression.hpp"
 #include "depthbias/dynamics/dual_flow.hpp"
-#include "depthbias/observe/reference_distances.hpp"
+#include "depthbias/analysis/references/reference_distances.hpp"
 #include "depthbias/analysis/toy_theory.hpp"
 #include "depthbias/core/error.hpp"
 #include "depthbias/observe/recorder.hpp"

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "depthbias/observe/observer.hpp"
-#include "depthbias/observe/reference_distances.hpp"
+#include "depthbias/analysis/references/reference_distances.hpp"
 #include "depthbias/tasks/fourier.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/run/factory.hpp"

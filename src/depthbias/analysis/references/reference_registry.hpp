@@ -1,5 +1,5 @@
 // ReferenceEntry: an exact reference solution a run can track (analysis.references = "name, name"): the
-// normalized predictor's distance to it is recorded over time and at the end (observe/reference_distances.hpp).
+// normalized predictor's distance to it is recorded over time and at the end (analysis/references/reference_distances.hpp).
 // `compute` returns the reference for a task (and the model's parameters, e.g. the Q program's depth and alpha),
 // or nothing when the reference does not apply to that task; it throws refs::NotSeparableError /
 // std::invalid_argument when the data do not admit it. `same_scale`: the reference is an interpolator of the

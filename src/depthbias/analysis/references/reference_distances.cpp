@@ -1,4 +1,4 @@
-#include "depthbias/observe/reference_distances.hpp"
+#include "depthbias/analysis/references/reference_distances.hpp"
 
 #include <cmath>
 #include <sstream>

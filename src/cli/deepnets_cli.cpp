@@ -1,4 +1,4 @@
-#include "depthbias/deepnets/deepnets_cli.hpp"
+#include "cli/deepnets_cli.hpp"
 
 #include <algorithm>
 
