@@ -7,7 +7,6 @@
 
 #include <fstream>
 #include <iomanip>
-#include <nlohmann/json.hpp>
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/dynamics/dynamics.hpp"
@@ -219,25 +218,25 @@ public:
             for (Index i = 0; i < d; ++i) f << ",w" << (i + 1);
         for (const auto& ref : r.references) f << ",dist_" << ref.name;
         f << "\n" << std::setprecision(12);
-        nlohmann::json rows = nlohmann::json::array();
+        std::vector<MarginCheckpointSummary> rows;
         for (const auto& c : result_.checkpoints) {
-            nlohmann::json row = {{"gamma", c.gamma}, {"log10_inv_eps", c.log10_inv_eps}, {"tau", c.tau},
-                                  {"mu", std::pow(spec_.alpha, spec_.depth) / c.gamma}};
+            MarginCheckpointSummary row{c.gamma, c.log10_inv_eps, c.tau, std::pow(spec_.alpha, spec_.depth) / c.gamma,
+                                        std::nullopt, {}};
             f << c.gamma << ',' << c.log10_inv_eps << ',' << c.tau;
             if (coords) {
-                row["normalized_predictor"] = std::vector<double>(c.normalized.data(), c.normalized.data() + c.normalized.size());
+                row.normalized_predictor = std::vector<double>(c.normalized.data(), c.normalized.data() + c.normalized.size());
                 for (Index i = 0; i < c.normalized.size(); ++i) f << ',' << c.normalized(i);
             }
             for (const auto& ref : r.references) {
                 const double dist = direction_distance(c.normalized, ref.direction);
-                row["dist_" + ref.name] = dist;
+                row.distances["dist_" + ref.name] = dist;
                 f << ',' << dist;
             }
             f << "\n";
-            rows.push_back(row);
+            rows.push_back(std::move(row));
         }
         write_file_atomically(r.dir + "/checkpoints.csv", f.str());
-        if (!r.diverged) r.summary["margin_checkpoints"] = rows;
+        if (!r.diverged) r.summary.margin_checkpoints = std::move(rows);
     }
 
 private:

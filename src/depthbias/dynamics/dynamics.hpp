@@ -9,7 +9,6 @@
 #pragma once
 #include <functional>
 #include <memory>
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,7 +29,7 @@ struct NamedReference;
 struct DynamicsReport {
     const std::string& dir;
     const std::vector<NamedReference>& references;
-    nlohmann::json& summary;
+    RunSummary& summary;
     bool diverged;
 };
 

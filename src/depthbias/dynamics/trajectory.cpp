@@ -2,16 +2,6 @@
 
 namespace depthbias {
 
-std::string to_string(RunStatus s) {
-    switch (s) {
-        case RunStatus::Converged: return "converged";
-        case RunStatus::BudgetExhausted: return "budget_exhausted";
-        case RunStatus::Diverged: return "diverged";
-        case RunStatus::Stopped: return "stopped";
-    }
-    return "unknown";
-}
-
 bool deliver_step(const StepCallback& cb, const StepView& view, Outcome& out) {
     if (cb(view) != StepAction::Stop || view.final) return false;
     out.status = RunStatus::Stopped;

@@ -10,13 +10,9 @@
 #include <type_traits>
 
 #include "depthbias/core/types.hpp"
+#include "depthbias/results/run_summary.hpp"  // RunStatus
 
 namespace depthbias {
-
-// Converged: a stop rule that means success (loss threshold, margin target); BudgetExhausted: a step or time
-// budget; Diverged: non-finite or exploding loss; Stopped: an observer ended the run (StepAction::Stop).
-enum class RunStatus { Converged, BudgetExhausted, Diverged, Stopped };
-std::string to_string(RunStatus s);
 
 struct StepView {
     long step;           // GD iterate or accepted flow step

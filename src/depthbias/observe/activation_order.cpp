@@ -1,7 +1,5 @@
 #include "depthbias/observe/activation_order.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "depthbias/observe/observer.hpp"
 
 namespace depthbias {
@@ -16,8 +14,8 @@ public:
     }
     void finish(const ObserverReport& r) override {
         if (!r.finished) return;
-        r.summary["activation_order"] = order_.order();
-        r.summary["activation_times"] = order_.times();
+        r.summary.activation_order = order_.order();
+        r.summary.activation_times = order_.times();
     }
 
 private:

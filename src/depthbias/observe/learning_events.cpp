@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <iomanip>
 
 #include "depthbias/core/error.hpp"
@@ -57,26 +56,19 @@ void LearningEventDetector::write_csv(const std::string& path) const {
 namespace depthbias {
 namespace {
 
-nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+std::optional<double> finite(double v) { return std::isfinite(v) ? std::optional<double>(v) : std::nullopt; }
 
-nlohmann::json incremental_json(const IncrementalReport& r, const std::vector<double>& targets) {
-    using nlohmann::json;
-    json comps = json::array();
+IncrementalSummary incremental_summary(const IncrementalReport& r, const std::vector<double>& targets) {
+    IncrementalSummary m;
+    m.epsilon = r.epsilon;
     for (size_t i = 0; i < targets.size(); ++i)
-        comps.push_back({{"target", targets[i]},
-                         {"t_eps", finite_or_null(r.t_start[i])},
-                         {"t_half", finite_or_null(r.t_half[i])},
-                         {"t_one_minus_eps", finite_or_null(r.t_done[i])}});
-    json pairs = json::array();
+        m.components.push_back({targets[i], finite(r.t_start[i]), finite(r.t_half[i]), finite(r.t_done[i])});
     for (const auto& p : r.pairs)
-        pairs.push_back({{"components", {p.first + 1, p.second + 1}},
-                         {"t_first_done", finite_or_null(p.t_first_done)},
-                         {"t_second_start", finite_or_null(p.t_second_start)},
-                         {"incremental", p.incremental}});
-    json order = json::array();
-    for (int o : r.order) order.push_back(o + 1);
-    return {{"epsilon", r.epsilon},     {"components", comps},           {"pairs", pairs},
-            {"learning_order", order}, {"largest_first", r.largest_first}, {"verdict", r.verdict}};
+        m.pairs.push_back({p.first + 1, p.second + 1, finite(p.t_first_done), finite(p.t_second_start), p.incremental});
+    for (int o : r.order) m.learning_order.push_back(o + 1);
+    m.largest_first = r.largest_first;
+    m.verdict = r.verdict;
+    return m;
 }
 
 // events.csv and the summary's "incremental" block (the eps-incremental test at analysis.epsilon).
@@ -91,7 +83,7 @@ public:
     void finish(const ObserverReport& r) override {
         events_.write_csv(r.dir + "/events.csv");
         if (r.finished && !events_.targets().empty())
-            r.summary["incremental"] = incremental_json(analyze_incremental(events_, eps_), events_.targets());
+            r.summary.incremental = incremental_summary(analyze_incremental(events_, eps_), events_.targets());
     }
 
 private:

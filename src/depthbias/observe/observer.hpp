@@ -5,7 +5,6 @@
 #pragma once
 #include <functional>
 #include <memory>
-#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include "depthbias/dynamics/objective.hpp"
 #include "depthbias/dynamics/trajectory.hpp"
 #include "depthbias/observe/observe_params.hpp"
+#include "depthbias/results/run_summary.hpp"
 #include "depthbias/analysis/references/reference_distances.hpp"
 
 namespace depthbias {
@@ -32,7 +32,7 @@ struct ObserverContext {
 // analysis entries: it is not a result).
 struct ObserverReport {
     const std::string& dir;
-    nlohmann::json& summary;
+    RunSummary& summary;
     bool finished;
     bool figures;
 };

@@ -4,7 +4,6 @@
 #include <fstream>
 #include <iomanip>
 #include <limits>
-#include <nlohmann/json.hpp>
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/io/gnuplot.hpp"
@@ -74,8 +73,6 @@ void Recorder::write_csv(const std::string& path) const {
 namespace depthbias {
 namespace {
 
-nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-
 // timeseries.csv (with a dist_<reference> column per tracked reference), final.max_invariant_drift and the
 // run's figure spectrum.png/.svg (top-k spectrum; loss and errors).
 class RecorderObserver final : public Observer {
@@ -98,7 +95,7 @@ public:
     }
     void finish(const ObserverReport& r) override {
         rec_.write_csv(r.dir + "/timeseries.csv");
-        if (r.finished) r.summary["final"]["max_invariant_drift"] = finite_or_null(rec_.max_invariant_drift());
+        if (r.finished && r.summary.final) r.summary.final->values["max_invariant_drift"] = rec_.max_invariant_drift();
         if (r.figures) render_figure(r);
     }
 
@@ -130,7 +127,7 @@ private:
         loss.curves.push_back({"timeseries.csv", kColumnTime, kColumnTestError, "test error", "lines dt 2"});
         fig.panels = {spec, loss};
         std::string err;
-        if (!render(fig, r.dir, "spectrum", &err)) r.summary["figure_warning"] = err;
+        if (!render(fig, r.dir, "spectrum", &err)) r.summary.figure_warning = err;
     }
 
 public:

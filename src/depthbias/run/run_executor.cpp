@@ -30,24 +30,23 @@ using nlohmann::json;
 
 namespace {
 
-json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
 // The endpoint's metrics (summary "final"), for a run that did not diverge.
-json final_block(const RunConfig& cfg, const Task& task, const Predictor& p, const Outcome& out, double final_log10_loss,
-                 const std::vector<NamedReference>& references) {
-    json f = {{"loss", out.loss},
-              {"log10_loss", finite_or_null(final_log10_loss)},
-              {"reconstruction_error", task.reconstruction_error(p)},
-              {"test_error", finite_or_null(task.test_error(p))},
-              {"offset", p.offset},
-              {"spectrum", spectrum(p.beta, task.spectrum_kind(), cfg.observe.top_k)}};
+FinalMetrics final_metrics(const RunConfig& cfg, const Task& task, const Predictor& p, const Outcome& out,
+                           double final_log10_loss, const std::vector<NamedReference>& references) {
+    FinalMetrics f;
+    f.values["loss"] = out.loss;
+    f.values["log10_loss"] = final_log10_loss;
+    f.values["reconstruction_error"] = task.reconstruction_error(p);
+    f.values["test_error"] = task.test_error(p);
+    f.values["offset"] = p.offset;
+    f.spectrum = spectrum(p.beta, task.spectrum_kind(), cfg.observe.top_k);
     const auto names = task.metric_names();
     const auto values = task.metrics(p);
-    for (size_t i = 0; i < names.size(); ++i) f[names[i]] = finite_or_null(values[i]);
+    for (size_t i = 0; i < names.size(); ++i) f.values[names[i]] = values[i];
     for (const auto& r : references) {
-        f["dist_" + r.name] = finite_or_null(direction_distance(p.beta.col(0), r.direction));
+        f.values["dist_" + r.name] = direction_distance(p.beta.col(0), r.direction);
         if (r.same_scale)  // the endpoint itself against the reference interpolator
-            f["relative_error_to_" + r.name] = (p.beta.col(0) - r.raw).norm() / r.raw.norm();
+            f.values["relative_error_to_" + r.name] = (p.beta.col(0) - r.raw).norm() / r.raw.norm();
     }
     if (task.spectrum_kind() == SpectrumKind::AbsCoordinates || task.spectrum_kind() == SpectrumKind::FourierAmplitudes) {
         // Indices of the largest coordinates / Fourier bins, largest first.
@@ -59,10 +58,10 @@ json final_block(const RunConfig& cfg, const Task& task, const Predictor& p, con
         const size_t k = std::min<size_t>(size_t(cfg.observe.top_k), idx.size());
         std::partial_sort(idx.begin(), idx.begin() + long(k), idx.end(),
                           [&](int a, int b) { return std::abs(v[size_t(a)]) > std::abs(v[size_t(b)]); });
-        f["top_indices"] = std::vector<int>(idx.begin(), idx.begin() + long(k));
+        f.top_indices = std::vector<int>(idx.begin(), idx.begin() + long(k));
     }
     if (p.beta.cols() == 1 && p.beta.size() <= 16)
-        f["predictor"] = std::vector<double>(p.beta.data(), p.beta.data() + p.beta.size());
+        f.predictor = std::vector<double>(p.beta.data(), p.beta.data() + p.beta.size());
     return f;
 }
 
@@ -92,7 +91,7 @@ json manifest_json(const RunConfig& cfg) {
               {"gnuplot", gnuplot_version()}}}};
 }
 
-json execute_run(const RunConfig& cfg, const std::string& dir, const RunOptions& opt) {
+RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const RunOptions& opt) {
     validate(cfg);
     const auto wall0 = std::chrono::steady_clock::now();
     auto task = make_task(cfg);
@@ -126,37 +125,37 @@ json execute_run(const RunConfig& cfg, const std::string& dir, const RunOptions&
         return action;
     };
     const Outcome out = dynamics->run(obj, theta, stop_rules_of(cfg.dynamics), on_step);
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     const bool finished = out.status != RunStatus::Diverged;
 
-    json s;
-    s["name"] = cfg.run.name;
-    s["seed"] = cfg.run.seed;
-    s["status"] = to_string(out.status);
-    s["stop_reason"] = out.reason;
-    s["steps"] = out.steps;
-    s["time"] = out.time;
-    s["gradient_evaluations"] = out.evaluations;
-    s["timing"] = {{"wall_seconds", wall}};  // the only entry that is not a function of config and seed
-    s["model"] = model->name();
-    s["depth"] = model->depth();
-    s["task"] = task->name();
+    RunSummary s;
+    s.name = cfg.run.name;
+    s.seed = cfg.run.seed;
+    s.status = out.status;
+    s.stop_reason = out.reason;
+    s.steps = out.steps;
+    s.time = out.time;
+    s.gradient_evaluations = out.evaluations;
+    s.model = model->name();
+    s.depth = model->depth();
+    s.task = task->name();
     if (finished) {
         const std::optional<Predictor> own = dynamics->final_predictor();
-        s["final"] = final_block(cfg, *task, own ? *own : obj.predictor(), out, final_log10_loss, references);
+        s.final = final_metrics(cfg, *task, own ? *own : obj.predictor(), out, final_log10_loss, references);
     }
     dynamics->write_outputs({dir, references, s, !finished});
     for (auto& o : observers) o->finish({dir, s, finished, opt.figures});
-    json refs_json = json::object();
     for (const auto& r : references)
-        refs_json[r.name] = std::vector<double>(r.raw.data(), r.raw.data() + std::min<Index>(r.raw.size(), 16));
-    if (!references.empty()) s["references"] = refs_json;
+        s.references[r.name] = std::vector<double>(r.raw.data(), r.raw.data() + std::min<Index>(r.raw.size(), 16));
     const double tnorm = task->target().norm();
     if (tnorm > 0 && task->target().cols() == 1)
-        for (const auto& r : references)
-            s["reference_target_correlation"][r.name] = task->target().col(0).dot(r.direction) / tnorm;
-    write_file_atomically(dir + "/summary.json", s.dump(2) + "\n");
+        for (const auto& r : references) s.reference_target_correlation[r.name] = task->target().col(0).dot(r.direction) / tnorm;
+    s.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    write_file_atomically(dir + "/summary.json", s.to_json().dump(2) + "\n");
     return s;
+}
+
+json execute_run(const RunConfig& cfg, const std::string& dir, const RunOptions& opt) {
+    return run_in_directory(cfg, dir, opt).to_json();
 }
 
 }  // namespace depthbias

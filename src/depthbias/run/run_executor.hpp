@@ -4,12 +4,14 @@
 //   timeseries.csv        observe/recorder.hpp columns
 //   events.csv            learning events (component, target, fraction, time, step)
 //   spectrum.png/.svg     top-k spectrum and loss against time (gnuplot; .gp script kept)
-//   summary.json          written last and atomically: status, stop reason, metrics, incremental analysis.
+//   summary.json          written last and atomically (results/run_summary.hpp): status, stop reason, metrics,
+//                         the observers' and the dynamics' entries; wall time in its own block "timing".
 // A diverged run's summary has status "diverged" and its reason, and no final metrics.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "depthbias/results/run_summary.hpp"
 #include "depthbias/run/config.hpp"
 
 namespace depthbias {
@@ -21,6 +23,8 @@ struct RunOptions {
 };
 
 // Returns the summary that was written. Throws ConfigError / IoError on bad input (before any output is final).
+RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const RunOptions& opt);
+// The same, as summary.json's content.
 nlohmann::json execute_run(const RunConfig& cfg, const std::string& dir, const RunOptions& opt);
 
 nlohmann::json manifest_json(const RunConfig& cfg);
