@@ -11,6 +11,7 @@
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/run/atomic_file.hpp"
+#include "depthbias/run/check_result.hpp"
 #include "depthbias/run/experiment_checks.hpp"
 #include "depthbias/run/experiment_figures.hpp"
 #include "depthbias/run/run_executor.hpp"
@@ -198,9 +199,7 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
 int experiment_exit_code(const json& r) {
     for (const auto& run : r["runs"])
         if (run["summary"]["status"] == "diverged") return 3;
-    for (const auto& c : r["checks"])
-        if (!c["pass"].get<bool>()) return 4;
-    return 0;
+    return checks_exit_code(r["checks"]);
 }
 
 }  // namespace depthbias

@@ -46,7 +46,8 @@ struct ExperimentOptions {
 // experiment.json last. An error in one run stops new runs from starting and is rethrown once the running ones end.
 // Returns experiment.json's content. Exit status for the CLI: see experiment_exit_code.
 nlohmann::json run_experiment(const Experiment& e, const std::string& out_dir, const ExperimentOptions& opt);
-int experiment_exit_code(const nlohmann::json& result);  // 0 ok, 3 a run diverged, 4 a check failed
+// 0 ok, 3 a run diverged, 4 a check failed or was not evaluated (run/check_result.hpp).
+int experiment_exit_code(const nlohmann::json& result);
 
 std::string slug(const std::string& label);
 

@@ -5,6 +5,8 @@
 #include <map>
 #include <sstream>
 
+#include "depthbias/run/check_result.hpp"
+
 namespace depthbias {
 using nlohmann::json;
 
@@ -13,7 +15,10 @@ namespace {
 struct Checks {
     json list = json::array();
     void add(const std::string& name, bool pass, const std::string& detail) {
-        list.push_back({{"name", name}, {"pass", pass}, {"detail", detail}});
+        list.push_back(to_json(CheckResult{name, "", pass ? CheckStatus::Pass : CheckStatus::Fail, detail, {}}));
+    }
+    void not_evaluated(const std::string& name, const std::string& reason) {
+        list.push_back(to_json(CheckResult{name, "", CheckStatus::NotEvaluated, reason, {}}));
     }
 };
 
@@ -36,7 +41,7 @@ void fig1a(const std::vector<std::pair<Variant, json>>& runs, Checks& c) {
     }
     for (int d = 1; d <= 4; ++d)
         if (!by_depth[size_t(d)]) {
-            c.add("M1 all depths finished", false, "depth " + std::to_string(d) + " missing or diverged");
+            c.not_evaluated("M1 all depths finished", "depth " + std::to_string(d) + " missing or diverged");
             return;
         }
     auto err = [&](int d) { return (*by_depth[size_t(d)])["final"]["reconstruction_error"].get<double>(); };
@@ -60,7 +65,7 @@ void fig1b(const std::vector<std::pair<Variant, json>>& runs, Checks& c) {
         (s["model"] == "symmetric_factor_bias" ? bias : plain) = &s;
     }
     if (!plain || !bias) {
-        c.add("M2 both variants finished", false, "a variant is missing or diverged");
+        c.not_evaluated("M2 both variants finished", "a variant is missing or diverged");
         return;
     }
     const auto& comps = (*bias)["incremental"]["components"];
@@ -334,6 +339,18 @@ json run_checks(const std::string& name, const std::vector<std::pair<Variant, js
     if (name == "kernel-rich") kernel_rich(runs, analysis, c);
     if (name == "omp") omp(analysis, c);
     if (name == "saddle-to-saddle") saddle_to_saddle(runs, analysis, c);
+    // Every check above reads the runs (directly or through analysis computed from them), and some skip or zero
+    // what a diverged run lacks: with a diverged run none of them was measured.
+    std::string diverged;
+    for (const auto& [v, s] : runs)
+        if (!final_of(s)) diverged += (diverged.empty() ? "'" : ", '") + v.label + "'";
+    if (!diverged.empty())
+        for (auto& chk : c.list)
+            if (chk["status"] == "pass") {
+                chk["status"] = to_string(CheckStatus::NotEvaluated);
+                chk["pass"] = false;
+                chk["detail"] = "run " + diverged + " diverged (" + chk["detail"].get<std::string>() + ")";
+            }
     return c.list;
 }
 
