@@ -61,7 +61,7 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
     } else if (doc.contains("experiment")) {
         throw ConfigError("experiment", "must be a table");
     }
-    apply_toml(e.base, doc, {"experiment", "variant", "sweep"});
+    apply_toml(e.base, doc, {"experiment", "variant", "sweep", "check"});
     if (e.name.empty()) e.name = e.base.name;
     if (e.title.empty()) e.title = e.name;
     if (e.figure.empty()) e.figure = "spectrum_panels";
@@ -104,6 +104,10 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
                 throw ConfigError("variant", "labels '" + e.variants[j].label + "' and '" + e.variants[i].label +
                                                  "' name the same run directory '" + slug(e.variants[i].label) + "'");
     for (const auto& v : e.variants) (void)variant_config(e, v);  // validate everything before running anything
+    if (auto cs = doc["check"].as_array())
+        e.checks = parse_checks(*cs, e.base);
+    else if (doc.contains("check"))
+        throw ConfigError("check", "must be an array of tables ([[check]])");
     return e;
 }
 
@@ -191,7 +195,7 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
     std::string warning;
     if (!analyze_and_draw(e, out, done, extra, opt.figures, &warning)) result["figure_warning"] = warning;
     if (!extra.empty()) result["analysis"] = extra;
-    result["checks"] = run_checks(e.name, done, extra);
+    result["checks"] = run_checks(e, done, extra);
     write_file_atomically((fs::path(out) / "experiment.json").string(), result.dump(2) + "\n");
     return result;
 }

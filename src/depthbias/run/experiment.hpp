@@ -3,6 +3,7 @@
 //   [experiment] name, title, figure = "spectrum_panels" | "toy_theory" | "separation", description
 //   [run] [task] [model] ...            the base config (docs/CONFIG.md)
 //   [[variant]] label = "...", "model.depth" = 2, ...   one run each (no variants: one run)
+//   [[check]] name, metric, compare, threshold, ...       the claims checked (run/check_spec.hpp)
 // Output directory: one run directory per variant (slug of its label), the combined figure
 // (figure.png/.svg), and experiment.json written last (status of every run, checks).
 #pragma once
@@ -11,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "depthbias/run/check_spec.hpp"
 #include "depthbias/run/config.hpp"
 
 namespace depthbias {
@@ -24,6 +26,7 @@ struct Experiment {
     std::string name, title, figure, description;
     RunConfig base;
     std::vector<Variant> variants;
+    std::vector<CheckSpec> checks;
 };
 
 // Parses an experiment (or a plain run config: one variant). `origin` names the source in errors.
