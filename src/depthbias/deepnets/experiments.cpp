@@ -19,9 +19,9 @@
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/core/rng.hpp"
+#include "depthbias/run/check_result.hpp"
 #include "depthbias/deepnets/trainer.hpp"
 #include "depthbias/run/atomic_file.hpp"
-#include "depthbias/run/check_result.hpp"
 #include "depthbias/run/gnuplot.hpp"
 
 namespace depthbias::deepnets {

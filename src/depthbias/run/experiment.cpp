@@ -11,8 +11,8 @@
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/run/atomic_file.hpp"
-#include "depthbias/run/check_result.hpp"
 #include "depthbias/run/experiment_checks.hpp"
+#include "depthbias/run/check_result.hpp"
 #include "depthbias/run/experiment_figures.hpp"
 #include "depthbias/run/run_executor.hpp"
 
@@ -42,6 +42,12 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
         throw ConfigError(origin, "not valid TOML: " + s.str());
     }
     Experiment e;
+    toml::array checks;  // [[check]]: read once the base config is known (their select keys are checked against it)
+    if (auto cs = doc["check"].as_array())
+        checks = *cs;
+    else if (doc.contains("check"))
+        throw ConfigError("check", "must be an array of tables ([[check]])");
+    doc.erase("check");
     if (auto ex = doc["experiment"].as_table()) {
         for (const auto& [k, v] : *ex) {
             const std::string key = "experiment." + std::string(k.str());
@@ -61,7 +67,7 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
     } else if (doc.contains("experiment")) {
         throw ConfigError("experiment", "must be a table");
     }
-    apply_toml(e.base, doc, {"experiment", "variant", "sweep", "check"});
+    apply_toml(e.base, doc, {"experiment", "variant", "sweep"});
     if (e.name.empty()) e.name = e.base.name;
     if (e.title.empty()) e.title = e.name;
     if (e.figure.empty()) e.figure = "spectrum_panels";
@@ -104,10 +110,7 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
                 throw ConfigError("variant", "labels '" + e.variants[j].label + "' and '" + e.variants[i].label +
                                                  "' name the same run directory '" + slug(e.variants[i].label) + "'");
     for (const auto& v : e.variants) (void)variant_config(e, v);  // validate everything before running anything
-    if (auto cs = doc["check"].as_array())
-        e.checks = parse_checks(*cs, e.base);
-    else if (doc.contains("check"))
-        throw ConfigError("check", "must be an array of tables ([[check]])");
+    e.checks = parse_checks(checks, e.base);
     return e;
 }
 

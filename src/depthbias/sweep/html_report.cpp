@@ -7,9 +7,9 @@
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/run/atomic_file.hpp"
-#include "depthbias/run/check_result.hpp"
 #include "depthbias/sweep/sweep_report.hpp"
 #include "depthbias/sweep/sweep_store.hpp"
+#include "depthbias/run/check_result.hpp"
 #include "depthbias/version.hpp"
 
 namespace depthbias {
