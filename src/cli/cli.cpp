@@ -15,6 +15,7 @@
 #include "depthbias/io/atomic_file.hpp"
 #include "cli/cli_commands.hpp"
 #include "depthbias/run/experiment.hpp"
+#include "depthbias/run/check_result.hpp"
 #include "depthbias/run/experiment_figures.hpp"
 #include "depthbias/run/presets.hpp"
 #include "depthbias/io/progress.hpp"
@@ -62,7 +63,7 @@ void print_result(const nlohmann::json& r, const std::string& out) {
         std::cout << "\n";
     }
     for (const auto& c : r["checks"])
-        std::cout << "  [" << (c["pass"].get<bool>() ? "pass" : "FAIL") << "] " << c["name"].get<std::string>() << ": "
+        std::cout << "  [" << check_status_label(check_status(c)) << "] " << c["name"].get<std::string>() << ": "
                   << c["detail"].get<std::string>() << "\n";
     if (r.contains("figure_warning")) std::cout << "  warning: " << r["figure_warning"].get<std::string>() << "\n";
 }

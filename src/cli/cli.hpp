@@ -1,6 +1,7 @@
 // The command line (src/tools/depthbias.cpp is a thin main). Exit codes:
 //   0 success; 1 runtime/IO failure; 2 bad input (names the key or option); 3 a run diverged;
-//   4 a reproduction check failed (results written, see experiment.json "checks").
+//   4 a reproduction check failed or was not evaluated (its inputs missing, diverged or inconclusive; results
+//     written, see experiment.json "checks", run/check_result.hpp).
 #pragma once
 
 namespace depthbias {

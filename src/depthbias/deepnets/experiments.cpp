@@ -19,6 +19,7 @@
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/core/rng.hpp"
+#include "depthbias/run/check_result.hpp"
 #include "depthbias/deepnets/trainer.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/io/gnuplot.hpp"
@@ -357,10 +358,40 @@ std::string value_label(const DeepExperiment& e, double v) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Checks (galanti.md section 3). Each returns {name, claim, status: pass|fail|inconclusive, detail}.
+// Checks (galanti.md section 3). Each returns a CheckResult's JSON (run/check_result.hpp): {name, claim, status:
+// pass | fail | not_evaluated, pass, detail, runs}. A check whose scope holds a run that did not complete
+// (diverged), or that has too few runs to decide (inconclusive), is not_evaluated: it measured nothing.
 
-json check(const std::string& name, const std::string& claim, const std::string& status, const std::string& detail) {
-    return {{"name", name}, {"claim", claim}, {"status", status}, {"pass", status != "fail"}, {"detail", detail}};
+json check(const std::string& name, const std::string& claim, CheckStatus status, const std::string& detail,
+           const std::vector<std::string>& runs) {
+    return to_json(CheckResult{name, claim, status, detail, runs});
+}
+
+json check(const std::string& name, const std::string& claim, bool pass, const std::string& detail,
+           const std::vector<std::string>& runs) {
+    return check(name, claim, pass ? CheckStatus::Pass : CheckStatus::Fail, detail, runs);
+}
+
+// The labels of the runs in a check's scope, and those of them that did not complete.
+struct Scope {
+    std::vector<std::string> labels;
+    std::string incomplete;  // "'L3-seed0' (diverged), ..." or ""
+};
+
+template <class Pred>
+Scope scope_of(const std::vector<RunRecord>& runs, Pred in_scope) {
+    Scope s;
+    for (const auto& r : runs) {
+        if (!in_scope(r)) continue;
+        s.labels.push_back(r.label);
+        if (!r.completed)
+            s.incomplete += (s.incomplete.empty() ? "'" : ", '") + r.label + "' (" + r.summary.value("status", "?") + ")";
+    }
+    return s;
+}
+
+json not_evaluated(const std::string& name, const std::string& claim, const std::string& why, const Scope& sc) {
+    return check(name, claim, CheckStatus::NotEvaluated, why, sc.labels);
 }
 
 std::string fmt(double v, int prec = 4) {
@@ -371,6 +402,8 @@ std::string fmt(double v, int prec = 4) {
 }
 
 json check_fit(const DeepExperiment& e, const std::vector<RunRecord>& runs) {
+    const Scope sc = scope_of(runs, [&](const RunRecord& r) { return r.corruption == 0 && r.depth >= e.fit_min_depth; });
+    if (!sc.incomplete.empty()) return not_evaluated("fit", "1", "runs did not complete: " + sc.incomplete, sc);
     int considered = 0, acc_fail = 0, nc4_considered = 0, nc4_fail = 0;
     double worst_acc = 1, worst_gap = 0;
     for (const auto& r : runs) {
@@ -386,16 +419,18 @@ json check_fit(const DeepExperiment& e, const std::vector<RunRecord>& runs) {
         }
     }
     if (!considered)
-        return check("fit", "1", "inconclusive", "no completed clean-label run with L >= " + std::to_string(e.fit_min_depth));
+        return not_evaluated("fit", "1", "no completed clean-label run with L >= " + std::to_string(e.fit_min_depth), sc);
     const std::string detail = std::to_string(considered - acc_fail) + "/" + std::to_string(considered) +
                                " runs with train accuracy >= " + fmt(e.fit_accuracy) + " (lowest " + fmt(worst_acc) +
                                "); NCC at layer L vs network: " + std::to_string(nc4_considered - nc4_fail) + "/" +
                                std::to_string(nc4_considered) + " within " + fmt(e.nc4_tolerance) +
                                " (largest gap " + fmt(worst_gap, 3) + ")";
-    return check("fit", "1", acc_fail || nc4_fail ? "fail" : "pass", detail);
+    return check("fit", "1", !(acc_fail || nc4_fail), detail, sc.labels);
 }
 
 json check_monotone(const DeepExperiment& e, const std::vector<RunRecord>& runs) {
+    const Scope sc = scope_of(runs, [](const RunRecord&) { return true; });
+    if (!sc.incomplete.empty()) return not_evaluated("monotone", "2", "runs did not complete: " + sc.incomplete, sc);
     int considered = 0, bad = 0;
     double worst = 0;
     std::string where;
@@ -415,15 +450,18 @@ json check_monotone(const DeepExperiment& e, const std::vector<RunRecord>& runs)
         }
         bad += run_bad;
     }
-    if (!considered) return check("monotone", "2", "inconclusive", "no completed run");
-    return check("monotone", "2", bad ? "fail" : "pass",
+    if (!considered) return not_evaluated("monotone", "2", "no completed run", sc);
+    return check("monotone", "2", !bad,
                  std::to_string(considered - bad) + "/" + std::to_string(considered) +
                      " runs non-decreasing within the allowed dips (" + fmt(e.monotone_dip) + ", top layers " +
                      fmt(e.monotone_dip_top) + "); largest drop " + fmt(worst, 3) +
-                     (where.empty() ? "" : " at " + where));
+                     (where.empty() ? "" : " at " + where),
+                 sc.labels);
 }
 
 json check_small_depth(const DeepExperiment& e, const std::vector<RunRecord>& runs) {
+    const Scope sc = scope_of(runs, [&](const RunRecord& r) { return r.depth == e.small_depth_at && r.corruption <= 0; });
+    if (!sc.incomplete.empty()) return not_evaluated("small_depth", "3", "runs did not complete: " + sc.incomplete, sc);
     std::vector<double> d;
     int plateau_bad = 0;
     double eps = e.base.epsilon;
@@ -438,22 +476,29 @@ json check_small_depth(const DeepExperiment& e, const std::vector<RunRecord>& ru
                 }
     }
     if (d.empty())
-        return check("small_depth", "3", "inconclusive", "no completed clean run with L = " + std::to_string(e.small_depth_at));
+        return not_evaluated("small_depth", "3", "no completed clean run with L = " + std::to_string(e.small_depth_at), sc);
     const double med = median(d);
     const bool ok = med <= double(e.small_depth_max) && plateau_bad == 0;
-    return check("small_depth", "3", ok ? "pass" : "fail",
+    return check("small_depth", "3", ok,
                  "L = " + std::to_string(e.small_depth_at) + ": median effective depth " + fmt(med) + " (<= " +
                      std::to_string(e.small_depth_max) + " required; unfit counts as L + 1), " +
-                     std::to_string(plateau_bad) + " runs with a layer above d below 1 - 2 eps");
+                     std::to_string(plateau_bad) + " runs with a layer above d below 1 - 2 eps",
+                 sc.labels);
 }
 
 json check_depth_independence(const DeepExperiment& e, const std::vector<RunRecord>& runs) {
+    const Scope sc =
+        scope_of(runs, [&](const RunRecord& r) { return r.corruption == 0 && r.depth >= e.independence_min_depth; });
+    if (!sc.incomplete.empty())
+        return not_evaluated("depth_independence", "4", "runs did not complete: " + sc.incomplete, sc);
     std::map<std::int64_t, std::vector<const RunRecord*>> by_depth;
     for (const auto& r : runs)
         if (r.completed && r.corruption == 0 && r.depth >= e.independence_min_depth) by_depth[r.depth].push_back(&r);
     if (by_depth.size() < 2)
-        return check("depth_independence", "4", "inconclusive",
-                     "needs completed clean runs at two or more depths L >= " + std::to_string(e.independence_min_depth));
+        return not_evaluated("depth_independence", "4",
+                             "needs completed clean runs at two or more depths L >= " +
+                                 std::to_string(e.independence_min_depth),
+                             sc);
     double lo = 1e9, hi = -1e9;
     std::string meds;
     double acc_spread = 0;
@@ -474,14 +519,17 @@ json check_depth_independence(const DeepExperiment& e, const std::vector<RunReco
     for (const auto& v : layer_med)
         if (v.size() >= 2) acc_spread = std::max(acc_spread, *std::max_element(v.begin(), v.end()) - *std::min_element(v.begin(), v.end()));
     const bool ok = hi - lo <= double(e.independence_spread) && acc_spread <= e.independence_tolerance;
-    return check("depth_independence", "4", ok ? "pass" : "fail",
+    return check("depth_independence", "4", ok,
                  "median effective depths " + meds + " (spread " + fmt(hi - lo) + ", <= " +
                      std::to_string(e.independence_spread) + " required); NCC train accuracy of layers 1-" +
                      std::to_string(e.independence_layers) + " spreads by " + fmt(acc_spread, 3) + " (<= " +
-                     fmt(e.independence_tolerance) + ")");
+                     fmt(e.independence_tolerance) + ")",
+                 sc.labels);
 }
 
 json check_noise_depth(const DeepExperiment& e, const std::vector<RunRecord>& runs) {
+    const Scope sc = scope_of(runs, [](const RunRecord&) { return true; });
+    if (!sc.incomplete.empty()) return not_evaluated("noise_depth", "7", "runs did not complete: " + sc.incomplete, sc);
     std::map<double, std::vector<double>> fit;
     std::map<double, int> unfit;
     for (const auto& r : runs) {
@@ -501,7 +549,7 @@ json check_noise_depth(const DeepExperiment& e, const std::vector<RunRecord>& ru
         if (!d.empty()) med.emplace_back(p, median(d));
     }
     if (med.size() < 2 || med.front().first != 0)
-        return check("noise_depth", "7", "inconclusive", "needs fit runs at p = 0 and one p > 0: " + table);
+        return not_evaluated("noise_depth", "7", "needs fit runs at p = 0 and one p > 0: " + table, sc);
     int inversions = 0;
     bool big_inversion = false;
     for (size_t i = 1; i < med.size(); ++i)
@@ -511,10 +559,11 @@ json check_noise_depth(const DeepExperiment& e, const std::vector<RunRecord>& ru
         }
     const double increase = med.back().second - med.front().second;
     const bool ok = inversions <= e.noise_inversions && !big_inversion && increase >= double(e.noise_min_increase);
-    return check("noise_depth", "7", ok ? "pass" : "fail",
+    return check("noise_depth", "7", ok,
                  "median effective depth (fit runs) " + table + "; d(p=" + fmt(med.back().first) + ") - d(0) = " +
                      fmt(increase) + " (>= " + std::to_string(e.noise_min_increase) + " required), " +
-                     std::to_string(inversions) + " inversions");
+                     std::to_string(inversions) + " inversions",
+                 sc.labels);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -655,7 +704,7 @@ json run_sweep(const DeepExperiment& e, const std::string& out, const Experiment
                       {"wall_seconds", r.summary.value("wall_seconds", 0.0)}});
     result["runs"] = rj;
     for (const auto& c : checks)
-        std::cout << "  [" << c["status"].get<std::string>() << "] claim " << c["claim"].get<std::string>() << " ("
+        std::cout << "  [" << check_status_label(check_status(c)) << "] claim " << c["claim"].get<std::string>() << " ("
                   << c["name"].get<std::string>() << "): " << c["detail"].get<std::string>() << "\n";
     return result;
 }
@@ -740,8 +789,10 @@ json run_bound(const DeepExperiment& e, const std::string& out, const Experiment
     json per_value = json::array();
     for (const auto& [v, ss] : by_value) {
         double first = 0, test_err = 0;
-        int n = 0;
+        int n = 0, incomplete = 0;  // runs that did not complete: no depth or test error was measured for them
         for (const auto* s : ss) {
+            for (size_t k : s->clean) incomplete += !jobs[k].rec.completed;
+            for (size_t k : s->noisy) incomplete += !jobs[k].rec.completed;
             std::vector<double> d1;
             double err = 0;
             for (size_t k : s->clean) {
@@ -775,14 +826,18 @@ json run_bound(const DeepExperiment& e, const std::string& out, const Experiment
                    {"deltas_note", "not estimated (treated as 0)"},
                    {"bound", bound},
                    {"measured_test_error", test_err},
-                   {"valid", bound >= test_err},
-                   {"non_vacuous", bound < 0.5}};
+                   {"valid", incomplete ? json(nullptr) : json(bound >= test_err)},
+                   {"non_vacuous", incomplete ? json(nullptr) : json(bound < 0.5)}};
+        if (incomplete) pv["not_evaluated"] = std::to_string(incomplete) + " runs did not complete";
         per_value.push_back(pv);
         std::cout << "  " << value_label(e, v) << ": bound " << fmt(bound) << " = first term " << fmt(first)
                   << " + (1+alpha)p " << fmt(noise_term) << " + delta1 0 + delta2 0 (not estimated); measured mean "
                   << "test error " << fmt(test_err)
-                  << (bound >= test_err ? "  [valid: bound >= error]" : "  [VIOLATED: bound < error]")
-                  << (bound < 0.5 ? " [non-vacuous]" : " [vacuous]") << "\n";
+                  << (incomplete ? "  [not evaluated: " + std::to_string(incomplete) + " runs did not complete]"
+                                 : std::string(bound >= test_err ? "  [valid: bound >= error]"
+                                                                 : "  [VIOLATED: bound < error]") +
+                                       (bound < 0.5 ? " [non-vacuous]" : " [vacuous]"))
+                  << "\n";
     }
     write_file_atomically(out + "/bound.csv", csv);
     result["draws"] = rows;
@@ -816,9 +871,7 @@ json run_deep_experiment(const DeepExperiment& e, const std::string& out, const 
 int deep_experiment_exit_code(const json& r) {
     for (const auto& run : r["runs"])
         if (run["status"] == "diverged") return 3;
-    for (const auto& c : r["checks"])
-        if (c["status"] == "fail") return 4;
-    return 0;
+    return checks_exit_code(r["checks"]);
 }
 
 }  // namespace depthbias::deepnets

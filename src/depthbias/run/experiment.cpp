@@ -12,6 +12,7 @@
 #include "depthbias/core/error.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/run/experiment_checks.hpp"
+#include "depthbias/run/check_result.hpp"
 #include "depthbias/run/experiment_figures.hpp"
 #include "depthbias/run/run_executor.hpp"
 
@@ -41,6 +42,12 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
         throw ConfigError(origin, "not valid TOML: " + s.str());
     }
     Experiment e;
+    toml::array checks;  // [[check]]: read once the base config is known (their select keys are checked against it)
+    if (auto cs = doc["check"].as_array())
+        checks = *cs;
+    else if (doc.contains("check"))
+        throw ConfigError("check", "must be an array of tables ([[check]])");
+    doc.erase("check");
     if (auto ex = doc["experiment"].as_table()) {
         for (const auto& [k, v] : *ex) {
             const std::string key = "experiment." + std::string(k.str());
@@ -103,6 +110,7 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
                 throw ConfigError("variant", "labels '" + e.variants[j].label + "' and '" + e.variants[i].label +
                                                  "' name the same run directory '" + slug(e.variants[i].label) + "'");
     for (const auto& v : e.variants) (void)variant_config(e, v);  // validate everything before running anything
+    e.checks = parse_checks(checks, e.base);
     return e;
 }
 
@@ -190,7 +198,7 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
     std::string warning;
     if (!analyze_and_draw(e, out, done, extra, opt.figures, &warning)) result["figure_warning"] = warning;
     if (!extra.empty()) result["analysis"] = extra;
-    result["checks"] = run_checks(e.name, done, extra);
+    result["checks"] = run_checks(e, done, extra);
     write_file_atomically((fs::path(out) / "experiment.json").string(), result.dump(2) + "\n");
     return result;
 }
@@ -198,9 +206,7 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
 int experiment_exit_code(const json& r) {
     for (const auto& run : r["runs"])
         if (run["summary"]["status"] == "diverged") return 3;
-    for (const auto& c : r["checks"])
-        if (!c["pass"].get<bool>()) return 4;
-    return 0;
+    return checks_exit_code(r["checks"]);
 }
 
 }  // namespace depthbias

@@ -3,6 +3,7 @@
 //   [experiment] name, title, figure = "spectrum_panels" | "toy_theory" | "separation", description
 //   [run] [task] [model] ...            the base config (docs/CONFIG.md)
 //   [[variant]] label = "...", "model.depth" = 2, ...   one run each (no variants: one run)
+//   [[check]] name, metric, compare, threshold, ...       the claims checked (run/check_spec.hpp)
 // Output directory: one run directory per variant (slug of its label), the combined figure
 // (figure.png/.svg), and experiment.json written last (status of every run, checks).
 #pragma once
@@ -11,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "depthbias/run/check_spec.hpp"
 #include "depthbias/run/config.hpp"
 
 namespace depthbias {
@@ -24,6 +26,7 @@ struct Experiment {
     std::string name, title, figure, description;
     RunConfig base;
     std::vector<Variant> variants;
+    std::vector<CheckSpec> checks;
 };
 
 // Parses an experiment (or a plain run config: one variant). `origin` names the source in errors.
@@ -46,7 +49,8 @@ struct ExperimentOptions {
 // experiment.json last. An error in one run stops new runs from starting and is rethrown once the running ones end.
 // Returns experiment.json's content. Exit status for the CLI: see experiment_exit_code.
 nlohmann::json run_experiment(const Experiment& e, const std::string& out_dir, const ExperimentOptions& opt);
-int experiment_exit_code(const nlohmann::json& result);  // 0 ok, 3 a run diverged, 4 a check failed
+// 0 ok, 3 a run diverged, 4 a check failed or was not evaluated (run/check_result.hpp).
+int experiment_exit_code(const nlohmann::json& result);
 
 std::string slug(const std::string& label);
 

@@ -9,6 +9,7 @@
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/sweep/sweep_report.hpp"
 #include "depthbias/sweep/sweep_store.hpp"
+#include "depthbias/run/check_result.hpp"
 #include "depthbias/version.hpp"
 
 namespace depthbias {
@@ -233,9 +234,10 @@ void experiment_page(const fs::path& dir, Page& pg) {
     if (e.contains("checks") && !e["checks"].empty()) {
         s << "<h2>Checks</h2>\n<table><tr><th class=\"l\">check</th><th>result</th><th class=\"l\">detail</th></tr>\n";
         for (const auto& c : e["checks"]) {
-            const bool pass = c.value("pass", false);
-            s << "<tr><td class=\"l\">" << esc(c.value("name", "")) << "</td><td class=\"" << (pass ? "pass" : "fail")
-              << "\">" << (pass ? "pass" : "FAIL") << "</td><td class=\"l\">" << esc(c.value("detail", ""))
+            const std::string status = check_status(c);
+            s << "<tr><td class=\"l\">" << esc(c.value("name", "")) << "</td><td class=\""
+              << (status == "pass" ? "pass" : "fail") << "\">" << esc(check_status_label(status))
+              << "</td><td class=\"l\">" << esc(c.value("detail", ""))
               << "</td></tr>\n";
         }
         s << "</table>\n";

@@ -1,0 +1,538 @@
+#include "depthbias/run/check_metrics.hpp"
+
+// GCC 12 reports -Wrestrict false positives inside std::string concatenation (char_traits::copy) in the detail
+// strings below (a known GCC 12 bug, as in experiment_figures.cpp).
+#pragma GCC diagnostic ignored "-Wrestrict"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "depthbias/run/config.hpp"
+
+namespace depthbias {
+using nlohmann::json;
+using Run = std::pair<Variant, json>;
+
+std::string fmt4(double v) {
+    std::ostringstream s;
+    s.precision(4);
+    s << v;
+    return s.str();
+}
+
+json toml_to_json(const toml::node& n) {
+    if (auto t = n.as_table()) {
+        json j = json::object();
+        for (const auto& [k, v] : *t) j[std::string(k.str())] = toml_to_json(v);
+        return j;
+    }
+    if (auto a = n.as_array()) {
+        json j = json::array();
+        for (const auto& v : *a) j.push_back(toml_to_json(v));
+        return j;
+    }
+    if (auto s = n.as_string()) return s->get();
+    if (auto i = n.as_integer()) return i->get();
+    if (auto f = n.as_floating_point()) return f->get();
+    if (auto b = n.as_boolean()) return b->get();
+    return nullptr;  // dates and times: not used by checks
+}
+
+json config_value(const Experiment& e, const Variant& v, const std::string& key) {
+    const toml::table t = toml::parse(to_toml(variant_config(e, v)));
+    const toml::node_view<const toml::node> n = t.at_path(key);
+    return n ? toml_to_json(*n.node()) : json(nullptr);
+}
+
+const json* json_path(const json& j, const std::string& path) {
+    const json* cur = &j;
+    size_t i = 0;
+    while (i < path.size()) {
+        if (path[i] == '.') {
+            ++i;
+            continue;
+        }
+        if (path[i] == '[') {
+            const size_t close = path.find(']', i);
+            if (close == std::string::npos || !cur->is_array()) return nullptr;
+            size_t idx = 0;
+            try {
+                idx = std::stoul(path.substr(i + 1, close - i - 1));
+            } catch (const std::exception&) {
+                return nullptr;
+            }
+            if (idx >= cur->size()) return nullptr;
+            cur = &(*cur)[idx];
+            i = close + 1;
+            continue;
+        }
+        size_t end = path.find_first_of(".[", i);
+        if (end == std::string::npos) end = path.size();
+        const std::string k = path.substr(i, end - i);
+        if (!cur->is_object() || !cur->contains(k)) return nullptr;
+        cur = &(*cur)[k];
+        i = end;
+    }
+    return cur;
+}
+
+namespace {
+
+bool values_match(const json& want, const json& have) {
+    if (want.is_array()) {
+        for (const auto& w : want)
+            if (values_match(w, have)) return true;
+        return false;
+    }
+    if (want.is_number() && have.is_number()) {
+        const double a = want.get<double>(), b = have.get<double>();
+        return a == b || std::abs(a - b) <= 1e-12 * std::max(std::abs(a), std::abs(b));
+    }
+    return want == have;
+}
+
+std::string describe_select(const json& sel) { return sel.is_null() ? "every run" : sel.dump(); }
+
+bool diverged(const json& s) { return s.value("status", "") == "diverged" || !s.contains("final"); }
+
+void note(MetricContext& c, const std::string& label) {
+    if (c.read && std::find(c.read->begin(), c.read->end(), label) == c.read->end()) c.read->push_back(label);
+}
+
+// The finished run with this label (for analysis tables keyed by run label).
+const Run& run_by_label(MetricContext& c, const std::string& label) {
+    for (const auto& r : c.runs)
+        if (r.first.label == label) {
+            note(c, label);
+            if (diverged(r.second)) throw NotEvaluated{"run '" + label + "' diverged (no final state)"};
+            return r;
+        }
+    throw NotEvaluated{"no run labelled '" + label + "'"};
+}
+
+std::string param_string(const MetricContext& c, const std::string& k) { return c.params.at(k).get<std::string>(); }
+
+double param_number(const MetricContext& c, const std::string& k, double dflt = NAN) {
+    if (!c.params.contains(k)) return dflt;
+    return c.params.at(k).get<double>();
+}
+
+MetricValue number(double v, const std::string& detail) {
+    MetricValue m;
+    m.number = v;
+    m.detail = detail;
+    return m;
+}
+
+// ---- metrics of runs --------------------------------------------------------------------------------------
+
+MetricValue m_value(MetricContext& c) {
+    const Run& r = single_run(c);
+    const std::string field = param_string(c, "field");
+    const json* v = json_path(r.second, field);
+    if (v && v->is_string()) {
+        MetricValue m;
+        m.is_text = true;
+        m.text = v->get<std::string>();
+        m.detail = m.text;
+        return m;
+    }
+    const double x = run_number(r, field);
+    return number(x, fmt4(x));
+}
+
+MetricValue m_mean(MetricContext& c) {
+    const auto rs = select_runs(c);
+    const std::string field = param_string(c, "field");
+    double m = 0;
+    for (const auto* r : rs) m += run_number(*r, field);
+    m /= double(rs.size());
+    return number(m, fmt4(m));
+}
+
+// Groups the selected runs by a config key (ascending), the mean of `field` per group; value: the number of
+// steps where the mean decreases.
+MetricValue m_group_mean_decreases(MetricContext& c) {
+    const auto rs = select_runs(c);
+    const std::string field = param_string(c, "field"), key = param_string(c, "group_by");
+    std::map<double, std::vector<double>> groups;
+    for (const auto* r : rs) {
+        const json g = config_value(c.experiment, r->first, key);
+        if (!g.is_number()) throw NotEvaluated{"'" + key + "' is not a number in run '" + r->first.label + "'"};
+        groups[g.get<double>()].push_back(run_number(*r, field));
+    }
+    if (groups.size() < 2) throw NotEvaluated{"needs runs at two or more values of " + key};
+    std::vector<double> means;
+    std::string detail;
+    for (const auto& [g, v] : groups) {
+        double m = 0;
+        for (double x : v) m += x;
+        means.push_back(m / double(v.size()));
+        detail += (detail.empty() ? "" : ", ") + fmt4(means.back());
+    }
+    int decreases = 0;
+    for (size_t i = 1; i < means.size(); ++i) decreases += means[i] < means[i - 1];
+    return number(decreases, detail);
+}
+
+MetricValue m_min_runs_per_group(MetricContext& c) {
+    const auto rs = select_runs(c);
+    const std::string key = param_string(c, "group_by");
+    std::map<std::string, int> count;
+    for (const auto* r : rs) ++count[config_value(c.experiment, r->first, key).dump()];
+    int lo = 1 << 30;
+    for (const auto& [g, n] : count) lo = std::min(lo, n);
+    return number(lo, std::to_string(lo) + " seeds");
+}
+
+MetricValue m_overlapping_pairs(MetricContext& c) {
+    const Run& r = single_run(c);
+    const json* pairs = json_path(r.second, "incremental.pairs");
+    if (!pairs || !pairs->is_array() || pairs->empty())
+        throw NotEvaluated{"run '" + r.first.label + "' has no incremental pairs"};
+    int overlapping = 0;
+    for (const auto& p : *pairs) overlapping += !p.value("incremental", true);
+    return number(overlapping, r.second["incremental"].value("verdict", "?"));
+}
+
+MetricValue m_min_t_eps_gap(MetricContext& c) {
+    const Run& r = single_run(c);
+    const json* comps = json_path(r.second, "incremental.components");
+    if (!comps || comps->size() < 2) throw NotEvaluated{"run '" + r.first.label + "' has fewer than two components"};
+    double gap = INFINITY;
+    for (size_t i = 0; i < comps->size(); ++i)
+        if ((*comps)[i]["t_eps"].is_null())
+            throw NotEvaluated{"component " + std::to_string(i + 1) + " of '" + r.first.label +
+                               "' never came within eps of its target"};
+    for (size_t i = 0; i + 1 < comps->size(); ++i)
+        gap = std::min(gap, (*comps)[i + 1]["t_eps"].get<double>() - (*comps)[i]["t_eps"].get<double>());
+    return number(gap, "smallest gap " + fmt4(gap));
+}
+
+MetricValue m_components_below_half(MetricContext& c) {
+    const Run& r = single_run(c);
+    const json* comps = json_path(r.second, "incremental.components");
+    if (!comps || comps->empty()) throw NotEvaluated{"run '" + r.first.label + "' recorded no components"};
+    int unreached = 0;
+    std::string ratios;
+    const json& first = (*comps)[0]["t_half"];
+    for (size_t i = 0; i < comps->size(); ++i) {
+        const json& t = (*comps)[i]["t_half"];
+        unreached += t.is_null();
+        if (i > 0)
+            ratios += (i > 1 ? ", " : "") +
+                      (t.is_null() || first.is_null() ? std::string("never") : fmt4(t.get<double>() / first.get<double>()));
+    }
+    return number(unreached, "t_1/2 ratios " + ratios);
+}
+
+MetricValue m_toy_t_half_error(MetricContext& c) {
+    const Run& r = single_run(c);
+    const json& dev = analysis_at(c, "toy_vs_theory");
+    if (!dev.contains(r.first.label)) throw NotEvaluated{"no closed-form comparison for '" + r.first.label + "'"};
+    const json& e = dev[r.first.label]["max_relative_t_half_error"];
+    if (!e.is_number() || !std::isfinite(e.get<double>()))
+        throw NotEvaluated{"a learning time of '" + r.first.label + "' was not measured (component never reached half)"};
+    return number(e.get<double>(), "max relative error " + fmt4(e.get<double>()));
+}
+
+MetricValue m_top_indices_outside(MetricContext& c) {
+    const Run& r = single_run(c);
+    const json* top = json_path(r.second, "final.top_indices");
+    const auto expected = c.params.at("expected").get<std::vector<int>>();
+    if (!top || top->size() < expected.size())
+        throw NotEvaluated{"run '" + r.first.label + "' records fewer than " + std::to_string(expected.size()) +
+                           " top indices"};
+    const std::set<int> want(expected.begin(), expected.end());
+    int outside = 0;
+    for (size_t i = 0; i < expected.size(); ++i) outside += !want.count((*top)[i].get<int>());
+    return number(outside, top->dump());
+}
+
+// Moroshko: the normalized predictor at the margin checkpoints against a table of [w1, w2] rows (one per
+// checkpoint). A checkpoint reached before tau = skip_tau_below is not compared (the reference's integrator did not
+// resolve it); at least min_compared rows must be compared.
+MetricValue m_checkpoint_table_deviation(MetricContext& c) {
+    const Run& r = single_run(c);
+    const json* cps = json_path(r.second, "margin_checkpoints");
+    const json& table = c.params.at("table");
+    if (!cps || cps->size() < table.size())
+        throw NotEvaluated{"run '" + r.first.label + "' reached " + std::to_string(cps ? cps->size() : 0) + " of the " +
+                           std::to_string(table.size()) + " margin checkpoints"};
+    const double skip = param_number(c, "skip_tau_below", 0);
+    const size_t min_compared = size_t(param_number(c, "min_compared", double(table.size())));
+    double worst = 0;
+    size_t compared = 0, skipped = 0;
+    for (size_t k = 0; k < table.size(); ++k) {
+        if ((*cps)[k]["tau"].get<double>() < skip) {
+            ++skipped;
+            continue;
+        }
+        const auto& w = (*cps)[k]["normalized_predictor"];
+        for (size_t i = 0; i < table[k].size(); ++i)
+            worst = std::max(worst, std::abs(w[i].get<double>() - table[k][i].get<double>()));
+        ++compared;
+    }
+    const std::string detail = "max deviation " + fmt4(worst) + " over " + std::to_string(compared) + " margins" +
+                               (skipped ? " (" + std::to_string(skipped) + " within the digest's first 10 RK4 steps)" : "");
+    if (compared < min_compared)
+        throw NotEvaluated{detail + ": fewer than " + std::to_string(min_compared) + " margins compared"};
+    if (!std::isfinite(worst)) throw NotEvaluated{detail};
+    return number(worst, detail);
+}
+
+// Moroshko claim 7: w2 / sqrt(mu) over the checkpoints from..to; value: max / min - 1.
+MetricValue m_w2_over_sqrt_mu_spread(MetricContext& c) {
+    const Run& r = single_run(c);
+    const json* cps = json_path(r.second, "margin_checkpoints");
+    const size_t from = size_t(param_number(c, "from")), to = size_t(param_number(c, "to"));
+    if (!cps || cps->size() <= to)
+        throw NotEvaluated{"run '" + r.first.label + "' has no margin checkpoint " + std::to_string(to)};
+    double lo = INFINITY, hi = 0;
+    for (size_t k = from; k <= to; ++k) {
+        const double v = (*cps)[k]["normalized_predictor"][1].get<double>() / std::sqrt((*cps)[k]["mu"].get<double>());
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    }
+    return number(hi / lo - 1, "range " + fmt4(lo) + " .. " + fmt4(hi));
+}
+
+// OMP comparison rows (analysis.omp_comparison, one per run): the fraction with `property`.
+MetricValue m_omp_fraction(MetricContext& c) {
+    const json& rows = analysis_at(c, "omp_comparison");
+    const std::string prop = param_string(c, "property");
+    if (rows.empty()) throw NotEvaluated{"no OMP comparison rows"};
+    size_t n = 0, k = 0;
+    for (const auto& row : rows) {
+        run_by_label(c, row["label"].get<std::string>());
+        ++n;
+        if (prop == "converged")
+            k += row["converged"].get<bool>();
+        else if (prop == "full_concurrence")
+            k += row["concurrence"].get<double>() == 1.0;
+        else
+            k += row["first_agrees"].get<bool>();
+    }
+    return number(double(k) / double(n), std::to_string(k) + "/" + std::to_string(n));
+}
+
+// Saddle-to-saddle (analysis.saddle_to_saddle.runs, one row per run).
+const json& saddle_rows(MetricContext& c) {
+    const json& a = analysis_at(c, "saddle_to_saddle");
+    if (!a.contains("runs") || a["runs"].empty()) throw NotEvaluated{"no run compared with the limit"};
+    for (const auto& row : a["runs"]) run_by_label(c, row["label"].get<std::string>());
+    return a["runs"];
+}
+
+MetricValue m_saddle_min_scored_jumps(MetricContext& c) {
+    int lo = 1 << 30;
+    for (const auto& row : saddle_rows(c)) lo = std::min(lo, row["scored_jumps"].get<int>());
+    return number(lo, std::to_string(lo));
+}
+
+MetricValue m_saddle_max_relative_error(MetricContext& c) {
+    const Run& r = single_run(c);
+    const json& a = analysis_at(c, "saddle_to_saddle");
+    for (const auto& row : a.value("runs", json::array()))
+        if (row["label"] == r.first.label) {
+            if (!row["max_relative_error"].is_number())
+                throw NotEvaluated{"no jump time of '" + r.first.label + "' was measured"};
+            const double e = row["max_relative_error"];
+            return number(e, "alpha " + fmt4(row["alpha"].get<double>()) + ": max relative error " + fmt4(e));
+        }
+    throw NotEvaluated{"run '" + r.first.label + "' was not compared with the limit"};
+}
+
+// The number of steps, from the largest to the smallest alpha, where the max jump-time error does not shrink.
+MetricValue m_saddle_error_non_decreases(MetricContext& c) {
+    std::vector<std::pair<double, double>> by_alpha;
+    for (const auto& row : saddle_rows(c)) {
+        if (!row["max_relative_error"].is_number())
+            throw NotEvaluated{"no jump time of '" + row["label"].get<std::string>() + "' was measured"};
+        by_alpha.emplace_back(row["alpha"].get<double>(), row["max_relative_error"].get<double>());
+    }
+    if (by_alpha.size() < 2) throw NotEvaluated{"needs two or more values of alpha"};
+    std::sort(by_alpha.begin(), by_alpha.end());
+    int bad = 0;
+    std::string trail;
+    for (size_t i = by_alpha.size(); i-- > 0;) {
+        trail += (trail.empty() ? "" : " -> ") + fmt4(by_alpha[i].second);
+        if (i + 1 < by_alpha.size() && !(by_alpha[i].second < by_alpha[i + 1].second)) ++bad;
+    }
+    return number(bad, trail);
+}
+
+// ---- metrics of references (no runs) ----------------------------------------------------------------------
+
+MetricValue m_separation_threshold(MetricContext& c) {
+    const json& rows = analysis_at(c, "thresholds");
+    const double r = param_number(c, "r");
+    const std::string col = "N" + std::to_string(int(param_number(c, "depth")));
+    for (const auto& row : rows)
+        if (std::abs(row["r"].get<double>() - r) <= 1e-9 && row.contains(col)) {
+            const double v = row[col];
+            return number(v, fmt4(v));
+        }
+    throw NotEvaluated{"no threshold for " + col + " at r = " + fmt4(r)};
+}
+
+MetricValue m_separation_slope_relative_error(MetricContext& c) {
+    const json& slopes = analysis_at(c, "slopes");
+    const std::string col = "N" + std::to_string(int(param_number(c, "depth")));
+    if (!slopes.contains(col)) throw NotEvaluated{"no slope for " + col};
+    const double s = slopes[col]["slope"], e = slopes[col]["expected"];
+    return number(std::abs(s - e) / e, "slope " + fmt4(s) + ", expected " + fmt4(e));
+}
+
+// Rows of analysis.q_program_over_alpha at one depth, ascending alpha: (excess_l1, excess_l2).
+std::vector<std::pair<double, double>> q_rows(MetricContext& c) {
+    const json& rows = analysis_at(c, "q_program_over_alpha");
+    const int depth = int(param_number(c, "depth"));
+    std::vector<std::pair<double, double>> v;
+    for (const auto& r : rows)
+        if (r["depth"] == depth && r.contains("excess_l1")) v.emplace_back(r["excess_l1"], r["excess_l2"]);
+    if (v.empty()) throw NotEvaluated{"no solved Q program at depth " + std::to_string(depth)};
+    return v;
+}
+
+MetricValue m_q_l1_excess_increases(MetricContext& c) {
+    const auto v = q_rows(c);
+    int bad = 0;
+    for (size_t i = 1; i < v.size(); ++i) bad += !(v[i].first >= v[i - 1].first - 1e-9);
+    return number(bad, fmt4(v.front().first) + " at the smallest alpha, " + fmt4(v.back().first) + " at the largest");
+}
+
+MetricValue m_q_l2_excess_at_largest_alpha(MetricContext& c) {
+    const double e = std::abs(q_rows(c).back().second);
+    return number(e, "excess l2 " + fmt4(e));
+}
+
+MetricValue m_q_l1_excess_at_smallest_alpha(MetricContext& c) {
+    const double e = q_rows(c).front().first;
+    return number(e, "excess l1 D=" + std::to_string(int(param_number(c, "depth"))) + " " + fmt4(e));
+}
+
+MetricValue m_saddle_limit_converged(MetricContext& c) {
+    const json& a = analysis_at(c, "saddle_to_saddle");
+    return number(a["limit_converged"].get<bool>() ? 1 : 0, std::to_string(a["limit_jumps"].size()) + " jumps");
+}
+
+}  // namespace
+
+std::vector<const Run*> select_runs(MetricContext& c) {
+    const json sel = c.params.contains("select") ? c.params["select"] : json(nullptr);
+    std::vector<const Run*> out;
+    for (const auto& r : c.runs) {
+        bool ok = true;
+        if (sel.is_object())
+            for (const auto& [k, want] : sel.items()) {
+                const json have = k == "label" ? json(r.first.label) : config_value(c.experiment, r.first, k);
+                ok = ok && values_match(want, have);
+            }
+        if (ok) out.push_back(&r);
+    }
+    if (out.empty()) throw NotEvaluated{"no run matches " + describe_select(sel)};
+    std::string bad;
+    for (const auto* r : out) {
+        note(c, r->first.label);
+        if (diverged(r->second)) bad += (bad.empty() ? "'" : ", '") + r->first.label + "'";
+    }
+    if (!bad.empty()) throw NotEvaluated{"run " + bad + " diverged (no final state)"};
+    return out;
+}
+
+const Run& single_run(MetricContext& c) {
+    const auto rs = select_runs(c);
+    if (rs.size() != 1)
+        throw NotEvaluated{std::to_string(rs.size()) + " runs match " + describe_select(c.params.value("select", json())) +
+                           ", the metric reads one"};
+    return *rs[0];
+}
+
+double run_number(const Run& run, const std::string& path) {
+    const json* v = json_path(run.second, path);
+    if (!v || v->is_null()) throw NotEvaluated{"run '" + run.first.label + "' has no " + path};
+    if (!v->is_number()) throw NotEvaluated{"'" + path + "' of run '" + run.first.label + "' is not a number"};
+    const double x = v->get<double>();
+    if (!std::isfinite(x)) throw NotEvaluated{"'" + path + "' of run '" + run.first.label + "' is not finite"};
+    return x;
+}
+
+const json& analysis_at(const MetricContext& c, const std::string& key) {
+    if (!c.analysis.contains(key)) throw NotEvaluated{"the analysis has no '" + key + "'"};
+    return c.analysis[key];
+}
+
+const std::map<std::string, Metric>& metrics() {
+    static const std::map<std::string, Metric> m = {
+        {"value", {m_value, {"select", "field"}, {"field"}, true,
+                   "the value at `field` (e.g. final.reconstruction_error, final.spectrum[4], incremental.verdict) of "
+                   "the one selected run"}},
+        {"mean", {m_mean, {"select", "field"}, {"field"}, true, "the mean of `field` over the selected runs"}},
+        {"group_mean_decreases",
+         {m_group_mean_decreases, {"select", "field", "group_by"}, {"field", "group_by"}, true,
+          "groups by the config key `group_by` (ascending): how often the mean of `field` decreases"}},
+        {"min_runs_per_group",
+         {m_min_runs_per_group, {"select", "group_by"}, {"group_by"}, true,
+          "the fewest selected runs sharing a value of `group_by`"}},
+        {"overlapping_pairs",
+         {m_overlapping_pairs, {"select"}, {}, true, "eps-incremental pairs of the run that overlap (not incremental)"}},
+        {"min_t_eps_gap",
+         {m_min_t_eps_gap, {"select"}, {}, true,
+          "smallest time between consecutive components coming within eps of their targets"}},
+        {"components_below_half",
+         {m_components_below_half, {"select"}, {}, true, "components that never reached half their target"}},
+        {"toy_t_half_error",
+         {m_toy_t_half_error, {"select"}, {}, true,
+          "max relative error of the run's t_1/2 against the closed-form flow (analysis.toy_vs_theory)"}},
+        {"top_indices_outside",
+         {m_top_indices_outside, {"select", "expected"}, {"expected"}, true,
+          "how many of the run's top-|expected| indices are not in `expected`"}},
+        {"checkpoint_table_deviation",
+         {m_checkpoint_table_deviation, {"select", "table", "skip_tau_below", "min_compared"}, {"table"}, true,
+          "max |w/gamma - table row| over the margin checkpoints"}},
+        {"w2_over_sqrt_mu_spread",
+         {m_w2_over_sqrt_mu_spread, {"select", "from", "to"}, {"from", "to"}, true,
+          "max/min - 1 of w2 / sqrt(mu) over margin checkpoints from..to"}},
+        {"omp_fraction",
+         {m_omp_fraction, {"property"}, {"property"}, true,
+          "fraction of runs with `property` (converged | full_concurrence | first_agrees) in analysis.omp_comparison"}},
+        {"saddle_min_scored_jumps",
+         {m_saddle_min_scored_jumps, {}, {}, true, "fewest scored jumps over the runs (analysis.saddle_to_saddle)"}},
+        {"saddle_max_relative_error",
+         {m_saddle_max_relative_error, {"select"}, {}, true, "the run's largest jump-time error against the limit"}},
+        {"saddle_error_non_decreases",
+         {m_saddle_error_non_decreases, {}, {}, true,
+          "steps from the largest to the smallest alpha where the jump-time error does not shrink"}},
+        {"separation_threshold",
+         {m_separation_threshold, {"depth", "r"}, {"depth", "r"}, false,
+          "the largest eps-incremental sigma0 at depth N and ratio r (reference)"}},
+        {"separation_slope_relative_error",
+         {m_separation_slope_relative_error, {"depth"}, {"depth"}, false,
+          "|fitted slope - expected| / expected of -log10 sigma0_max (reference)"}},
+        {"q_l1_excess_increases",
+         {m_q_l1_excess_increases, {"depth"}, {"depth"}, false,
+          "steps where the Q program's l1 excess decreases as alpha grows (reference)"}},
+        {"q_l2_excess_at_largest_alpha",
+         {m_q_l2_excess_at_largest_alpha, {"depth"}, {"depth"}, false,
+          "|l2 excess| of the Q program at the largest alpha (reference)"}},
+        {"q_l1_excess_at_smallest_alpha",
+         {m_q_l1_excess_at_smallest_alpha, {"depth"}, {"depth"}, false,
+          "l1 excess of the Q program at the smallest alpha (reference)"}},
+        {"saddle_limit_converged",
+         {m_saddle_limit_converged, {}, {}, false, "1 when the limit algorithm reached grad L = 0 (reference)"}},
+    };
+    return m;
+}
+
+std::string metric_names() {
+    std::string s;
+    for (const auto& [name, m] : metrics()) s += (s.empty() ? "" : ", ") + name;
+    return s;
+}
+
+}  // namespace depthbias
