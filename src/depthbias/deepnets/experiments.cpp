@@ -18,6 +18,7 @@
 #include <variant>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/core/job_pool.hpp"
 #include "depthbias/core/rng.hpp"
 #include "depthbias/run/check_result.hpp"
 #include "depthbias/deepnets/trainer.hpp"
@@ -322,32 +323,8 @@ void execute(Job& job, const ExperimentRunOptions& opt) {
     std::cout << describe_run(r) << std::endl;
 }
 
-void run_jobs(std::vector<Job>& jobs, const ExperimentRunOptions& opt) {
-    std::atomic<size_t> next{0};
-    std::mutex err_mu;
-    std::exception_ptr first_error;
-    auto worker = [&] {
-        for (;;) {
-            const size_t i = next++;
-            if (i >= jobs.size()) return;
-            try {
-                execute(jobs[i], opt);
-            } catch (...) {
-                std::lock_guard<std::mutex> lock(err_mu);
-                if (!first_error) first_error = std::current_exception();
-                next = jobs.size();
-            }
-        }
-    };
-    const int n = std::max(1, std::min<int>(opt.jobs, int(jobs.size())));
-    if (n == 1) {
-        worker();
-    } else {
-        std::vector<std::thread> ts;
-        for (int k = 0; k < n; ++k) ts.emplace_back(worker);
-        for (auto& t : ts) t.join();
-    }
-    if (first_error) std::rethrow_exception(first_error);
+void run_all(std::vector<Job>& jobs, const ExperimentRunOptions& opt) {
+    run_jobs(jobs.size(), std::max(1, opt.jobs), {}, [&](size_t i) { execute(jobs[i], opt); });
 }
 
 std::string value_label(const DeepExperiment& e, double v) {
@@ -677,7 +654,7 @@ json run_sweep(const DeepExperiment& e, const std::string& out, const Experiment
             jobs.push_back(std::move(j));
         }
     std::cout << "experiment " << e.name << ": " << jobs.size() << " runs -> " << out << std::endl;
-    run_jobs(jobs, opt);
+    run_all(jobs, opt);
     std::vector<RunRecord> runs;
     for (auto& j : jobs) runs.push_back(j.rec);
     json result = sweep_tables_and_figure(e, runs, out, opt.figures);
@@ -779,7 +756,7 @@ json run_bound(const DeepExperiment& e, const std::string& out, const Experiment
         }
     }
     std::cout << "experiment " << e.name << ": " << jobs.size() << " runs -> " << out << std::endl;
-    run_jobs(jobs, opt);
+    run_all(jobs, opt);
 
     json result;
     json rows = json::array();

@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/core/job_pool.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/run/experiment_checks.hpp"
 #include "depthbias/run/check_result.hpp"
@@ -134,8 +135,7 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
     result["manifest"] = manifest_json(e.base);
     prepare_output_directory(out, "--out", true);
     const size_t n = e.variants.size();
-    int jobs = opt.jobs > 0 ? opt.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
-    jobs = int(std::min<size_t>(size_t(jobs), std::max<size_t>(n, 1)));
+    const int jobs = resolve_jobs(opt.jobs, n);
     std::vector<RunConfig> configs;
     std::vector<std::string> dirs;
     for (const auto& v : e.variants) {
@@ -144,7 +144,6 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
         prepare_output_directory(dirs.back(), "--out", true);
     }
     std::vector<json> summaries(n);
-    std::vector<std::exception_ptr> errors(n);
     // Start order (results keep the variants' order): deepest model first, then the smallest init scale (longer
     // plateaus), since these are what usually make a run long here; longest-first keeps the parallel wall time
     // near that of the longest run.
@@ -155,37 +154,14 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
             if (configs[a].model.depth != configs[b].model.depth) return configs[a].model.depth > configs[b].model.depth;
             return configs[a].model.init_scale < configs[b].model.init_scale;
         });
-    std::atomic<size_t> next{0};
-    std::atomic<bool> failed{false};
-    auto worker = [&]() {
-        for (size_t k; !failed && (k = next++) < n;) {
-            const size_t i = order[k];
-            try {
-                RunOptions ro;
-                ro.progress = opt.progress && jobs == 1;
-                ro.figures = opt.figures;
-                ro.progress_label = e.name + ": " + e.variants[i].label;
-                summaries[i] = execute_run(configs[i], dirs[i], ro);
-            } catch (...) {
-                errors[i] = std::current_exception();
-                failed = true;
-            }
-        }
-    };
-    if (jobs == 1) {
-        worker();
-    } else {
-        Eigen::setNbThreads(1);  // parallel across runs, never inside one
-        std::vector<std::thread> pool;
-        try {
-            for (int j = 0; j < jobs; ++j) pool.emplace_back(worker);
-        } catch (...) {  // no more threads: the started ones finish the queue (at least one started, or rethrow)
-            if (pool.empty()) throw;
-        }
-        for (auto& t : pool) t.join();
-    }
-    for (const auto& err : errors)
-        if (err) std::rethrow_exception(err);
+    if (jobs > 1) Eigen::setNbThreads(1);  // parallel across runs, never inside one
+    run_jobs(n, jobs, order, [&](size_t i) {
+        RunOptions ro;
+        ro.progress = opt.progress && jobs == 1;
+        ro.figures = opt.figures;
+        ro.progress_label = e.name + ": " + e.variants[i].label;
+        summaries[i] = execute_run(configs[i], dirs[i], ro);
+    });
     json runs = json::array();
     std::vector<std::pair<Variant, json>> done;
     for (size_t i = 0; i < n; ++i) {
