@@ -1,6 +1,7 @@
 #include "cli/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <toml++/toml.h>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -14,6 +15,7 @@
 #include "depthbias/core/error.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "cli/cli_commands.hpp"
+#include "depthbias/run/experiment_kind.hpp"
 #include "depthbias/run/experiment.hpp"
 #include "depthbias/run/check_result.hpp"
 #include "depthbias/run/experiment_figures.hpp"
@@ -86,6 +88,27 @@ int run_and_report(Experiment e, const std::vector<std::string>& sets, std::stri
     print_result(result, out);
     return experiment_exit_code(result);
 }
+
+// Linear-engine experiment presets (experiments/*.toml without a [sweep] table).
+const Registrar<ExperimentKindEntry> linear_experiments{{
+    .name = "linear",
+    .doc = "linear-engine experiments: a base config and [[variant]]s, figures, [[check]]s",
+    .owns =
+        [](const Preset& p) {
+            if (!p.module.empty()) return false;
+            try {
+                return !toml::parse(p.toml, p.name).contains("sweep");
+            } catch (const toml::parse_error&) {
+                return true;  // reproducing it reports the parse error
+            }
+        },
+    .title = [](const Preset& p) { return parse_experiment(p.toml, p.name).title; },
+    .reproduce =
+        [](const Preset& p, const ReproduceRequest& r) {
+            return run_and_report(parse_experiment(p.toml, p.name), r.sets, r.out, r.force, r.figures, r.jobs);
+        },
+    .external = {},
+}};
 
 }  // namespace
 
@@ -183,29 +206,11 @@ int cli_main(int argc, char** argv) {
         if (rep->parsed()) {
             if (list || preset_name.empty()) {
                 std::cout << "presets:\n";
-                for (const auto& p : presets()) {
-                    const auto e = parse_experiment(p.toml, p.name);
-                    std::cout << "  " << p.name << ": " << e.title << "\n";
-                }
-                for (const auto& line : module_preset_listing()) std::cout << "  " << line << "\n";
+                for (const auto& [p, kind] : reproducible_presets())
+                    std::cout << "  " << p.name << ": " << kind->title(p) << "\n";
                 return preset_name.empty() && !list ? 2 : 0;
             }
-            const Preset* p = find_preset(preset_name);
-            if (!p) {
-                ReproduceRequest req{preset_name, out, sets, force, !no_figures, jobs};
-                if (auto code = reproduce_module_preset(req)) return *code;
-                std::string names;
-                for (const auto& q : presets()) names += (names.empty() ? "" : ", ") + q.name;
-                for (const auto& l : module_preset_listing()) {
-                    names += ", ";  // (not ", " + string: GCC 12 -Wrestrict false positive)
-                    names += l.substr(0, l.find(':'));
-                }
-                throw ConfigError("NAME", "no preset '" + preset_name + "' (available: " + names + ")");
-            }
-            if (p->toml.find("[sweep]") != std::string::npos)
-                throw ConfigError("NAME", "'" + preset_name + "' is a sweep preset: run it with `depthbias sweep " +
-                                              preset_name + "`");
-            return run_and_report(parse_experiment(p->toml, p->name), sets, out, force, !no_figures, jobs);
+            return reproduce_preset({preset_name, out, sets, force, !no_figures, jobs});
         }
         if (thr->parsed()) {
             const double v = theory::threshold_sigma0(depth, 1.0, ratio, eps);

@@ -20,19 +20,4 @@ std::vector<CliCommand> add_module_commands([[maybe_unused]] CLI::App& app) {
     return out;
 }
 
-std::optional<int> reproduce_module_preset([[maybe_unused]] const ReproduceRequest& r) {
-#ifdef DEPTHBIAS_HAVE_TORCH
-    if (auto code = reproduce_deepnets_preset(r)) return code;
-#endif
-    return std::nullopt;
-}
-
-std::vector<std::string> module_preset_listing() {
-    std::vector<std::string> out;
-#ifdef DEPTHBIAS_HAVE_TORCH
-    for (auto& l : deepnets_preset_listing()) out.push_back(std::move(l));
-#endif
-    return out;
-}
-
 }  // namespace depthbias

@@ -5,7 +5,6 @@
 // return an exit code (run/cli.hpp).
 #pragma once
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,19 +21,5 @@ struct CliCommand {
 
 // Adds every module's subcommands (cli_commands.cpp lists the modules).
 std::vector<CliCommand> add_module_commands(CLI::App& app);
-
-// `depthbias reproduce NAME` where NAME is not an engine preset (experiments/*.toml): a module's experiment
-// preset (e.g. the deep-net experiments of experiments/deepnets/) runs through its own runner.
-struct ReproduceRequest {
-    std::string name, out;
-    std::vector<std::string> sets;
-    bool force = false, figures = true;
-    int jobs = 1;
-};
-// The exit code of the module that owns `r.name`; nullopt when no module has an experiment of that name.
-std::optional<int> reproduce_module_preset(const ReproduceRequest& r);
-// "name: title" of every module experiment preset, for `depthbias reproduce --list` (empty where none is built or
-// the module's presets cannot be found).
-std::vector<std::string> module_preset_listing();
 
 }  // namespace depthbias

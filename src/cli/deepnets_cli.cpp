@@ -16,6 +16,7 @@
 #include "depthbias/deepnets/trainer.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/io/progress.hpp"
+#include "depthbias/run/experiment_kind.hpp"
 
 namespace depthbias {
 namespace fs = std::filesystem;
@@ -25,6 +26,7 @@ namespace {
 
 struct State {
     std::string config, preset, preset_dir, out, name;
+    std::string preset_text;  // the preset's TOML when `depthbias reproduce` already found it
     std::vector<std::string> sets;
     bool resume = false, force = false, no_figures = false, help_keys = false, list = false, quiet = false;
     std::int64_t stop_after = 0;
@@ -54,16 +56,19 @@ DeepConfig resolve_config(const State& s) {
     DeepConfig cfg;
     if (!s.config.empty() && !s.preset.empty())
         throw ConfigError("--preset", "give either a CONFIG file or --preset, not both");
-    std::string path, option;
+    std::string path, option, text;
     if (!s.preset.empty()) {
-        path = find_preset(s.preset, s.preset_dir, "--preset");
+        const PresetInfo p = find_preset(s.preset, s.preset_dir, "--preset");
+        path = p.origin;
+        text = p.toml;
         option = "--preset";
     } else if (!s.config.empty()) {
         path = s.config;
+        text = read_text_file(path, "CONFIG");
         option = "CONFIG";
     }
     if (!path.empty()) {
-        const auto doc = parse_doc(read_text_file(path, option), path, option);
+        const auto doc = parse_doc(text, path, option);
         if (doc.contains("experiment"))
             throw ConfigError(option, "'" + path + "' is an experiment; run it with `depthbias deepnets reproduce`");
         apply_toml(cfg, doc);
@@ -130,7 +135,7 @@ int do_train(const State& s) {
 }
 
 int do_presets(const State& s) {
-    std::cout << "deep-net presets (" << preset_directory(s.preset_dir) << "):\n";
+    std::cout << "deep-net presets (" << preset_source(s.preset_dir) << "):\n";
     for (const auto& p : list_presets(s.preset_dir))
         std::cout << "  " << p.name << (p.experiment ? "  [experiment: deepnets reproduce]  " : "  [run: deepnets train --preset]  ")
                   << p.title << "\n";
@@ -142,8 +147,9 @@ int do_reproduce(const State& s) {
         do_presets(s);
         return s.name.empty() && !s.list ? 2 : 0;
     }
-    const std::string path = find_preset(s.name, s.preset_dir, "NAME");
-    DeepExperiment e = parse_deep_experiment(read_text_file(path, "NAME"), path);
+    const PresetInfo preset = s.preset_text.empty() ? find_preset(s.name, s.preset_dir, "NAME")
+                                                    : PresetInfo{s.name, "preset " + s.name, s.preset_text, "", true};
+    DeepExperiment e = parse_deep_experiment(preset.toml, preset.origin);
     for (const auto& a : s.sets) apply_experiment_override(e, a);
     const std::string out = s.out.empty() ? default_out(e.name) : s.out;
     std::error_code ec;
@@ -179,40 +185,47 @@ int do_bench(const State& s) {
 
 }  // namespace
 
-std::optional<int> reproduce_deepnets_preset(const ReproduceRequest& r) {
-    std::vector<PresetInfo> list;
-    try {
-        list = list_presets("");
-    } catch (const ConfigError&) {
-        return std::nullopt;  // no preset directory: not ours
-    }
-    const bool ours = std::any_of(list.begin(), list.end(), [&](const PresetInfo& p) { return p.experiment && p.name == r.name; });
-    if (!ours) return std::nullopt;
-    State s;
-    s.name = r.name;
-    s.out = r.out;
-    s.sets = r.sets;
-    s.force = r.force;
-    s.no_figures = !r.figures;
-    s.jobs = std::max(1, r.jobs);
-    return do_reproduce(s);
+namespace {
+
+bool is_experiment(const Preset& p) {
+    PresetInfo info{p.name, p.name, p.toml, "", false};
+    describe_preset(info);
+    return info.experiment;
 }
 
-std::vector<std::string> deepnets_preset_listing() {
-    std::vector<std::string> out;
-    try {
-        for (const auto& p : list_presets(""))
-            if (p.experiment) {
-                std::string line = p.name;  // (appends, not operator+ chains: GCC 12 -Wrestrict false positive)
-                line += ": ";
-                line += p.title;
-                line += " [deep nets]";
-                out.push_back(std::move(line));
-            }
-    } catch (const std::exception&) {  // no preset directory, or unreadable: nothing to list
-    }
-    return out;
-}
+// Deep-net experiment presets (experiments/deepnets/*.toml with an [experiment] table, and those of the user's
+// directory $DEPTHBIAS_DEEPNETS_PRESETS) are reproduced by `depthbias reproduce NAME`.
+const Registrar<ExperimentKindEntry> deep_experiments{{
+    .name = "deepnets",
+    .doc = "deep-net experiments (LibTorch): vary x seeds, per-layer NCC metrics, galanti.md checks",
+    .owns = [](const Preset& p) { return p.module == "deepnets" && is_experiment(p); },
+    .title =
+        [](const Preset& p) {
+            PresetInfo info{p.name, p.name, p.toml, "", false};
+            describe_preset(info);
+            return info.title + " [deep nets]";
+        },
+    .reproduce =
+        [](const Preset& p, const ReproduceRequest& r) {
+            State s;
+            s.name = r.name;
+            s.out = r.out;
+            s.sets = r.sets;
+            s.force = r.force;
+            s.no_figures = !r.figures;
+            s.jobs = std::max(1, r.jobs);
+            s.preset_text = p.toml;
+            return do_reproduce(s);
+        },
+    .external =
+        [] {
+            std::vector<Preset> out;
+            for (const auto& p : user_presets_from_environment()) out.push_back({p.name, "deepnets", p.toml});
+            return out;
+        },
+}};
+
+}  // namespace
 
 void add_deepnets_commands(CLI::App& app, std::vector<CliCommand>& out) {
     auto st = std::make_shared<State>();

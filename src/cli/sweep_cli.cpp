@@ -1,11 +1,14 @@
 #include "cli/sweep_cli.hpp"
 
+#include "depthbias/run/experiment_kind.hpp"
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <toml++/toml.h>
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/run/presets.hpp"
@@ -26,6 +29,14 @@ struct SweepArgs {
     bool retry_failed = false, quiet = false, dedicated = false, no_figures = false;
 };
 
+bool has_sweep_table(const Preset& p) {
+    try {
+        return p.module.empty() && toml::parse(p.toml, p.name).contains("sweep");
+    } catch (const toml::parse_error&) {
+        return false;
+    }
+}
+
 // A sweep file, or the name of a shipped preset (experiments/NAME.toml) when no such file exists.
 std::pair<std::string, std::string> read_sweep_source(const std::string& arg) {
     if (arg.empty()) throw ConfigError("CONFIG", "a sweep file is required (see depthbias sweep --help)");
@@ -38,10 +49,22 @@ std::pair<std::string, std::string> read_sweep_source(const std::string& arg) {
     if (const Preset* p = find_preset(arg)) return {p->toml, p->name};
     std::string sweeps;
     for (const auto& p : presets())
-        if (p.toml.find("[sweep]") != std::string::npos) sweeps += (sweeps.empty() ? "" : ", ") + p.name;
+        if (has_sweep_table(p)) sweeps += (sweeps.empty() ? "" : ", ") + p.name;
     throw ConfigError("CONFIG", "cannot read sweep file '" + arg + "' (shipped sweep presets: " +
                                     (sweeps.empty() ? std::string("none") : sweeps) + ")");
 }
+
+// Sweep presets are listed by `reproduce --list`; reproducing one says which command runs it.
+const Registrar<ExperimentKindEntry> sweep_presets{{
+    .name = "sweep",
+    .doc = "sweep presets ([sweep] table): run with `depthbias sweep NAME`",
+    .owns = has_sweep_table,
+    .title = [](const Preset& p) { return "a sweep: run it with `depthbias sweep " + p.name + "`"; },
+    .reproduce = [](const Preset& p, const ReproduceRequest&) -> int {
+        throw ConfigError("NAME", "'" + p.name + "' is a sweep preset: run it with `depthbias sweep " + p.name + "`");
+    },
+    .external = {},
+}};
 
 int run_sweep_command(const SweepArgs& a) {
     MpiSession mpi;
