@@ -1,4 +1,5 @@
-// Every model x task gradient against central finite differences of the loss.
+// Every model x task gradient against central finite differences of the loss (the first test is generated from
+// the registries; the others pin particular settings: storages, kernels, depths, shapes).
 // Tolerance: central differences with step h = 1e-6 * (1 + |theta_i|) have truncation error O(h^2 * L''')
 // and rounding error O(eps_mach * L / h) ~ 1e-10 relative; we assert 1e-6 relative to the gradient norm.
 #include <gtest/gtest.h>
@@ -9,6 +10,8 @@
 #include "depthbias/core/rng.hpp"
 #include "depthbias/dynamics/objective.hpp"
 #include "depthbias/models/circular_conv_network.hpp"
+#include "depthbias/models/model_registry.hpp"
+#include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/models/deep_matrix_product.hpp"
 #include "depthbias/models/symmetric_factor.hpp"
 #include "depthbias/models/diagonal_network.hpp"
@@ -51,7 +54,48 @@ Vec random_theta(Model& m, const Task& t, double scale) {
     return theta;
 }
 
+// Small parameters every registered task accepts.
+TaskParams small_task(const std::string& kind) {
+    TaskParams p;
+    p.kind = kind;
+    p.d = 6;
+    p.measurements = 24;
+    p.target = {2, 1};
+    p.test_samples = 8;
+    return p;
+}
+
 }  // namespace
+
+// Generated from the registries: every registered model on every registered task it fits, built through the
+// registries with small parameters. A new model or task is checked here without editing this file.
+TEST(Gradients, EveryRegisteredModelOnEveryTaskOfItsShape) {
+    int pairs = 0;
+    for (const auto& t : TaskRegistry::instance().entries()) {
+        const TaskParams tp = small_task(t.name);
+        auto task = build_task(tp, {}, 5);
+        for (const auto& m : ModelRegistry::instance().entries()) {
+            ModelParams mp;
+            mp.kind = m.name;
+            mp.depth = 3;
+            mp.init_scale = 0.3;
+            try {
+                validate_model(mp, tp, {});
+            } catch (const ConfigError&) {
+                continue;  // the registration says it does not fit (shape, or its own rule)
+            }
+            auto model = build_model(mp, {}, *task);
+            Rng rng(3);
+            Vec theta = model->initialize(rng, *task);
+            for (Index i = 0; i < theta.size(); ++i) theta(i) += 0.3 * rng.normal();
+            EXPECT_LT(gradient_error(*model, *task, theta, 30), 1e-6) << m.name << " on " << t.name;
+            ++pairs;
+        }
+    }
+    // 4 matrix tasks x 2-3 matrix models + 2 vector tasks (toy, regression, classification) x 4 vector models
+    EXPECT_GE(pairs, 20);
+}
+
 
 TEST(Gradients, DeepMatrixOnSensingAllDepthsAndStorages) {
     for (const char* storage : {"float64", "float32"}) {

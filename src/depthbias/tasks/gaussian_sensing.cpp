@@ -163,9 +163,7 @@ const Registrar<TaskEntry> registration{{
     .uses = {"task.target_basis", "task.storage", "task.kernel"},
     .validate =
         [](const TaskParams& p, const ExtraParams&) {
-            require_positive_target(p);
-            require_target_fits_d(p);
-            require_target_basis(p);
+            require_planted_matrix_target(p);
             if (p.storage != "float64" && p.storage != "float32")
                 throw ConfigError("task.storage", "'" + p.storage + "' is not one of: float64, float32");
             if (p.kernel != "fused" && p.kernel != "two_pass")

@@ -91,11 +91,7 @@ const Registrar<TaskEntry> registration{{
     .shape = PredictorShape::Matrix,
     .uses = {"task.target_basis"},
     .validate =
-        [](const TaskParams& p, const ExtraParams&) {
-            require_positive_target(p);
-            require_target_fits_d(p);
-            require_target_basis(p);
-        },
+        [](const TaskParams& p, const ExtraParams&) { require_planted_matrix_target(p); },
     .build =
         [](const TaskParams& p, const ExtraParams&, std::uint64_t seed) {
             QuadraticSensingSpec s;

@@ -30,5 +30,7 @@ struct TaskParams {
 void require_positive_target(const TaskParams& p);   // every task.target entry > 0
 void require_target_fits_d(const TaskParams& p);     // at most task.d target values
 void require_target_basis(const TaskParams& p);      // diagonal | random
+// A planted low-rank matrix target: the three rules above.
+void require_planted_matrix_target(const TaskParams& p);
 
 }  // namespace depthbias

@@ -27,4 +27,10 @@ void require_target_basis(const TaskParams& p) {
         throw ConfigError("task.target_basis", "'" + p.target_basis + "' is not one of: diagonal, random");
 }
 
+void require_planted_matrix_target(const TaskParams& p) {
+    require_positive_target(p);
+    require_target_fits_d(p);
+    require_target_basis(p);
+}
+
 }  // namespace depthbias
