@@ -30,7 +30,7 @@ private:
     void* inv_;
 };
 
-// |rfft(beta)| of a vector predictor, one value per bin (d/2 + 1 bins).
+// |rfft(beta)| of a vector predictor, one value per bin (d/2 + 1 bins). Plans are cached per size and thread.
 std::vector<double> fourier_amplitudes(const Mat& beta);
 
 }  // namespace depthbias
