@@ -259,3 +259,33 @@ TEST(Registry, EveryEmbeddedPresetIsListedByOneExperimentKind) {
     }
     EXPECT_GE(listed, 11);
 }
+
+TEST(Registry, EveryModelsParameterBlocksTileTheta) {
+    for (const auto& t : TaskRegistry::instance().entries()) {
+        TaskParams tp;
+        tp.kind = t.name;
+        tp.d = 4;
+        tp.measurements = 12;
+        tp.target = {2, 1};
+        tp.test_samples = 4;
+        auto task = build_task(tp, {}, 1);
+        for (const auto& m : ModelRegistry::instance().entries()) {
+            ModelParams mp;
+            mp.kind = m.name;
+            mp.depth = 3;
+            try {
+                validate_model(mp, tp, {});
+            } catch (const ConfigError&) {
+                continue;
+            }
+            auto model = build_model(mp, {}, *task);
+            Index at = 0;
+            for (const auto& b : model->blocks()) {
+                EXPECT_EQ(b.offset, at) << m.name << " block " << b.name;
+                EXPECT_GT(b.size, 0) << m.name;
+                at += b.size;
+            }
+            EXPECT_EQ(at, model->num_params()) << m.name << " on " << t.name;
+        }
+    }
+}

@@ -78,6 +78,16 @@ std::optional<double> DeepMatrixProduct::invariant_drift(const Vec& theta, const
 }  // namespace depthbias
 
 namespace depthbias {
+
+std::vector<ParamBlock> DeepMatrixProduct::blocks() const {
+    std::vector<ParamBlock> b;
+    for (int k = 0; k < depth_; ++k) b.push_back({"W" + std::to_string(k + 1), Index(k) * d_ * d_, d_ * d_});
+    return b;
+}
+
+}  // namespace depthbias
+
+namespace depthbias {
 namespace {
 
 void validate_matrix_init(const ModelParams& p, const TaskParams&, const ExtraParams&) { (void)parse_matrix_init(p.init); }

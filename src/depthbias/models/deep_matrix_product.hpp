@@ -21,6 +21,7 @@ public:
     DeepMatrixProduct(Index d, int depth, MatrixInit init, double init_scale);
     std::string name() const override { return depth_ == 1 ? "linear" : "deep_matrix"; }
     Index num_params() const override { return Index(depth_) * d_ * d_; }
+    std::vector<ParamBlock> blocks() const override;  // one block per layer / branch
     int depth() const override { return depth_; }
     Vec initialize(Rng& rng, const Task& task) const override;
     void predictor(const Vec& theta, Predictor& out) override;

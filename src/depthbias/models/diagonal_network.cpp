@@ -6,6 +6,21 @@
 #include "depthbias/models/model_registry.hpp"
 
 namespace depthbias {
+
+std::vector<ParamBlock> DiagonalNetwork::blocks() const {
+    std::vector<ParamBlock> b;
+    const Index n = num_params() / d_;
+    for (Index k = 0; k < n; ++k)
+        b.push_back({form_ == DiagonalForm::PowerPm ? (k == 0 ? "u+" : "u-")
+                     : form_ == DiagonalForm::Power ? "u"
+                                                    : "w" + std::to_string(k + 1),
+                     k * d_, d_});
+    return b;
+}
+
+}  // namespace depthbias
+
+namespace depthbias {
 namespace {
 // out = u^k elementwise by repeated multiplication (Eigen's .pow() goes through std::pow, several times slower);
 // `out` is a preallocated workspace, so a step does not allocate.

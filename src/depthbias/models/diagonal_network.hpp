@@ -24,6 +24,7 @@ public:
     DiagonalNetwork(Index d, int depth, DiagonalForm form, double init_scale, std::vector<double> shape = {});
     std::string name() const override;
     Index num_params() const override;
+    std::vector<ParamBlock> blocks() const override;  // one block per layer / branch
     int depth() const override { return depth_; }
     double init_scale() const { return scale_; }  // s
     Vec initialize(Rng& rng, const Task& task) const override;

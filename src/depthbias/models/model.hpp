@@ -10,11 +10,19 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "depthbias/core/rng.hpp"
 #include "depthbias/tasks/task.hpp"
 
 namespace depthbias {
+
+// A named contiguous block of theta (a layer, a branch, a skip connection): dynamics with per-block step sizes
+// (layer-wise rates) address parameters through these. Blocks tile theta in order.
+struct ParamBlock {
+    std::string name;  // "W1", "u+", "theta", ...
+    Index offset, size;
+};
 
 class Model {
 public:
@@ -31,6 +39,8 @@ public:
     }
     // Depth of the parameterization (1 for linear).
     virtual int depth() const = 0;
+    // theta's blocks; by default one block "theta" of num_params() entries.
+    virtual std::vector<ParamBlock> blocks() const { return {{"theta", 0, num_params()}}; }
 };
 
 }  // namespace depthbias
