@@ -22,7 +22,7 @@ nlohmann::json reproduce(const std::string& preset, const std::vector<std::strin
     ExperimentOptions opt;
     opt.figures = figures;
     opt.jobs = 2;
-    auto r = run_experiment(e, out.string(), opt);
+    auto r = run_experiment(e, out.string(), opt).to_json();
     fs::remove_all(out);
     return r;
 }

@@ -41,17 +41,29 @@ std::string error_key(const std::string& checks) {
     return "(no error)";
 }
 
-json summary(int depth, double err) {
-    return {{"status", "converged"}, {"depth", depth}, {"final", {{"reconstruction_error", err}, {"spectrum", {2.0, 1.0}}}}};
+RunSummary summary(int depth, double err) {
+    RunSummary s;
+    s.status = RunStatus::Converged;
+    s.depth = depth;
+    s.final = FinalMetrics{};
+    s.final->values["reconstruction_error"] = err;
+    s.final->spectrum = {2.0, 1.0};
+    return s;
 }
 
-json diverged(int depth) { return {{"status", "diverged"}, {"depth", depth}}; }
+RunSummary diverged(int depth) {
+    RunSummary s;
+    s.status = RunStatus::Diverged;
+    s.depth = depth;
+    return s;
+}
 
-std::vector<CheckResult> evaluate(const std::string& checks, const std::vector<json>& summaries) {
+std::vector<CheckResult> evaluate(const std::string& checks, const std::vector<RunSummary>& summaries,
+                                  const ExperimentAnalysis& analysis = {}) {
     const Experiment e = parse_experiment(std::string(kBase) + checks, "x");
-    std::vector<std::pair<Variant, json>> runs;
+    std::vector<VariantRun> runs;
     for (size_t i = 0; i < summaries.size(); ++i) runs.emplace_back(e.variants[i], summaries[i]);
-    return evaluate_checks(e, runs, json::object());
+    return evaluate_checks(e, runs, analysis);
 }
 
 const char* kDepth3Error = R"(
@@ -112,14 +124,18 @@ TEST(CheckSpec, DivergedMissingOrNonFiniteInputsAreNotEvaluated) {
                  {summary(2, 0.5), summary(3, 1e-4)});
     EXPECT_EQ(r[0].status, CheckStatus::NotEvaluated);
     EXPECT_NE(r[0].detail.find("no run matches"), std::string::npos) << r[0].detail;
-    // null (a non-finite number in summary.json) and absent fields.
-    json s = summary(3, 0);
-    s["final"]["reconstruction_error"] = nullptr;
+    // null (a non-finite number in summary.json), a non-finite number in memory, and absent fields.
+    RunSummary s = summary(3, 0);
+    s.final->values["reconstruction_error"] = std::nullopt;
     r = evaluate(kDepth3Error, {summary(2, 0.5), s});
     EXPECT_EQ(r[0].status, CheckStatus::NotEvaluated) << r[0].detail;
-    s["final"].erase("reconstruction_error");
+    s.final->values["reconstruction_error"] = NAN;
     r = evaluate(kDepth3Error, {summary(2, 0.5), s});
     EXPECT_EQ(r[0].status, CheckStatus::NotEvaluated) << r[0].detail;
+    s.final->values.erase("reconstruction_error");
+    r = evaluate(kDepth3Error, {summary(2, 0.5), s});
+    EXPECT_EQ(r[0].status, CheckStatus::NotEvaluated) << r[0].detail;
+    EXPECT_NE(r[0].detail.find("has no final.reconstruction_error"), std::string::npos) << r[0].detail;
     // A mean over runs one of which diverged is not a mean of the experiment.
     r = evaluate(R"(
 [[check]]
@@ -175,6 +191,47 @@ threshold = "converged"
     EXPECT_EQ(r[1].status, CheckStatus::Fail);          // D2: 0.7 outside [0, 0.6]
     EXPECT_EQ(r[2].status, CheckStatus::NotEvaluated);  // D3 diverged
     EXPECT_EQ(r[3].status, CheckStatus::NotEvaluated);
+}
+
+TEST(CheckSpec, TypedMetricsReadTheSummaryAndTheAnalysis) {
+    const std::string gap = R"(
+[[check]]
+name = "gap"
+metric = "min_t_eps_gap"
+select = { label = "D3" }
+compare = ">"
+threshold = 0.5
+)";
+    RunSummary s = summary(3, 0);
+    s.incremental = IncrementalSummary{};
+    s.incremental->components = {{2.0, 1.0, 1.5, 2.0}, {1.0, 3.0, 3.5, 4.0}};
+    auto r = evaluate(gap, {summary(2, 0.5), s});
+    EXPECT_EQ(r[0].status, CheckStatus::Pass) << r[0].detail;
+    EXPECT_EQ(r[0].detail, "smallest gap 2");
+    s.incremental->components[1].t_eps = std::nullopt;  // never came within eps
+    r = evaluate(gap, {summary(2, 0.5), s});
+    EXPECT_EQ(r[0].status, CheckStatus::NotEvaluated) << r[0].detail;
+    EXPECT_NE(r[0].detail.find("component 2"), std::string::npos) << r[0].detail;
+
+    // An analysis metric without its analysis section (e.g. another figure kind) is not evaluated.
+    const std::string toy = R"(
+[[check]]
+name = "toy"
+metric = "toy_t_half_error"
+select = { label = "D3" }
+compare = "<"
+threshold = 0.1
+)";
+    r = evaluate(toy, {summary(2, 0.5), summary(3, 0)});
+    EXPECT_EQ(r[0].status, CheckStatus::NotEvaluated);
+    EXPECT_EQ(r[0].detail, "the analysis has no 'toy_vs_theory'");
+    ExperimentAnalysis a;
+    a.toy_vs_theory = std::map<std::string, ToyComparison>{{"D3", ToyComparison{0.01, 0.02, {}}}};
+    r = evaluate(toy, {summary(2, 0.5), summary(3, 0)}, a);
+    EXPECT_EQ(r[0].status, CheckStatus::Pass) << r[0].detail;
+    a.toy_vs_theory->at("D3").max_relative_t_half_error = INFINITY;  // a component never reached half
+    r = evaluate(toy, {summary(2, 0.5), summary(3, 0)}, a);
+    EXPECT_EQ(r[0].status, CheckStatus::NotEvaluated) << r[0].detail;
 }
 
 TEST(CheckSpec, ReferenceMetricsReadNoRuns) {

@@ -69,7 +69,7 @@ TEST(KernelRich, MoroshkoPresetReproducesTheDigestTable) {
     const fs::path out = fs::temp_directory_path() / ("depthbias-moroshko-" + std::to_string(getpid()));
     ExperimentOptions opt;
     opt.figures = false;
-    const auto r = run_experiment(e, out.string(), opt);
+    const auto r = run_experiment(e, out.string(), opt).to_json();
     fs::remove_all(out);
     ASSERT_GE(r["checks"].size(), 8u);
     for (const auto& c : r["checks"]) EXPECT_TRUE(c["pass"].get<bool>()) << c["name"] << ": " << c["detail"];

@@ -53,6 +53,28 @@ PointResult done_result(double loss) {
     return r;
 }
 
+// A complete summary.json of a converged run (results/run_summary.hpp), to be edited by the tests.
+json converged_summary() {
+    RunSummary s;
+    s.name = "p";
+    s.status = RunStatus::Converged;
+    s.stop_reason = "loss below threshold";
+    s.steps = 42;
+    s.time = 0.42;
+    s.wall_seconds = 0.01;
+    s.model = "diagonal_product";
+    s.task = "toy";
+    s.depth = 2;
+    s.final = FinalMetrics{{{"loss", 1e-7}, {"reconstruction_error", 2e-7}, {"test_error", 3e-7}}, {3.0, 2.0}, {}, {}};
+    IncrementalSummary inc;
+    inc.components = {{3.0, 1.0, 1.5, 2.0}};
+    inc.learning_order = {1, 2};
+    inc.largest_first = true;
+    inc.verdict = "incremental";
+    s.incremental = inc;
+    return s.to_json();
+}
+
 }  // namespace
 
 TEST(SweepStore, ClaimAndCompleteBelongToOneOwner) {
@@ -156,16 +178,7 @@ TEST(SweepStore, InterruptedPointsAreRecoveredOrPutBack) {
     ASSERT_TRUE(a && b);
     const fs::path adir = fs::path(points_dir(dir.string())) / a->hash;
     fs::create_directories(adir);
-    std::ofstream(adir / "summary.json") << json{{"status", "converged"},
-                                                 {"stop_reason", "loss below threshold"},
-                                                 {"steps", 42},
-                                                 {"time", 0.42},
-                                                 {"wall_seconds", 0.01},
-                                                 {"final", {{"loss", 1e-7}, {"reconstruction_error", 2e-7},
-                                                            {"test_error", 3e-7}}},
-                                                 {"incremental", {{"verdict", "incremental"}, {"largest_first", true},
-                                                                  {"learning_order", {1, 2}}}}}
-                                                .dump();
+    std::ofstream(adir / "summary.json") << converged_summary().dump();
     const auto rec = s.recover_interrupted(points_dir(dir.string()), 3, {});
     EXPECT_EQ(rec.recovered, 1);
     EXPECT_EQ(rec.reset, 1);
@@ -185,6 +198,45 @@ TEST(SweepStore, InterruptedPointsAreRecoveredOrPutBack) {
     rows = s.rows();
     EXPECT_EQ(rows[1].status, "failed");
     EXPECT_NE(rows[1].result.error.find("died"), std::string::npos) << rows[1].result.error;
+    fs::remove_all(dir);
+}
+
+// A stored summary with a field of the wrong type is reported by that field, and an interrupted point whose
+// summary.json is malformed is run again rather than recorded.
+TEST(SweepStore, MalformedStoredSummaryNamesTheField) {
+    json bad = converged_summary();
+    bad["final"]["loss"] = "small";
+    try {
+        RunSummary::from_json(bad, "points/abc/summary.json");
+        ADD_FAILURE() << "expected an IoError";
+    } catch (const IoError& e) {
+        EXPECT_STREQ(e.what(), "points/abc/summary.json: field 'final.loss' must be a number");
+    }
+    bad = converged_summary();
+    bad["incremental"]["components"][0]["t_eps"] = true;
+    try {
+        RunSummary::from_json(bad, "s");
+        ADD_FAILURE() << "expected an IoError";
+    } catch (const IoError& e) {
+        EXPECT_NE(std::string(e.what()).find("'incremental.components[].t_eps' must be a number"), std::string::npos)
+            << e.what();
+    }
+
+    const auto dir = fresh_dir("recover-malformed");
+    const auto spec = toy_spec(1);
+    SweepStore s(store_path(dir.string()));
+    s.initialize(spec, expand_sweep(spec), "--out");
+    const auto a = s.claim("dead:1");
+    ASSERT_TRUE(a);
+    const fs::path adir = fs::path(points_dir(dir.string())) / a->hash;
+    fs::create_directories(adir);
+    json steps_text = converged_summary();
+    steps_text["steps"] = "42";
+    std::ofstream(adir / "summary.json") << steps_text.dump();
+    const auto rec = s.recover_interrupted(points_dir(dir.string()), 3, {});
+    EXPECT_EQ(rec.recovered, 0);
+    EXPECT_EQ(rec.reset, 1);
+    EXPECT_EQ(s.rows()[0].status, "pending");
     fs::remove_all(dir);
 }
 
@@ -214,17 +266,22 @@ TEST(SweepStore, ResumingIsByHashAndADifferentSweepIsRefused) {
 }
 
 TEST(SweepStore, SummaryMapsToStatusAndMetrics) {
-    const json diverged = {{"status", "diverged"}, {"stop_reason", "loss is not finite at step 12 (lr = 5)"},
-                           {"steps", 12}, {"time", 60.0}, {"wall_seconds", 0.001}};
-    const auto d = result_from_summary(diverged, {"final.loss"});
+    json diverged = converged_summary();
+    diverged["status"] = "diverged";
+    diverged["stop_reason"] = "loss is not finite at step 12 (lr = 5)";
+    diverged.erase("final");
+    diverged.erase("incremental");
+    const auto d = result_from_summary(RunSummary::from_json(diverged, "d"), {"final.loss"});
     EXPECT_EQ(d.status, "diverged");
     EXPECT_EQ(d.run_status, "diverged");
     EXPECT_FALSE(d.final_loss);  // no numbers that could be mistaken for a result
     EXPECT_TRUE(d.extra["final.loss"].is_null());
-    const json ok = {{"status", "budget_exhausted"},
-                     {"final", {{"loss", 0.5}, {"spectrum", {3.0, 2.0}}}},
-                     {"incremental", {{"verdict", "incomplete"}, {"components", json::array({{{"t_half", 1.5}}})}}}};
-    const auto o = result_from_summary(ok, {"final.spectrum.1", "final.nope"});
+    EXPECT_EQ(*d.wall_seconds, 0.01);  // the "timing" block
+    json ok = converged_summary();
+    ok["status"] = "budget_exhausted";
+    ok["final"]["loss"] = 0.5;
+    ok["incremental"]["verdict"] = "incomplete";
+    const auto o = result_from_summary(RunSummary::from_json(ok, "ok"), {"final.spectrum.1", "final.nope"});
     EXPECT_EQ(o.status, "done");
     EXPECT_EQ(o.run_status, "budget_exhausted");
     EXPECT_EQ(*o.final_loss, 0.5);
@@ -232,6 +289,7 @@ TEST(SweepStore, SummaryMapsToStatusAndMetrics) {
     EXPECT_EQ(o.extra["final.spectrum.1"], 2.0);
     EXPECT_TRUE(o.extra["final.nope"].is_null());
     EXPECT_EQ(o.learning_times[0]["t_half"], 1.5);
+    EXPECT_EQ(json::parse(o.summary), ok);  // the stored text is summary.json's content
     // The MPI message form round-trips.
     const auto back = point_result_from_json(to_json(o));
     EXPECT_EQ(to_json(back), to_json(o));

@@ -43,31 +43,33 @@ std::string read_text(const std::string& path) {
     return s.str();
 }
 
-void print_result(const nlohmann::json& r, const std::string& out) {
-    std::cout << "experiment " << r["experiment"].get<std::string>() << " -> " << out << "\n";
-    for (const auto& run : r["runs"]) {
-        const auto& s = run["summary"];
-        std::cout << "  " << run["label"].get<std::string>() << ": " << s["status"].get<std::string>() << " after "
-                  << s["steps"] << " steps (t = " << s["time"] << ", " << s["timing"]["wall_seconds"].get<double>() << " s)";
-        if (s.contains("final")) {
-            const auto& f = s["final"];
-            if (f.contains("log10_loss") && !f["log10_loss"].is_null())
-                std::cout << ", log10 loss " << f["log10_loss"];
+// A number as experiment.json writes it (shortest round-trip form; null when not finite or absent).
+std::string json_number(const std::optional<double>& v) { return v ? nlohmann::json(*v).dump() : "null"; }
+
+void print_result(const ExperimentResult& r, const std::string& out) {
+    std::cout << "experiment " << r.name << " -> " << out << "\n";
+    for (const auto& run : r.runs) {
+        const RunSummary& s = run.summary;
+        std::cout << "  " << run.label << ": " << to_string(s.status) << " after " << s.steps << " steps (t = "
+                  << json_number(s.time) << ", " << s.wall_seconds << " s)";
+        if (s.final) {
+            const FinalMetrics& f = *s.final;
+            if (f.get("log10_loss"))
+                std::cout << ", log10 loss " << json_number(f.get("log10_loss"));
             else
-                std::cout << ", loss " << f["loss"];
-            if (f.contains("correlation"))
-                std::cout << ", correlation " << f["correlation"];
+                std::cout << ", loss " << json_number(f.get("loss"));
+            if (f.values.count("correlation"))
+                std::cout << ", correlation " << json_number(f.get("correlation"));
             else
-                std::cout << ", reconstruction error " << f["reconstruction_error"];
-            if (s.contains("incremental")) std::cout << ", " << s["incremental"]["verdict"].get<std::string>();
+                std::cout << ", reconstruction error " << json_number(f.get("reconstruction_error"));
+            if (s.incremental) std::cout << ", " << s.incremental->verdict;
         } else
-            std::cout << ": " << s["stop_reason"].get<std::string>();
+            std::cout << ": " << s.stop_reason;
         std::cout << "\n";
     }
-    for (const auto& c : r["checks"])
-        std::cout << "  [" << check_status_label(check_status(c)) << "] " << c["name"].get<std::string>() << ": "
-                  << c["detail"].get<std::string>() << "\n";
-    if (r.contains("figure_warning")) std::cout << "  warning: " << r["figure_warning"].get<std::string>() << "\n";
+    for (const auto& c : r.checks)
+        std::cout << "  [" << check_status_label(to_string(c.status)) << "] " << c.name << ": " << c.detail << "\n";
+    if (r.figure_warning) std::cout << "  warning: " << *r.figure_warning << "\n";
 }
 
 int run_and_report(Experiment e, const std::vector<std::string>& sets, std::string out, bool force, bool figures,

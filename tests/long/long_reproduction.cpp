@@ -18,7 +18,7 @@ nlohmann::json reproduce(const std::vector<std::string>& sets) {
     fs::remove_all(out);
     ExperimentOptions opt;
     opt.figures = false;
-    auto r = run_experiment(e, out.string(), opt);
+    auto r = run_experiment(e, out.string(), opt).to_json();
     fs::remove_all(out);
     return r;
 }
@@ -51,7 +51,7 @@ nlohmann::json reproduce_preset(const std::string& name) {
     fs::remove_all(out);
     ExperimentOptions opt;
     opt.figures = false;
-    auto r = run_experiment(e, out.string(), opt);
+    auto r = run_experiment(e, out.string(), opt).to_json();
     fs::remove_all(out);
     return r;
 }

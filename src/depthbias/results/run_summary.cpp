@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/results/json_reader.hpp"
 
 namespace depthbias {
 using nlohmann::json;
@@ -37,57 +38,6 @@ std::optional<double> RunSummary::final_value(const std::string& name) const {
 namespace {
 
 json num(const std::optional<double>& v) { return v && std::isfinite(*v) ? json(*v) : json(nullptr); }
-
-// Reads fields of a stored summary with errors that name the field.
-struct Reader {
-    const std::string& origin;
-
-    [[noreturn]] void fail(const std::string& path, const std::string& what) const {
-        throw IoError(origin + ": field '" + path + "' " + what);
-    }
-    const json& at(const json& j, const std::string& key, const std::string& path) const {
-        if (!j.is_object() || !j.contains(key)) fail(path, "is missing");
-        return j.at(key);
-    }
-    double number(const json& j, const std::string& path) const {
-        if (!j.is_number()) fail(path, "must be a number");
-        return j.get<double>();
-    }
-    std::optional<double> number_or_null(const json& j, const std::string& path) const {
-        if (j.is_null()) return std::nullopt;
-        return number(j, path);
-    }
-    std::int64_t integer(const json& j, const std::string& path) const {
-        if (!j.is_number_integer()) fail(path, "must be an integer");
-        return j.get<std::int64_t>();
-    }
-    std::string string(const json& j, const std::string& path) const {
-        if (!j.is_string()) fail(path, "must be a string");
-        return j.get<std::string>();
-    }
-    bool boolean(const json& j, const std::string& path) const {
-        if (!j.is_boolean()) fail(path, "must be true or false");
-        return j.get<bool>();
-    }
-    const json& array(const json& j, const std::string& path) const {
-        if (!j.is_array()) fail(path, "must be an array");
-        return j;
-    }
-    const json& object(const json& j, const std::string& path) const {
-        if (!j.is_object()) fail(path, "must be an object");
-        return j;
-    }
-    std::vector<double> numbers(const json& j, const std::string& path) const {  // null entries: NaN
-        std::vector<double> v;
-        for (const auto& e : array(j, path)) v.push_back(e.is_null() ? NAN : number(e, path + "[]"));
-        return v;
-    }
-    std::vector<int> integers(const json& j, const std::string& path) const {
-        std::vector<int> v;
-        for (const auto& e : array(j, path)) v.push_back(int(integer(e, path + "[]")));
-        return v;
-    }
-};
 
 }  // namespace
 
@@ -148,7 +98,7 @@ json RunSummary::to_json() const {
 }
 
 RunSummary RunSummary::from_json(const json& j, const std::string& origin) {
-    const Reader r{origin};
+    const JsonReader r{origin};
     r.object(j, "(summary)");
     RunSummary s;
     s.name = r.string(r.at(j, "name", "name"), "name");

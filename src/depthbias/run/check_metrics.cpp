@@ -15,7 +15,7 @@
 
 namespace depthbias {
 using nlohmann::json;
-using Run = std::pair<Variant, json>;
+using Run = VariantRun;
 
 std::string fmt4(double v) {
     std::ostringstream s;
@@ -97,7 +97,14 @@ bool values_match(const json& want, const json& have) {
 
 std::string describe_select(const json& sel) { return sel.is_null() ? "every run" : sel.dump(); }
 
-bool diverged(const json& s) { return s.value("status", "") == "diverged" || !s.contains("final"); }
+bool diverged(const RunSummary& s) { return s.diverged() || !s.final; }
+
+// A recorded time (nullopt: never reached; a non-finite value counts as never reached, as summary.json writes it).
+std::optional<double> finite(const std::optional<double>& v) {
+    return v && std::isfinite(*v) ? v : std::nullopt;
+}
+
+const IncrementalSummary* incremental(const Run& r) { return r.second.incremental ? &*r.second.incremental : nullptr; }
 
 void note(MetricContext& c, const std::string& label) {
     if (c.read && std::find(c.read->begin(), c.read->end(), label) == c.read->end()) c.read->push_back(label);
@@ -133,11 +140,11 @@ MetricValue number(double v, const std::string& detail) {
 MetricValue m_value(MetricContext& c) {
     const Run& r = single_run(c);
     const std::string field = param_string(c, "field");
-    const json* v = json_path(r.second, field);
-    if (v && v->is_string()) {
+    const json v = run_field(r, field);
+    if (v.is_string()) {
         MetricValue m;
         m.is_text = true;
-        m.text = v->get<std::string>();
+        m.text = v.get<std::string>();
         m.detail = m.text;
         return m;
     }
@@ -191,66 +198,65 @@ MetricValue m_min_runs_per_group(MetricContext& c) {
 
 MetricValue m_overlapping_pairs(MetricContext& c) {
     const Run& r = single_run(c);
-    const json* pairs = json_path(r.second, "incremental.pairs");
-    if (!pairs || !pairs->is_array() || pairs->empty())
-        throw NotEvaluated{"run '" + r.first.label + "' has no incremental pairs"};
+    const IncrementalSummary* inc = incremental(r);
+    if (!inc || inc->pairs.empty()) throw NotEvaluated{"run '" + r.first.label + "' has no incremental pairs"};
     int overlapping = 0;
-    for (const auto& p : *pairs) overlapping += !p.value("incremental", true);
-    return number(overlapping, r.second["incremental"].value("verdict", "?"));
+    for (const auto& p : inc->pairs) overlapping += !p.incremental;
+    return number(overlapping, inc->verdict);
 }
 
 MetricValue m_min_t_eps_gap(MetricContext& c) {
     const Run& r = single_run(c);
-    const json* comps = json_path(r.second, "incremental.components");
-    if (!comps || comps->size() < 2) throw NotEvaluated{"run '" + r.first.label + "' has fewer than two components"};
+    const IncrementalSummary* inc = incremental(r);
+    if (!inc || inc->components.size() < 2)
+        throw NotEvaluated{"run '" + r.first.label + "' has fewer than two components"};
+    const auto& comps = inc->components;
     double gap = INFINITY;
-    for (size_t i = 0; i < comps->size(); ++i)
-        if ((*comps)[i]["t_eps"].is_null())
+    for (size_t i = 0; i < comps.size(); ++i)
+        if (!finite(comps[i].t_eps))
             throw NotEvaluated{"component " + std::to_string(i + 1) + " of '" + r.first.label +
                                "' never came within eps of its target"};
-    for (size_t i = 0; i + 1 < comps->size(); ++i)
-        gap = std::min(gap, (*comps)[i + 1]["t_eps"].get<double>() - (*comps)[i]["t_eps"].get<double>());
+    for (size_t i = 0; i + 1 < comps.size(); ++i) gap = std::min(gap, *comps[i + 1].t_eps - *comps[i].t_eps);
     return number(gap, "smallest gap " + fmt4(gap));
 }
 
 MetricValue m_components_below_half(MetricContext& c) {
     const Run& r = single_run(c);
-    const json* comps = json_path(r.second, "incremental.components");
-    if (!comps || comps->empty()) throw NotEvaluated{"run '" + r.first.label + "' recorded no components"};
+    const IncrementalSummary* inc = incremental(r);
+    if (!inc || inc->components.empty()) throw NotEvaluated{"run '" + r.first.label + "' recorded no components"};
     int unreached = 0;
     std::string ratios;
-    const json& first = (*comps)[0]["t_half"];
-    for (size_t i = 0; i < comps->size(); ++i) {
-        const json& t = (*comps)[i]["t_half"];
-        unreached += t.is_null();
-        if (i > 0)
-            ratios += (i > 1 ? ", " : "") +
-                      (t.is_null() || first.is_null() ? std::string("never") : fmt4(t.get<double>() / first.get<double>()));
+    const auto first = finite(inc->components[0].t_half);
+    for (size_t i = 0; i < inc->components.size(); ++i) {
+        const auto t = finite(inc->components[i].t_half);
+        unreached += !t;
+        if (i > 0) ratios += (i > 1 ? ", " : "") + (!t || !first ? std::string("never") : fmt4(*t / *first));
     }
     return number(unreached, "t_1/2 ratios " + ratios);
 }
 
 MetricValue m_toy_t_half_error(MetricContext& c) {
     const Run& r = single_run(c);
-    const json& dev = analysis_at(c, "toy_vs_theory");
-    if (!dev.contains(r.first.label)) throw NotEvaluated{"no closed-form comparison for '" + r.first.label + "'"};
-    const json& e = dev[r.first.label]["max_relative_t_half_error"];
-    if (!e.is_number() || !std::isfinite(e.get<double>()))
+    const auto& dev = analysis_section(c.analysis.toy_vs_theory, "toy_vs_theory");
+    const auto it = dev.find(r.first.label);
+    if (it == dev.end()) throw NotEvaluated{"no closed-form comparison for '" + r.first.label + "'"};
+    const double e = it->second.max_relative_t_half_error;
+    if (!std::isfinite(e))
         throw NotEvaluated{"a learning time of '" + r.first.label + "' was not measured (component never reached half)"};
-    return number(e.get<double>(), "max relative error " + fmt4(e.get<double>()));
+    return number(e, "max relative error " + fmt4(e));
 }
 
 MetricValue m_top_indices_outside(MetricContext& c) {
     const Run& r = single_run(c);
-    const json* top = json_path(r.second, "final.top_indices");
+    const auto& top = r.second.final->top_indices;  // (select_runs: a selected run has a final state)
     const auto expected = c.params.at("expected").get<std::vector<int>>();
     if (!top || top->size() < expected.size())
         throw NotEvaluated{"run '" + r.first.label + "' records fewer than " + std::to_string(expected.size()) +
                            " top indices"};
     const std::set<int> want(expected.begin(), expected.end());
     int outside = 0;
-    for (size_t i = 0; i < expected.size(); ++i) outside += !want.count((*top)[i].get<int>());
-    return number(outside, top->dump());
+    for (size_t i = 0; i < expected.size(); ++i) outside += !want.count((*top)[i]);
+    return number(outside, json(*top).dump());
 }
 
 // Moroshko: the normalized predictor at the margin checkpoints against a table of [w1, w2] rows (one per
@@ -258,8 +264,8 @@ MetricValue m_top_indices_outside(MetricContext& c) {
 // resolve it); at least min_compared rows must be compared.
 MetricValue m_checkpoint_table_deviation(MetricContext& c) {
     const Run& r = single_run(c);
-    const json* cps = json_path(r.second, "margin_checkpoints");
-    const json& table = c.params.at("table");
+    const auto& cps = r.second.margin_checkpoints;
+    const auto table = c.params.at("table").get<std::vector<std::vector<double>>>();
     if (!cps || cps->size() < table.size())
         throw NotEvaluated{"run '" + r.first.label + "' reached " + std::to_string(cps ? cps->size() : 0) + " of the " +
                            std::to_string(table.size()) + " margin checkpoints"};
@@ -268,13 +274,16 @@ MetricValue m_checkpoint_table_deviation(MetricContext& c) {
     double worst = 0;
     size_t compared = 0, skipped = 0;
     for (size_t k = 0; k < table.size(); ++k) {
-        if ((*cps)[k]["tau"].get<double>() < skip) {
+        const MarginCheckpointSummary& cp = (*cps)[k];
+        if (cp.tau < skip) {
             ++skipped;
             continue;
         }
-        const auto& w = (*cps)[k]["normalized_predictor"];
+        if (!cp.normalized_predictor || cp.normalized_predictor->size() < table[k].size())
+            throw NotEvaluated{"margin checkpoint " + std::to_string(k) + " of '" + r.first.label + "' records no " +
+                               std::to_string(table[k].size()) + "-entry normalized predictor"};
         for (size_t i = 0; i < table[k].size(); ++i)
-            worst = std::max(worst, std::abs(w[i].get<double>() - table[k][i].get<double>()));
+            worst = std::max(worst, std::abs((*cp.normalized_predictor)[i] - table[k][i]));
         ++compared;
     }
     const std::string detail = "max deviation " + fmt4(worst) + " over " + std::to_string(compared) + " margins" +
@@ -288,13 +297,17 @@ MetricValue m_checkpoint_table_deviation(MetricContext& c) {
 // Moroshko claim 7: w2 / sqrt(mu) over the checkpoints from..to; value: max / min - 1.
 MetricValue m_w2_over_sqrt_mu_spread(MetricContext& c) {
     const Run& r = single_run(c);
-    const json* cps = json_path(r.second, "margin_checkpoints");
+    const auto& cps = r.second.margin_checkpoints;
     const size_t from = size_t(param_number(c, "from")), to = size_t(param_number(c, "to"));
     if (!cps || cps->size() <= to)
         throw NotEvaluated{"run '" + r.first.label + "' has no margin checkpoint " + std::to_string(to)};
     double lo = INFINITY, hi = 0;
     for (size_t k = from; k <= to; ++k) {
-        const double v = (*cps)[k]["normalized_predictor"][1].get<double>() / std::sqrt((*cps)[k]["mu"].get<double>());
+        const MarginCheckpointSummary& cp = (*cps)[k];
+        if (!cp.normalized_predictor || cp.normalized_predictor->size() < 2)
+            throw NotEvaluated{"margin checkpoint " + std::to_string(k) + " of '" + r.first.label +
+                               "' records no normalized predictor w2"};
+        const double v = (*cp.normalized_predictor)[1] / std::sqrt(cp.mu);
         lo = std::min(lo, v);
         hi = std::max(hi, v);
     }
@@ -303,46 +316,47 @@ MetricValue m_w2_over_sqrt_mu_spread(MetricContext& c) {
 
 // OMP comparison rows (analysis.omp_comparison, one per run): the fraction with `property`.
 MetricValue m_omp_fraction(MetricContext& c) {
-    const json& rows = analysis_at(c, "omp_comparison");
+    const auto& rows = analysis_section(c.analysis.omp_comparison, "omp_comparison");
     const std::string prop = param_string(c, "property");
     if (rows.empty()) throw NotEvaluated{"no OMP comparison rows"};
     size_t n = 0, k = 0;
     for (const auto& row : rows) {
-        run_by_label(c, row["label"].get<std::string>());
+        run_by_label(c, row.label);
         ++n;
         if (prop == "converged")
-            k += row["converged"].get<bool>();
+            k += row.converged;
         else if (prop == "full_concurrence")
-            k += row["concurrence"].get<double>() == 1.0;
+            k += row.concurrence == 1.0;
         else
-            k += row["first_agrees"].get<bool>();
+            k += row.first_agrees;
     }
     return number(double(k) / double(n), std::to_string(k) + "/" + std::to_string(n));
 }
 
 // Saddle-to-saddle (analysis.saddle_to_saddle.runs, one row per run).
-const json& saddle_rows(MetricContext& c) {
-    const json& a = analysis_at(c, "saddle_to_saddle");
-    if (!a.contains("runs") || a["runs"].empty()) throw NotEvaluated{"no run compared with the limit"};
-    for (const auto& row : a["runs"]) run_by_label(c, row["label"].get<std::string>());
-    return a["runs"];
+const std::vector<SaddleAnalysis::Run>& saddle_rows(MetricContext& c) {
+    const auto& a = analysis_section(c.analysis.saddle_to_saddle, "saddle_to_saddle");
+    if (a.runs.empty()) throw NotEvaluated{"no run compared with the limit"};
+    for (const auto& row : a.runs) run_by_label(c, row.label);
+    return a.runs;
 }
 
 MetricValue m_saddle_min_scored_jumps(MetricContext& c) {
     int lo = 1 << 30;
-    for (const auto& row : saddle_rows(c)) lo = std::min(lo, row["scored_jumps"].get<int>());
+    for (const auto& row : saddle_rows(c)) lo = std::min(lo, row.scored_jumps);
     return number(lo, std::to_string(lo));
 }
 
 MetricValue m_saddle_max_relative_error(MetricContext& c) {
     const Run& r = single_run(c);
-    const json& a = analysis_at(c, "saddle_to_saddle");
-    for (const auto& row : a.value("runs", json::array()))
-        if (row["label"] == r.first.label) {
-            if (!row["max_relative_error"].is_number())
+    const auto& a = analysis_section(c.analysis.saddle_to_saddle, "saddle_to_saddle");
+    for (const auto& row : a.runs)
+        if (row.label == r.first.label) {
+            // (not finite: nothing scored, or a jump GD never made; experiment.json writes null)
+            if (!std::isfinite(row.max_relative_error))
                 throw NotEvaluated{"no jump time of '" + r.first.label + "' was measured"};
-            const double e = row["max_relative_error"];
-            return number(e, "alpha " + fmt4(row["alpha"].get<double>()) + ": max relative error " + fmt4(e));
+            const double e = row.max_relative_error;
+            return number(e, "alpha " + fmt4(row.alpha) + ": max relative error " + fmt4(e));
         }
     throw NotEvaluated{"run '" + r.first.label + "' was not compared with the limit"};
 }
@@ -351,9 +365,8 @@ MetricValue m_saddle_max_relative_error(MetricContext& c) {
 MetricValue m_saddle_error_non_decreases(MetricContext& c) {
     std::vector<std::pair<double, double>> by_alpha;
     for (const auto& row : saddle_rows(c)) {
-        if (!row["max_relative_error"].is_number())
-            throw NotEvaluated{"no jump time of '" + row["label"].get<std::string>() + "' was measured"};
-        by_alpha.emplace_back(row["alpha"].get<double>(), row["max_relative_error"].get<double>());
+        if (!std::isfinite(row.max_relative_error)) throw NotEvaluated{"no jump time of '" + row.label + "' was measured"};
+        by_alpha.emplace_back(row.alpha, row.max_relative_error);
     }
     if (by_alpha.size() < 2) throw NotEvaluated{"needs two or more values of alpha"};
     std::sort(by_alpha.begin(), by_alpha.end());
@@ -369,32 +382,32 @@ MetricValue m_saddle_error_non_decreases(MetricContext& c) {
 // ---- metrics of references (no runs) ----------------------------------------------------------------------
 
 MetricValue m_separation_threshold(MetricContext& c) {
-    const json& rows = analysis_at(c, "thresholds");
+    const auto& sep = analysis_section(c.analysis.separation, "thresholds");
     const double r = param_number(c, "r");
-    const std::string col = "N" + std::to_string(int(param_number(c, "depth")));
-    for (const auto& row : rows)
-        if (std::abs(row["r"].get<double>() - r) <= 1e-9 && row.contains(col)) {
-            const double v = row[col];
-            return number(v, fmt4(v));
-        }
-    throw NotEvaluated{"no threshold for " + col + " at r = " + fmt4(r)};
+    const int depth = int(param_number(c, "depth"));
+    for (const auto& row : sep.thresholds) {
+        const auto it = row.threshold.find(depth);
+        if (std::abs(row.r - r) <= 1e-9 && it != row.threshold.end()) return number(it->second, fmt4(it->second));
+    }
+    throw NotEvaluated{"no threshold for N" + std::to_string(depth) + " at r = " + fmt4(r)};
 }
 
 MetricValue m_separation_slope_relative_error(MetricContext& c) {
-    const json& slopes = analysis_at(c, "slopes");
-    const std::string col = "N" + std::to_string(int(param_number(c, "depth")));
-    if (!slopes.contains(col)) throw NotEvaluated{"no slope for " + col};
-    const double s = slopes[col]["slope"], e = slopes[col]["expected"];
+    const auto& sep = analysis_section(c.analysis.separation, "slopes");
+    const int depth = int(param_number(c, "depth"));
+    const auto it = sep.slopes.find(depth);
+    if (it == sep.slopes.end()) throw NotEvaluated{"no slope for N" + std::to_string(depth)};
+    const double s = it->second.slope, e = it->second.expected;
     return number(std::abs(s - e) / e, "slope " + fmt4(s) + ", expected " + fmt4(e));
 }
 
 // Rows of analysis.q_program_over_alpha at one depth, ascending alpha: (excess_l1, excess_l2).
 std::vector<std::pair<double, double>> q_rows(MetricContext& c) {
-    const json& rows = analysis_at(c, "q_program_over_alpha");
+    const auto& k = analysis_section(c.analysis.kernel_rich, "q_program_over_alpha");
     const int depth = int(param_number(c, "depth"));
     std::vector<std::pair<double, double>> v;
-    for (const auto& r : rows)
-        if (r["depth"] == depth && r.contains("excess_l1")) v.emplace_back(r["excess_l1"], r["excess_l2"]);
+    for (const auto& r : k.rows)
+        if (r.depth == depth && !r.error) v.emplace_back(r.excess_l1, r.excess_l2);
     if (v.empty()) throw NotEvaluated{"no solved Q program at depth " + std::to_string(depth)};
     return v;
 }
@@ -417,14 +430,14 @@ MetricValue m_q_l1_excess_at_smallest_alpha(MetricContext& c) {
 }
 
 MetricValue m_saddle_limit_converged(MetricContext& c) {
-    const json& a = analysis_at(c, "saddle_to_saddle");
-    return number(a["limit_converged"].get<bool>() ? 1 : 0, std::to_string(a["limit_jumps"].size()) + " jumps");
+    const auto& a = analysis_section(c.analysis.saddle_to_saddle, "saddle_to_saddle");
+    return number(a.limit_converged ? 1 : 0, std::to_string(a.limit_jumps.size()) + " jumps");
 }
 
 }  // namespace
 
 std::vector<const Run*> select_runs(MetricContext& c) {
-    const json sel = c.params.contains("select") ? c.params["select"] : json(nullptr);
+    const json sel = c.params.contains("select") ? c.params.at("select") : json(nullptr);
     std::vector<const Run*> out;
     for (const auto& r : c.runs) {
         bool ok = true;
@@ -453,18 +466,19 @@ const Run& single_run(MetricContext& c) {
     return *rs[0];
 }
 
-double run_number(const Run& run, const std::string& path) {
-    const json* v = json_path(run.second, path);
-    if (!v || v->is_null()) throw NotEvaluated{"run '" + run.first.label + "' has no " + path};
-    if (!v->is_number()) throw NotEvaluated{"'" + path + "' of run '" + run.first.label + "' is not a number"};
-    const double x = v->get<double>();
-    if (!std::isfinite(x)) throw NotEvaluated{"'" + path + "' of run '" + run.first.label + "' is not finite"};
-    return x;
+json run_field(const Run& run, const std::string& path) {
+    const json s = run.second.to_json();
+    const json* v = json_path(s, path);
+    return v ? *v : json(nullptr);
 }
 
-const json& analysis_at(const MetricContext& c, const std::string& key) {
-    if (!c.analysis.contains(key)) throw NotEvaluated{"the analysis has no '" + key + "'"};
-    return c.analysis[key];
+double run_number(const Run& run, const std::string& path) {
+    const json v = run_field(run, path);
+    if (v.is_null()) throw NotEvaluated{"run '" + run.first.label + "' has no " + path};
+    if (!v.is_number()) throw NotEvaluated{"'" + path + "' of run '" + run.first.label + "' is not a number"};
+    const double x = v.get<double>();
+    if (!std::isfinite(x)) throw NotEvaluated{"'" + path + "' of run '" + run.first.label + "' is not finite"};
+    return x;
 }
 
 const std::map<std::string, Metric>& metrics() {

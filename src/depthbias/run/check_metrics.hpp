@@ -4,7 +4,9 @@
 //
 // Contract of a metric:
 //   - It reads runs only through select_runs / single_run (which record the labels read and refuse a diverged or
-//     missing run: not evaluated), and the analysis only through analysis_at (missing: not evaluated).
+//     missing run: not evaluated), their typed summaries (results/run_summary.hpp) or, for a data-declared `field`
+//     path, through run_number / run_field; and the analysis (run/experiment_analysis.hpp) only through
+//     analysis_section (missing: not evaluated).
 //   - A value it cannot measure (missing field, null, not finite, fewer data than it needs) is reported by
 //     throwing NotEvaluated with the reason, never as a number that would pass.
 //   - Its parameters are listed in `params` (checked when the TOML is read: an unknown one is a ConfigError naming
@@ -14,11 +16,13 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "depthbias/run/experiment.hpp"
+#include "depthbias/run/experiment_analysis.hpp"
 
 namespace toml {
 inline namespace v3 {
@@ -35,9 +39,10 @@ struct NotEvaluated {
 
 struct MetricContext {
     const Experiment& experiment;
-    const std::vector<std::pair<Variant, nlohmann::json>>& runs;  // every run of the experiment (variant, summary)
-    const nlohmann::json& analysis;
-    nlohmann::json params;                 // the check's parameters (after per-run / versus substitution)
+    const std::vector<VariantRun>& runs;  // every run of the experiment (variant, summary)
+    const ExperimentAnalysis& analysis;
+    nlohmann::json params;                 // the check's parameters (validated by parse_checks; after per-run /
+                                           // versus substitution)
     std::vector<std::string>* read = nullptr;  // labels of the runs read (appended by the helpers)
 };
 
@@ -63,20 +68,26 @@ std::string metric_names();  // comma-separated, for messages
 // Helpers for metrics.
 // The runs matched by params["select"] (all when absent): {"label": "..."} or {"section.key": value or [values]}
 // against each variant's resolved config. None matched, or one diverged (no final state): NotEvaluated.
-std::vector<const std::pair<Variant, nlohmann::json>*> select_runs(MetricContext& c);
+std::vector<const VariantRun*> select_runs(MetricContext& c);
 // Exactly one selected run, else NotEvaluated.
-const std::pair<Variant, nlohmann::json>& single_run(MetricContext& c);
+const VariantRun& single_run(MetricContext& c);
 // The value at a dotted path with [i] indices ("final.spectrum[4]", "margin_checkpoints[1].dist_l1_max_margin"),
 // or nullptr when absent.
 const nlohmann::json* json_path(const nlohmann::json& j, const std::string& path);
+// The value at `path` of a run's summary as summary.json writes it (RunSummary::to_json), or null when absent.
+nlohmann::json run_field(const VariantRun& run, const std::string& path);
 // A finite number at `path` of a run's summary, else NotEvaluated naming the run and the field.
-double run_number(const std::pair<Variant, nlohmann::json>& run, const std::string& path);
-// analysis[key], else NotEvaluated.
-const nlohmann::json& analysis_at(const MetricContext& c, const std::string& key);
+double run_number(const VariantRun& run, const std::string& path);
+// A section of the analysis, else NotEvaluated ("the analysis has no '<key>'").
+template <class T>
+const T& analysis_section(const std::optional<T>& section, const std::string& key) {
+    if (!section) throw NotEvaluated{"the analysis has no '" + key + "'"};
+    return *section;
+}
 // The value of a config key ("model.depth") in a variant's resolved config, or null when there is no such key.
 nlohmann::json config_value(const Experiment& e, const Variant& v, const std::string& key);
 
-std::string fmt4(double v);
-nlohmann::json toml_to_json(const toml::node& n);  // tables -> objects, arrays -> arrays, scalars -> scalars  // 4 significant digits, as check details print numbers
+std::string fmt4(double v);  // 4 significant digits, as check details print numbers
+nlohmann::json toml_to_json(const toml::node& n);  // tables -> objects, arrays -> arrays, scalars -> scalars
 
 }  // namespace depthbias

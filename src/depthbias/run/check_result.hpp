@@ -30,6 +30,9 @@ struct CheckResult {
 };
 
 nlohmann::json to_json(const CheckResult& c);
+// A stored check (an entry of experiment.json's "checks"; `path` is its place there, "checks[2]"), validated: throws
+// IoError naming the field. An entry of the older format without "status" reads its "pass".
+CheckResult check_result_from_json(const nlohmann::json& j, const std::string& origin, const std::string& path);
 
 // The status of a check in JSON form: its "status", or for an entry without one, "pass" / "fail" from "pass".
 std::string check_status(const nlohmann::json& check);
@@ -37,5 +40,6 @@ std::string check_status(const nlohmann::json& check);
 std::string check_status_label(const std::string& status);
 // 0 when every check passed, else 4 (failed or not evaluated). Diverged runs (exit 3) are the caller's to test.
 int checks_exit_code(const nlohmann::json& checks);
+int checks_exit_code(const std::vector<CheckResult>& checks);
 
 }  // namespace depthbias

@@ -8,6 +8,7 @@
 #include "depthbias/run/check_metrics.hpp"
 #include "depthbias/run/config.hpp"
 #include "depthbias/run/experiment.hpp"
+#include "depthbias/run/experiment_analysis.hpp"
 
 namespace depthbias {
 using nlohmann::json;
@@ -91,7 +92,7 @@ bool compare(double v, const std::string& op, double t) {
 }
 
 CheckResult evaluate_one(const CheckSpec& s, const json& params, const std::string& name, const Experiment& e,
-                         const std::vector<std::pair<Variant, json>>& runs, const json& analysis) {
+                         const std::vector<VariantRun>& runs, const ExperimentAnalysis& analysis) {
     CheckResult r;
     r.name = name;
     r.claim = s.claim;
@@ -202,8 +203,8 @@ std::vector<CheckSpec> parse_checks(const toml::array& arr, const RunConfig& bas
     return out;
 }
 
-std::vector<CheckResult> evaluate_checks(const Experiment& e, const std::vector<std::pair<Variant, json>>& runs,
-                                         const json& analysis) {
+std::vector<CheckResult> evaluate_checks(const Experiment& e, const std::vector<VariantRun>& runs,
+                                         const ExperimentAnalysis& analysis) {
     std::vector<CheckResult> out;
     for (const auto& s : e.checks) {
         if (!s.per_run) {

@@ -34,7 +34,9 @@ class array;
 namespace depthbias {
 
 struct Experiment;
+struct ExperimentAnalysis;
 struct RunConfig;
+struct RunSummary;
 struct Variant;
 
 struct CheckSpec {
@@ -52,8 +54,9 @@ struct CheckSpec {
 // against it).
 std::vector<CheckSpec> parse_checks(const toml::array& checks, const RunConfig& base);
 
-// Evaluates every check of the experiment against its runs (variant, summary) and analysis.
-std::vector<CheckResult> evaluate_checks(const Experiment& e, const std::vector<std::pair<Variant, nlohmann::json>>& runs,
-                                         const nlohmann::json& analysis);
+// Evaluates every check of the experiment against its runs (variant, summary) and analysis
+// (run/experiment_analysis.hpp). An experiment without [[check]] gets no results.
+std::vector<CheckResult> evaluate_checks(const Experiment& e, const std::vector<std::pair<Variant, RunSummary>>& runs,
+                                         const ExperimentAnalysis& analysis);
 
 }  // namespace depthbias

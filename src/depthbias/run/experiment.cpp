@@ -12,14 +12,13 @@
 #include "depthbias/core/error.hpp"
 #include "depthbias/core/job_pool.hpp"
 #include "depthbias/io/atomic_file.hpp"
-#include "depthbias/run/experiment_checks.hpp"
-#include "depthbias/run/check_result.hpp"
+#include "depthbias/run/check_spec.hpp"
+#include "depthbias/run/experiment_analysis.hpp"
 #include "depthbias/run/experiment_figures.hpp"
 #include "depthbias/run/run_executor.hpp"
 
 namespace depthbias {
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 std::string slug(const std::string& label) {
     std::string s;
@@ -128,11 +127,11 @@ RunConfig variant_config(const Experiment& e, const Variant& v) {
     return c;
 }
 
-nlohmann::json run_experiment(const Experiment& e, const std::string& out, const ExperimentOptions& opt) {
-    json result;
-    result["experiment"] = e.name;
-    result["title"] = e.title;
-    result["manifest"] = manifest_json(e.base);
+ExperimentResult run_experiment(const Experiment& e, const std::string& out, const ExperimentOptions& opt) {
+    ExperimentResult result;
+    result.name = e.name;
+    result.title = e.title;
+    result.manifest = manifest_json(e.base);
     prepare_output_directory(out, "--out", true);
     const size_t n = e.variants.size();
     const int jobs = resolve_jobs(opt.jobs, n);
@@ -143,7 +142,7 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
         dirs.push_back((fs::path(out) / slug(v.label)).string());
         prepare_output_directory(dirs.back(), "--out", true);
     }
-    std::vector<json> summaries(n);
+    std::vector<RunSummary> summaries(n);
     // Start order (results keep the variants' order): deepest model first, then the smallest init scale (longer
     // plateaus), since these are what usually make a run long here; longest-first keeps the parallel wall time
     // near that of the longest run.
@@ -160,29 +159,23 @@ nlohmann::json run_experiment(const Experiment& e, const std::string& out, const
         ro.progress = opt.progress && jobs == 1;
         ro.figures = opt.figures;
         ro.progress_label = e.name + ": " + e.variants[i].label;
-        summaries[i] = execute_run(configs[i], dirs[i], ro);
+        summaries[i] = run_in_directory(configs[i], dirs[i], ro);
     });
-    json runs = json::array();
-    std::vector<std::pair<Variant, json>> done;
+    std::vector<VariantRun> done;
     for (size_t i = 0; i < n; ++i) {
         const auto& v = e.variants[i];
-        runs.push_back({{"label", v.label}, {"directory", slug(v.label)}, {"summary", summaries[i]}});
+        result.runs.push_back({v.label, slug(v.label), summaries[i]});
         done.emplace_back(v, summaries[i]);
     }
-    result["runs"] = runs;
-    json extra = json::object();
+    const ExperimentAnalysis analysis = analyze_experiment(e, out, done);
     std::string warning;
-    if (!analyze_and_draw(e, out, done, extra, opt.figures, &warning)) result["figure_warning"] = warning;
-    if (!extra.empty()) result["analysis"] = extra;
-    result["checks"] = run_checks(e, done, extra);
-    write_file_atomically((fs::path(out) / "experiment.json").string(), result.dump(2) + "\n");
+    if (!draw_experiment(e, out, done, analysis, opt.figures, &warning)) result.figure_warning = warning;
+    result.analysis = analysis.to_json();
+    result.checks = evaluate_checks(e, done, analysis);
+    write_file_atomically((fs::path(out) / "experiment.json").string(), result.to_json().dump(2) + "\n");
     return result;
 }
 
-int experiment_exit_code(const json& r) {
-    for (const auto& run : r["runs"])
-        if (run["summary"]["status"] == "diverged") return 3;
-    return checks_exit_code(r["checks"]);
-}
+int experiment_exit_code(const ExperimentResult& r) { return r.exit_code(); }
 
 }  // namespace depthbias

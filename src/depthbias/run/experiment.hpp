@@ -5,15 +5,17 @@
 //   [[variant]] label = "...", "model.depth" = 2, ...   one run each (no variants: one run)
 //   [[check]] name, metric, compare, threshold, ...       the claims checked (run/check_spec.hpp)
 // Output directory: one run directory per variant (slug of its label), the combined figure
-// (figure.png/.svg), and experiment.json written last (status of every run, checks).
+// (figure.png/.svg), and experiment.json written last (run/experiment_result.hpp: every run's summary, the
+// analysis, the checks).
 #pragma once
-#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "depthbias/run/check_spec.hpp"
+#include "depthbias/results/run_summary.hpp"
 #include "depthbias/run/config.hpp"
+#include "depthbias/run/experiment_result.hpp"
 
 namespace depthbias {
 
@@ -21,6 +23,9 @@ struct Variant {
     std::string label;
     std::vector<std::string> overrides;  // "section.key=value"
 };
+
+// A finished run of an experiment: its variant and its summary.
+using VariantRun = std::pair<Variant, RunSummary>;
 
 struct Experiment {
     std::string name, title, figure, description;
@@ -45,12 +50,13 @@ struct ExperimentOptions {
     int jobs = 1;
 };
 
-// Runs every variant into out_dir/<slug> (opt.jobs at a time), draws the combined figure and writes
-// experiment.json last. An error in one run stops new runs from starting and is rethrown once the running ones end.
-// Returns experiment.json's content. Exit status for the CLI: see experiment_exit_code.
-nlohmann::json run_experiment(const Experiment& e, const std::string& out_dir, const ExperimentOptions& opt);
+// Runs every variant into out_dir/<slug> (opt.jobs at a time), analyses the runs (run/experiment_analysis.hpp),
+// draws the combined figure (run/experiment_figures.hpp), evaluates the checks and writes experiment.json last.
+// An error in one run stops new runs from starting and is rethrown once the running ones end.
+// Returns experiment.json's content, typed. Exit status for the CLI: see experiment_exit_code.
+ExperimentResult run_experiment(const Experiment& e, const std::string& out_dir, const ExperimentOptions& opt);
 // 0 ok, 3 a run diverged, 4 a check failed or was not evaluated (run/check_result.hpp).
-int experiment_exit_code(const nlohmann::json& result);
+int experiment_exit_code(const ExperimentResult& result);
 
 std::string slug(const std::string& label);
 

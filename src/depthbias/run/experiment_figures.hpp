@@ -1,28 +1,29 @@
-// The combined figure of an experiment, by kind:
-//   spectrum_panels: one panel per variant, top-k spectrum against GD step (flow: time) - Figure 1a / 1b.
-//   toy_theory:      per variant, the recorded coordinates (points) with the closed-form gradient-flow solution
-//                    (lines, analysis/toy_theory.hpp) overlaid; writes <run>/theory.csv and the deviation.
-//   separation:      the depth-separation map, -log10 sigma0_max against 1/(1-r) and against -log10(1-r) for
-//                    N = 2..5 (separation.csv); slopes of both fits.
-// Adds its measured numbers to `analysis` (always) and draws figure.png/.svg when `draw`.
+// The combined figure of an experiment, by kind, drawn from its runs and its analysis (run/experiment_analysis.hpp);
+// nothing is measured here.
+//   spectrum_panels:  one panel per variant, top-k spectrum against GD step (flow: time) - Figure 1a / 1b.
+//   toy_theory:       per variant, the recorded coordinates (points) with the closed-form gradient-flow solution
+//                     (lines) overlaid; writes <run>/theory.csv.
+//   classification:   top-5 |w| (or Fourier amplitudes) against the GD step for the seed-0 runs.
+//   moroshko:         distances to the max-margin directions per run; the analysis's distance-to-l1 maps
+//                     (distance_map_D2.csv, distance_map_D3.csv).
+//   kernel_rich:      the analysis's Q^D_alpha rows (kernel_rich_D2.csv, kernel_rich_D3.csv).
+//   omp:              top-5 |beta_i| of the first four runs; the analysis's comparison rows (omp.csv).
+//   saddle_to_saddle: loss against accelerated time (<run>/accelerated.csv, saddle_limit.csv) and the jump-time
+//                     errors (saddle_convergence.csv).
+//   separation:       the depth-separation map, -log10 sigma0_max against 1/(1-r) and against -log10(1-r)
+//                     (separation.csv).
+// The data files are written always (with figures off too); figure.png/.svg only when `draw`.
 // Returns false with a warning when gnuplot could not draw.
 #pragma once
-#include <nlohmann/json.hpp>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "depthbias/run/experiment.hpp"
+#include "depthbias/run/experiment_analysis.hpp"
 
 namespace depthbias {
 
-bool analyze_and_draw(const Experiment& e, const std::string& out_dir,
-                      const std::vector<std::pair<Variant, nlohmann::json>>& runs, nlohmann::json& analysis, bool draw,
-                      std::string* warning);
-
-// The separation map's data (also used by `depthbias theory separation`): rows of r, 1/(1-r), then
-// log10 sigma0_max for each depth. Written to `csv_path`.
-nlohmann::json write_separation_table(const std::vector<int>& depths, const std::vector<double>& ratios, double eps,
-                                      const std::string& csv_path);
+bool draw_experiment(const Experiment& e, const std::string& out_dir, const std::vector<VariantRun>& runs,
+                     const ExperimentAnalysis& analysis, bool draw, std::string* warning);
 
 }  // namespace depthbias

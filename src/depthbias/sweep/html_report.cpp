@@ -9,7 +9,9 @@
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/sweep/sweep_report.hpp"
 #include "depthbias/sweep/sweep_store.hpp"
+#include "depthbias/results/run_summary.hpp"
 #include "depthbias/run/check_result.hpp"
+#include "depthbias/run/experiment_result.hpp"
 #include "depthbias/version.hpp"
 
 namespace depthbias {
@@ -206,63 +208,75 @@ void sweep_page(const fs::path& dir, Page& pg) {
     for (const auto& p : rows) pg.details(std::string("#") + std::to_string(p.id) + " " + p.label + " [" + p.hash + "]", p.config);
 }
 
-void run_rows(std::ostringstream& s, const json& runs) {
+void run_rows(std::ostringstream& s, const std::vector<ExperimentRun>& runs) {
     s << "<table><tr><th class=\"l\">run</th><th>status</th><th>steps</th><th>time</th><th>final loss</th>"
          "<th>reconstruction error</th><th>test error</th><th>verdict</th><th>wall s</th></tr>\n";
     for (const auto& run : runs) {
-        const auto& sm = run["summary"];
-        const bool fin = sm.contains("final");
-        s << "<tr><td class=\"l\">" << esc(run.value("label", "")) << "</td><td class=\"status-"
-          << esc(sm.value("status", "")) << "\">" << esc(sm.value("status", "")) << "</td><td>"
-          << num(sm.value("steps", json())) << "</td><td>" << num(sm.value("time", json())) << "</td><td>"
-          << (fin ? num(sm["final"].value("loss", json())) : "") << "</td><td>"
-          << (fin ? num(sm["final"].value("reconstruction_error", json())) : "") << "</td><td>"
-          << (fin ? num(sm["final"].value("test_error", json())) : "") << "</td><td>"
-          << (sm.contains("incremental") ? esc(sm["incremental"].value("verdict", "")) : "") << "</td><td>"
-          << num(sm.contains("timing") ? sm["timing"].value("wall_seconds", json()) : json()) << "</td></tr>\n";
+        const RunSummary& sm = run.summary;
+        const std::string status = to_string(sm.status);
+        s << "<tr><td class=\"l\">" << esc(run.label) << "</td><td class=\"status-" << esc(status) << "\">" << esc(status)
+          << "</td><td>" << num(json(sm.steps)) << "</td><td>" << num(json(sm.time)) << "</td><td>"
+          << num(sm.final_value("loss")) << "</td><td>" << num(sm.final_value("reconstruction_error")) << "</td><td>"
+          << num(sm.final_value("test_error")) << "</td><td>" << (sm.incremental ? esc(sm.incremental->verdict) : "")
+          << "</td><td>" << num(json(sm.wall_seconds)) << "</td></tr>\n";
     }
     s << "</table>\n";
 }
 
+ExperimentResult read_experiment(const fs::path& dir) {
+    const fs::path p = dir / "experiment.json";
+    try {
+        return ExperimentResult::from_json(json::parse(read_text(p)), p.string());
+    } catch (const json::parse_error& e) {
+        throw IoError(p.string() + ": not valid JSON (" + e.what() + ")");
+    }
+}
+
+RunSummary read_summary(const fs::path& dir) {
+    const fs::path p = dir / "summary.json";
+    try {
+        return RunSummary::from_json(json::parse(read_text(p)), p.string());
+    } catch (const json::parse_error& e) {
+        throw IoError(p.string() + ": not valid JSON (" + e.what() + ")");
+    }
+}
+
 void experiment_page(const fs::path& dir, Page& pg) {
-    const json e = json::parse(read_text(dir / "experiment.json"));
+    const ExperimentResult e = read_experiment(dir);
     auto& s = pg.out();
-    s << "<p>Experiment <b>" << esc(e.value("experiment", "")) << "</b>.</p>\n";
-    if (e.contains("figure_warning")) s << "<p class=\"fail\">" << esc(e["figure_warning"].get<std::string>()) << "</p>\n";
+    s << "<p>Experiment <b>" << esc(e.name) << "</b>.</p>\n";
+    if (e.figure_warning) s << "<p class=\"fail\">" << esc(*e.figure_warning) << "</p>\n";
     s << "<h2>Figure</h2>\n";
-    pg.figure(dir, "figure.png", e.value("title", "experiment figure"));
-    if (e.contains("checks") && !e["checks"].empty()) {
+    pg.figure(dir, "figure.png", e.title);
+    if (!e.checks.empty()) {
         s << "<h2>Checks</h2>\n<table><tr><th class=\"l\">check</th><th>result</th><th class=\"l\">detail</th></tr>\n";
-        for (const auto& c : e["checks"]) {
-            const std::string status = check_status(c);
-            s << "<tr><td class=\"l\">" << esc(c.value("name", "")) << "</td><td class=\""
-              << (status == "pass" ? "pass" : "fail") << "\">" << esc(check_status_label(status))
-              << "</td><td class=\"l\">" << esc(c.value("detail", ""))
-              << "</td></tr>\n";
+        for (const auto& c : e.checks) {
+            const std::string status = to_string(c.status);
+            s << "<tr><td class=\"l\">" << esc(c.name) << "</td><td class=\"" << (status == "pass" ? "pass" : "fail")
+              << "\">" << esc(check_status_label(status)) << "</td><td class=\"l\">" << esc(c.detail) << "</td></tr>\n";
         }
         s << "</table>\n";
     }
     s << "<h2>Runs</h2>\n";
-    run_rows(s, e["runs"]);
+    run_rows(s, e.runs);
     s << "<div class=\"grid\">\n";
-    for (const auto& run : e["runs"])
-        pg.figure(dir, run.value("directory", "") + "/spectrum.png", run.value("label", ""));
+    for (const auto& run : e.runs) pg.figure(dir, run.directory + "/spectrum.png", run.label);
     s << "</div>\n";
-    if (e.contains("analysis")) pg.details("analysis (experiment.json)", e["analysis"].dump(2));
+    if (!e.analysis.empty()) pg.details("analysis (experiment.json)", e.analysis.dump(2));
     s << "<h2>Configs</h2>\n";
-    for (const auto& run : e["runs"]) {
-        const fs::path cfg = dir / run.value("directory", "") / "config.resolved.toml";
-        if (fs::exists(cfg)) pg.details(run.value("label", "") + " (" + run.value("directory", "") + ")", read_text(cfg));
+    for (const auto& run : e.runs) {
+        const fs::path cfg = dir / run.directory / "config.resolved.toml";
+        if (fs::exists(cfg)) pg.details(run.label + " (" + run.directory + ")", read_text(cfg));
     }
-    if (e.contains("manifest")) pg.details("manifest", e["manifest"].dump(2));
+    if (!e.manifest.empty()) pg.details("manifest", e.manifest.dump(2));
 }
 
 void run_page(const fs::path& dir, Page& pg) {
-    const json sm = json::parse(read_text(dir / "summary.json"));
-    run_rows(pg.out(), json::array({{{"label", sm.value("name", "run")}, {"summary", sm}}}));
+    const RunSummary sm = read_summary(dir);
+    run_rows(pg.out(), {ExperimentRun{sm.name, ".", sm}});
     pg.figure(dir, "spectrum.png", "spectrum and loss");
     if (fs::exists(dir / "config.resolved.toml")) pg.details("config", read_text(dir / "config.resolved.toml"));
-    pg.details("summary.json", sm.dump(2));
+    pg.details("summary.json", sm.to_json().dump(2));
 }
 
 }  // namespace
@@ -278,11 +292,10 @@ HtmlReport write_html_report(const std::string& dir_in) {
         title = "Sweep " + store.meta("name");
     } else if (fs::exists(dir / "experiment.json")) {
         r.kind = "experiment";
-        const json e = json::parse(read_text(dir / "experiment.json"));
-        title = e.value("title", e.value("experiment", "experiment"));
+        title = read_experiment(dir).title;
     } else if (fs::exists(dir / "summary.json")) {
         r.kind = "run";
-        title = "Run " + json::parse(read_text(dir / "summary.json")).value("name", dir.filename().string());
+        title = "Run " + read_summary(dir).name;
     } else {
         throw ConfigError("DIR", "'" + dir_in + "' holds no sweep (sweep.db), experiment (experiment.json) or "
                                  "finished run (summary.json)");

@@ -10,16 +10,6 @@
 namespace depthbias {
 using nlohmann::json;
 
-namespace {
-
-std::optional<double> number_at(const json& j, const char* key) {
-    if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return std::nullopt;
-    const double v = j[key].get<double>();
-    return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
-}
-
-}  // namespace
-
 json json_at_path(const json& doc, const std::string& path) {
     const json* cur = &doc;
     size_t start = 0;
@@ -43,30 +33,28 @@ json json_at_path(const json& doc, const std::string& path) {
     return *cur;
 }
 
-PointResult result_from_summary(const json& s, const std::vector<std::string>& metrics) {
+PointResult result_from_summary(const RunSummary& s, const std::vector<std::string>& metrics) {
     PointResult r;
-    r.run_status = s.value("status", "");
-    r.status = r.run_status == "diverged" ? "diverged" : "done";
-    r.stop_reason = s.value("stop_reason", "");
-    if (s.contains("steps") && s["steps"].is_number_integer()) r.steps = s["steps"].get<std::int64_t>();
-    r.flow_time = number_at(s, "time");
-    r.wall_seconds = number_at(s, "timing.wall_seconds");
-    if (s.contains("final")) {
-        const auto& f = s["final"];
-        r.final_loss = number_at(f, "loss");
-        r.reconstruction_error = number_at(f, "reconstruction_error");
-        r.test_error = number_at(f, "test_error");
+    r.run_status = to_string(s.status);
+    r.status = s.diverged() ? "diverged" : "done";
+    r.stop_reason = s.stop_reason;
+    r.steps = s.steps;
+    if (std::isfinite(s.time)) r.flow_time = s.time;
+    if (std::isfinite(s.wall_seconds)) r.wall_seconds = s.wall_seconds;
+    if (s.final) {
+        r.final_loss = s.final->get("loss");
+        r.reconstruction_error = s.final->get("reconstruction_error");
+        r.test_error = s.final->get("test_error");
     }
-    if (s.contains("incremental")) {
-        const auto& inc = s["incremental"];
-        r.verdict = inc.value("verdict", "");
-        if (inc.contains("largest_first") && inc["largest_first"].is_boolean())
-            r.largest_first = inc["largest_first"].get<bool>();
-        if (inc.contains("components")) r.learning_times = inc["components"];
-        if (inc.contains("learning_order")) r.learning_order = inc["learning_order"];
+    const json doc = s.to_json();
+    if (s.incremental) {
+        r.verdict = s.incremental->verdict;
+        r.largest_first = s.incremental->largest_first;
+        r.learning_times = doc.at("incremental").at("components");
+        r.learning_order = doc.at("incremental").at("learning_order");
     }
-    for (const auto& m : metrics) r.extra[m] = json_at_path(s, m);
-    r.summary = s.dump();
+    for (const auto& m : metrics) r.extra[m] = json_at_path(doc, m);
+    r.summary = doc.dump();
     return r;
 }
 
@@ -78,7 +66,7 @@ PointResult run_point(const std::string& config_toml, const std::string& dir, co
         RunOptions ro;
         ro.figures = figures;
         ro.progress = false;
-        return result_from_summary(execute_run(cfg, dir, ro), metrics);
+        return result_from_summary(run_in_directory(cfg, dir, ro), metrics);
     } catch (const std::exception& e) {
         PointResult r;
         r.status = "failed";

@@ -7,11 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "depthbias/results/run_summary.hpp"
 #include "depthbias/sweep/sweep_store.hpp"
 
 namespace depthbias {
 
-PointResult result_from_summary(const nlohmann::json& summary, const std::vector<std::string>& metrics);
+// The store's record of a finished run; `metrics` are the [sweep] metric paths, read from summary.json's content.
+PointResult result_from_summary(const RunSummary& summary, const std::vector<std::string>& metrics);
 // The value at a dotted path ("final.spectrum.0") in a JSON document, or null.
 nlohmann::json json_at_path(const nlohmann::json& doc, const std::string& path);
 

@@ -10,6 +10,7 @@
 
 #include "depthbias/analysis/depth_separation.hpp"
 #include "depthbias/core/error.hpp"
+#include "depthbias/results/run_summary.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/io/gnuplot.hpp"
 #include "depthbias/sweep/sweep_spec.hpp"
@@ -270,6 +271,18 @@ void kernel_rich_diagram(const std::vector<PointRow>& rows, SweepReport& rep, co
          "samples n: small init (rich) to large init (kernel)", rep);
 }
 
+// The summary a finished point stored (summary.json's text), validated: IoError naming the point and the field.
+RunSummary stored_summary(const PointRow& p) {
+    const std::string origin = "sweep point #" + std::to_string(p.id) + " (" + p.hash + ") summary";
+    json j;
+    try {
+        j = json::parse(p.result.summary);
+    } catch (const json::parse_error& e) {
+        throw IoError(origin + ": not valid JSON (" + e.what() + ")");
+    }
+    return RunSummary::from_json(j, origin);
+}
+
 // alpha x log(1/eps) -> distance to the l1 max-margin direction, from each point's margin checkpoints.
 void l1_direction_diagram(const std::vector<PointRow>& rows, SweepReport& rep, const fs::path& rdir, bool figures) {
     // (depth, init scale) -> checkpoint index -> (sum x, sum y, count)
@@ -278,22 +291,22 @@ void l1_direction_diagram(const std::vector<PointRow>& rows, SweepReport& rep, c
     std::string dist_key;
     for (const auto& p : rows) {
         if (p.status != "done" || p.result.summary.empty()) continue;
-        const json s = json::parse(p.result.summary);
-        if (!s.contains("margin_checkpoints") || !s["margin_checkpoints"].is_array()) continue;
+        const RunSummary s = stored_summary(p);
+        if (!s.margin_checkpoints) continue;
         const PointConfig c = point_config(p);
         auto& v = acc[{c.depth, c.init_scale}];
         cfg_of[{c.depth, c.init_scale}] = c;
         size_t k = 0;
-        for (const auto& cp : s["margin_checkpoints"]) {
+        for (const auto& cp : *s.margin_checkpoints) {
             if (dist_key.empty())
-                for (const auto& [key, val] : cp.items())
+                for (const auto& [key, val] : cp.distances)
                     if (key.rfind("dist_l1", 0) == 0) dist_key = key;
-            if (dist_key.empty() || !cp.contains(dist_key) || !cp[dist_key].is_number() ||
-                !cp.contains("log10_inv_eps") || !cp["log10_inv_eps"].is_number())
-                continue;
+            const auto d = cp.distances.find(dist_key);
+            if (dist_key.empty() || d == cp.distances.end() || std::isnan(d->second) || std::isnan(cp.log10_inv_eps))
+                continue;  // (NaN: null in summary.json)
             if (v.size() <= k) v.push_back({0, 0, 0});
-            v[k][0] += cp["log10_inv_eps"].get<double>();
-            v[k][1] += cp[dist_key].get<double>();
+            v[k][0] += cp.log10_inv_eps;
+            v[k][1] += d->second;
             v[k][2] += 1;
             ++k;
         }

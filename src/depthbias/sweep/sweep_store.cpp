@@ -347,13 +347,15 @@ RecoverySummary SweepStore::recover_interrupted(const std::string& pdir, int max
         if (fs::exists(summary, ec)) {
             try {
                 std::ifstream f(summary);
-                const json s = json::parse(f);
+                const RunSummary s = RunSummary::from_json(json::parse(f), summary.string());
                 if (complete(r.id, r.owner, result_from_summary(s, metrics), std::nullopt, "recovered")) {
                     ++out.recovered;
                     continue;
                 }
             } catch (const json::exception&) {
                 // summary.json is written atomically, so this is not ours to trust: run the point again.
+            } catch (const IoError&) {
+                // not a summary (a field missing or of the wrong type): likewise, run the point again.
             }
         }
         if (r.attempts >= max_attempts) {
