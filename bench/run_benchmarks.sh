@@ -33,8 +33,9 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # ---- build ----------------------------------------------------------------------------------------------
 log "building (make -j1) depthbias bench_sensing_step bench_flow_vs_gd bench_storage_accuracy"
-(cd "$BUILD" && cmake .. > "$RAW/cmake.log" 2>&1 && \
-    make -j1 depthbias bench_sensing_step bench_flow_vs_gd bench_storage_accuracy > "$RAW/make.log" 2>&1) || {
+(cmake -S "$ROOT" -B "$BUILD" -DDEPTHBIAS_BUILD_BENCH=ON > "$RAW/cmake.log" 2>&1 && \
+    cmake --build "$BUILD" -j1 --target depthbias bench_sensing_step bench_flow_vs_gd bench_storage_accuracy \
+    > "$RAW/make.log" 2>&1) || {
     echo "build failed, see $RAW/make.log" >&2; tail -20 "$RAW/make.log" >&2; exit 1; }
 
 {

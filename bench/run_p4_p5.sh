@@ -40,7 +40,7 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # ---- build ----------------------------------------------------------------------------------------------
 log "building (-j1) bench_diagonal_conv_step depthbias in $BUILD"
-{ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DDEPTHBIAS_WITH_TORCH=OFF > "$RAW/cmake.log" 2>&1 &&
+{ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DDEPTHBIAS_WITH_TORCH=OFF -DDEPTHBIAS_BUILD_BENCH=ON > "$RAW/cmake.log" 2>&1 &&
     cmake --build "$BUILD" -j1 --target bench_diagonal_conv_step depthbias > "$RAW/make.log" 2>&1; } || {
     echo "build failed, see $RAW/cmake.log and $RAW/make.log" >&2; tail -20 "$RAW/make.log" >&2; exit 1; }
 

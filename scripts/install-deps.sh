@@ -4,7 +4,7 @@
 # Uses sudo when not root. Set DEPTHBIAS_SKIP_APT=1 to skip entirely (e.g. on a machine you manage yourself).
 set -euo pipefail
 
-BUILD_PKGS=(cmake g++ make pkg-config
+BUILD_PKGS=(cmake g++ make ninja-build pkg-config
   libeigen3-dev libboost-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libfftw3-dev coinor-libclp-dev libsqlite3-dev zlib1g-dev libopenmpi-dev openmpi-bin
   libtorch-dev dataset-fashion-mnist chromium

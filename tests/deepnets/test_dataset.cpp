@@ -12,17 +12,15 @@
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/deepnets/dataset.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace depthbias::deepnets;
 
 namespace {
 
-fs::path fresh_dir(const std::string& name) {
-    const fs::path d = fs::temp_directory_path() / ("depthbias-dn-" + name + "-" + std::to_string(getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
+depthbias::test_support::TempDir fresh_dir(const std::string& name) {
+    return depthbias::test_support::TempDir("dn-" + name);
 }
 
 std::vector<unsigned char> idx_bytes(const std::vector<std::uint32_t>& dims, const std::vector<unsigned char>& data) {

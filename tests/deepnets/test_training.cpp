@@ -17,6 +17,8 @@
 #include "depthbias/core/error.hpp"
 #include "depthbias/deepnets/experiments.hpp"
 #include "depthbias/deepnets/trainer.hpp"
+#include "support/cli_runner.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace depthbias::deepnets;
@@ -24,12 +26,10 @@ using nlohmann::json;
 
 namespace {
 
-fs::path fresh_dir(const std::string& name) {
-    const fs::path d = fs::temp_directory_path() / ("depthbias-dntrain-" + name + "-" + std::to_string(getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
+using depthbias::test_support::CliResult;
+using depthbias::test_support::TempDir;
+
+TempDir fresh_dir(const std::string& name) { return TempDir("dntrain-" + name); }
 
 std::string slurp(const fs::path& p) {
     std::ifstream f(p);
@@ -38,19 +38,8 @@ std::string slurp(const fs::path& p) {
     return s.str();
 }
 
-struct Result {
-    int code;
-    std::string output;
-};
-
-Result cli(const std::string& args, const std::string& env = "") {
-    const std::string cmd = env + std::string(DEPTHBIAS_BINARY) + " " + args + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[512];
-    while (fgets(buf, sizeof buf, p)) out += buf;
-    const int status = pclose(p);
-    return {WEXITSTATUS(status), out};
+CliResult cli(const std::string& args, const std::string& env = "") {
+    return depthbias::test_support::run_cli(args, env);
 }
 
 DeepConfig mixture_config() {

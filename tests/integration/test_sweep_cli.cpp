@@ -19,33 +19,21 @@
 
 #include "depthbias/sweep/sweep_report.hpp"
 #include "depthbias/sweep/sweep_spec.hpp"
+#include "support/cli_runner.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-    int code;
-    std::string output;
-};
+using depthbias::test_support::CliResult;
+using depthbias::test_support::TempDir;
 
-Result run_cmd(const std::string& cmd) {
-    FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-    std::string out;
-    char buf[1024];
-    while (fgets(buf, sizeof buf, p)) out += buf;
-    const int status = pclose(p);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
+CliResult run_cmd(const std::string& cmd) { return depthbias::test_support::run_shell(cmd); }
 
-Result run(const std::string& args) { return run_cmd(std::string(DEPTHBIAS_BINARY) + " " + args); }
+CliResult run(const std::string& args) { return depthbias::test_support::run_cli(args); }
 
-fs::path fresh_dir(const std::string& name) {
-    const fs::path d = fs::temp_directory_path() / ("depthbias-sweepcli-" + name + "-" + std::to_string(getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-}
+TempDir fresh_dir(const std::string& name) { return TempDir("sweepcli-" + name); }
 
 // 24 short toy points: depth x init scale x 4 seeds.
 const char* kSweep = R"(

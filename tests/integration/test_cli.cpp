@@ -2,36 +2,24 @@
 // half-written that looks complete.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/cli_runner.hpp"
+#include "support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-    int code;
-    std::string output;  // stdout + stderr
-};
+using depthbias::test_support::CliResult;
+using depthbias::test_support::TempDir;
 
-Result run(const std::string& args) {
-    const std::string cmd = std::string(DEPTHBIAS_BINARY) + " " + args + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[512];
-    while (fgets(buf, sizeof buf, p)) out += buf;
-    const int status = pclose(p);
-    return {WEXITSTATUS(status), out};
-}
+CliResult run(const std::string& args) { return depthbias::test_support::run_cli(args); }
 
-fs::path fresh_dir(const std::string& name) {
-    const fs::path d = fs::temp_directory_path() / ("depthbias-cli-" + name + "-" + std::to_string(getpid()));
-    fs::remove_all(d);
-    return d;
-}
+TempDir fresh_dir(const std::string& name) { return TempDir("cli-" + name); }
 
 std::string write_config(const fs::path& dir, const std::string& text) {
     fs::create_directories(dir);
