@@ -73,7 +73,7 @@ depthbias_test_executable(depthbias_integration_tests LABEL integration RUNS_BIN
 file(GLOB DEPTHBIAS_DEEPNETS_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/deepnets/test_*.cpp)
 if(DEPTHBIAS_HAVE_TORCH AND DEPTHBIAS_DEEPNETS_TESTS)
   depthbias_test_executable(depthbias_deepnets_tests LABEL deepnets RUNS_BINARY DISCOVERY_TIMEOUT 120 COST 5
-                            SOURCES ${DEPTHBIAS_DEEPNETS_TESTS} LIBRARIES depthbias_engine ZLIB::ZLIB)
+                            SOURCES ${DEPTHBIAS_DEEPNETS_TESTS} LIBRARIES depthbias_deepnets ZLIB::ZLIB)
 endif()
 
 depthbias_unity_group(depthbias_unit_tests a test_config.cpp test_dynamics.cpp test_gradients.cpp

@@ -2,6 +2,8 @@
 // half-written that looks complete.
 #include <gtest/gtest.h>
 
+#include "depthbias/run/presets.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -156,4 +158,29 @@ TEST(Cli, HelpListsTheCommands) {
     for (const char* c : {"run", "reproduce", "theory"}) EXPECT_NE(r.output.find(c), std::string::npos) << c;
     const auto keys = run("run --help-keys");
     EXPECT_NE(keys.output.find("model.init_scale"), std::string::npos);
+}
+
+TEST(Cli, EveryEmbeddedPresetIsListedByOneExperimentKind) {
+    // `reproduce --list` goes through the registry of experiment kinds (registered in the CLI target); every
+    // embedded preset (experiments/*.toml and experiments/<module>/*.toml) that is an experiment must be listed,
+    // from any working directory (embedded, not found on disk).
+    const std::string cmd = "cd / && env -u DEPTHBIAS_DEEPNETS_PRESETS " + std::string(DEPTHBIAS_BINARY) + " reproduce --list 2>&1";
+    FILE* f = popen(cmd.c_str(), "r");
+    ASSERT_NE(f, nullptr);
+    std::string out;
+    char buf[4096];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+    ASSERT_EQ(pclose(f), 0) << out;
+    int listed = 0;
+    for (const auto& p : depthbias::presets()) {
+        const bool single_run = p.module == "deepnets" && p.toml.find("[experiment]") == std::string::npos;
+        const bool shown = out.find("\n  " + p.name + ": ") != std::string::npos;
+#ifdef DEPTHBIAS_HAVE_TORCH
+        EXPECT_EQ(shown, !single_run) << p.name << "\n" << out;
+#else
+        if (p.module.empty()) EXPECT_TRUE(shown) << p.name << "\n" << out;
+#endif
+        listed += shown;
+    }
+    EXPECT_GE(listed, 11);
 }
