@@ -18,6 +18,9 @@
 #include "depthbias/models/model_registry.hpp"
 #include "depthbias/observe/observer.hpp"
 #include "depthbias/run/config.hpp"
+#include "depthbias/run/experiment.hpp"
+#include "depthbias/run/experiment_analysis.hpp"
+#include "depthbias/run/experiment_figures.hpp"
 #include "depthbias/run/factory.hpp"
 #include "depthbias/run/presets.hpp"
 #include "depthbias/tasks/task_registry.hpp"
@@ -266,4 +269,11 @@ TEST(Registry, EveryModelsParameterBlocksTileTheta) {
             EXPECT_EQ(at, model->num_params()) << m.name << " on " << t.name;
         }
     }
+}
+
+TEST(Registry, EveryExperimentKindHasAnAnalysisStepAndAFigure) {
+    // experiment.figure selects both; a kind registered in one file only would fail at the end of a run.
+    EXPECT_EQ(AnalysisStepRegistry::instance().names(), FigureRegistry::instance().names());
+    EXPECT_GE(AnalysisStepRegistry::instance().names().size(), 8u);
+    EXPECT_EQ(error_key([] { parse_experiment("[experiment]\nfigure = \"histogram\"\n", "t"); }), "experiment.figure");
 }

@@ -71,11 +71,7 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
     if (e.name.empty()) e.name = e.base.run.name;
     if (e.title.empty()) e.title = e.name;
     if (e.figure.empty()) e.figure = "spectrum_panels";
-    static const std::vector<std::string> kinds = {"spectrum_panels", "toy_theory", "separation", "classification",
-                                                   "moroshko", "kernel_rich", "omp", "saddle_to_saddle"};
-    if (std::find(kinds.begin(), kinds.end(), e.figure) == kinds.end())
-        throw ConfigError("experiment.figure", "'" + e.figure + "' is not one of: spectrum_panels, toy_theory, "
-                                               "separation, classification, moroshko, kernel_rich, omp, saddle_to_saddle");
+    const AnalysisStepEntry& kind = AnalysisStepRegistry::instance().get("experiment.figure", e.figure);
     if (auto vs = doc["variant"].as_array()) {
         int i = 0;
         for (const auto& node : *vs) {
@@ -103,7 +99,7 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
     } else if (doc.contains("variant")) {
         throw ConfigError("variant", "must be an array of tables ([[variant]])");
     }
-    if (e.variants.empty() && e.figure != "separation") e.variants.push_back({e.base.run.name, {}});
+    if (e.variants.empty() && kind.has_variants) e.variants.push_back({e.base.run.name, {}});
     for (size_t i = 0; i < e.variants.size(); ++i)  // each variant writes out/<slug of its label>
         for (size_t j = 0; j < i; ++j)
             if (slug(e.variants[i].label) == slug(e.variants[j].label))

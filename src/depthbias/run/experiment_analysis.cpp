@@ -294,29 +294,24 @@ void separation(const Experiment& e, const std::string&, const std::vector<Varia
     a.separation = sep;
 }
 
-using Step = std::function<void(const Experiment&, const std::string&, const std::vector<VariantRun>&, ExperimentAnalysis&)>;
-
-const std::map<std::string, Step>& steps() {
-    static const std::map<std::string, Step> m = {
-        {"spectrum_panels", [](const Experiment&, const std::string&, const std::vector<VariantRun>&, ExperimentAnalysis&) {}},
-        {"toy_theory", toy_theory},
-        {"classification", classification},
-        {"moroshko", moroshko},
-        {"kernel_rich", kernel_rich},
-        {"omp", omp},
-        {"saddle_to_saddle", saddle_to_saddle},
-        {"separation", separation},
-    };
-    return m;
-}
+using Entry = AnalysisStepEntry;
+const Registrar<Entry> r1{{"spectrum_panels", "Figure 1a/1b: spectra of each variant (nothing to analyze)", true,
+                           [](const Experiment&, const std::string&, const std::vector<VariantRun>&, ExperimentAnalysis&) {}}};
+const Registrar<Entry> r2{{"toy_theory", "toy model: GD learning times against the closed-form flow", true, toy_theory}};
+const Registrar<Entry> r3{{"classification", "Figure 1c/1d: correlation with the target by depth, SVM baseline", true,
+                           classification}};
+const Registrar<Entry> r4{{"moroshko", "distances to the l1 / l2 max-margin directions along the margin", true, moroshko}};
+const Registrar<Entry> r5{{"kernel_rich", "Q^D_alpha programs over alpha against the l1 / l2 solutions", true, kernel_rich}};
+const Registrar<Entry> r6{{"omp", "activation order against greedy OMP over seeds", true, omp}};
+const Registrar<Entry> r7{{"saddle_to_saddle", "jump times in accelerated time against the limit algorithm", true,
+                           saddle_to_saddle}};
+const Registrar<Entry> r8{{"separation", "depth-separation thresholds (references only: no runs)", false, separation}};
 
 }  // namespace
 
 ExperimentAnalysis analyze_experiment(const Experiment& e, const std::string& out, const std::vector<VariantRun>& runs) {
-    const auto it = steps().find(e.figure);
-    if (it == steps().end()) throw ConfigError("experiment.figure", "no analysis step for '" + e.figure + "'");
     ExperimentAnalysis a;
-    it->second(e, out, runs, a);
+    AnalysisStepRegistry::instance().get("experiment.figure", e.figure).analyze(e, out, runs, a);
     return a;
 }
 

@@ -18,6 +18,8 @@
 //   - to_json() is experiment.json's "analysis" ({} when the kind measures nothing). Non-finite numbers are null
 //     there; in the structs they stay as computed (inf: never reached, NaN: nothing scored).
 #pragma once
+#include "depthbias/core/registry.hpp"
+#include <functional>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -129,6 +131,18 @@ struct ExperimentAnalysis {
 
     nlohmann::json to_json() const;
 };
+
+// An experiment kind (the [experiment] `figure` key): its analysis step, registered in experiment_analysis.cpp
+// (the drawing of the same name is registered in experiment_figures.cpp; a test keeps the two lists equal).
+// `has_variants` = false: the experiment computes references only (separation) and has no runs by default.
+struct AnalysisStepEntry {
+    std::string name;
+    std::string doc;
+    bool has_variants = true;
+    std::function<void(const Experiment&, const std::string& out_dir, const std::vector<VariantRun>&, ExperimentAnalysis&)>
+        analyze;
+};
+using AnalysisStepRegistry = Registry<AnalysisStepEntry>;
 
 // The analysis step of e.figure; `out_dir` holds the runs' directories (out_dir/<slug of the label>).
 ExperimentAnalysis analyze_experiment(const Experiment& e, const std::string& out_dir, const std::vector<VariantRun>& runs);

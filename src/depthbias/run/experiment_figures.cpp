@@ -316,19 +316,38 @@ bool separation(const Experiment& e, const std::string& out, const ExperimentAna
     return render(fig, out, "figure", warning);
 }
 
+using V = const std::vector<VariantRun>&;
+using A = const ExperimentAnalysis&;
+const Registrar<FigureEntry> f1{{"spectrum_panels", [](const Experiment& e, const std::string& o, V r, A, bool d, std::string* w) {
+    return spectrum_panels(e, o, r, d, w);
+}}};
+const Registrar<FigureEntry> f2{{"toy_theory", [](const Experiment& e, const std::string& o, V r, A, bool d, std::string* w) {
+    return toy_theory(e, o, r, d, w);
+}}};
+const Registrar<FigureEntry> f3{{"classification", [](const Experiment& e, const std::string& o, V r, A, bool d, std::string* w) {
+    return classification(e, o, r, d, w);
+}}};
+const Registrar<FigureEntry> f4{{"moroshko", [](const Experiment& e, const std::string& o, V r, A a, bool d, std::string* w) {
+    return moroshko(e, o, r, a, d, w);
+}}};
+const Registrar<FigureEntry> f5{{"kernel_rich", [](const Experiment& e, const std::string& o, V, A a, bool d, std::string* w) {
+    return kernel_rich(e, o, a, d, w);
+}}};
+const Registrar<FigureEntry> f6{{"omp", [](const Experiment& e, const std::string& o, V r, A a, bool d, std::string* w) {
+    return omp(e, o, r, a, d, w);
+}}};
+const Registrar<FigureEntry> f7{{"saddle_to_saddle", [](const Experiment& e, const std::string& o, V r, A a, bool d, std::string* w) {
+    return saddle_to_saddle(e, o, r, a, d, w);
+}}};
+const Registrar<FigureEntry> f8{{"separation", [](const Experiment& e, const std::string& o, V, A a, bool d, std::string* w) {
+    return separation(e, o, a, d, w);
+}}};
+
 }  // namespace
 
 bool draw_experiment(const Experiment& e, const std::string& out, const std::vector<VariantRun>& runs,
                      const ExperimentAnalysis& a, bool draw, std::string* warning) {
-    if (e.figure == "spectrum_panels") return spectrum_panels(e, out, runs, draw, warning);
-    if (e.figure == "toy_theory") return toy_theory(e, out, runs, draw, warning);
-    if (e.figure == "classification") return classification(e, out, runs, draw, warning);
-    if (e.figure == "moroshko") return moroshko(e, out, runs, a, draw, warning);
-    if (e.figure == "kernel_rich") return kernel_rich(e, out, a, draw, warning);
-    if (e.figure == "omp") return omp(e, out, runs, a, draw, warning);
-    if (e.figure == "saddle_to_saddle") return saddle_to_saddle(e, out, runs, a, draw, warning);
-    if (e.figure == "separation") return separation(e, out, a, draw, warning);
-    throw ConfigError("experiment.figure", "no figure for '" + e.figure + "'");
+    return FigureRegistry::instance().get("experiment.figure", e.figure).draw(e, out, runs, a, draw, warning);
 }
 
 }  // namespace depthbias

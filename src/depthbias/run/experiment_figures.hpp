@@ -15,13 +15,25 @@
 // The data files are written always (with figures off too); figure.png/.svg only when `draw`.
 // Returns false with a warning when gnuplot could not draw.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "depthbias/core/registry.hpp"
 #include "depthbias/run/experiment.hpp"
 #include "depthbias/run/experiment_analysis.hpp"
 
 namespace depthbias {
+
+// The drawing of each experiment kind, registered in experiment_figures.cpp under the analysis step's name.
+struct FigureEntry {
+    std::string name;
+    std::function<bool(const Experiment&, const std::string& out_dir, const std::vector<VariantRun>&,
+                       const ExperimentAnalysis&, bool draw, std::string* warning)>
+        draw;
+    std::string doc = "";
+};
+using FigureRegistry = Registry<FigureEntry>;
 
 bool draw_experiment(const Experiment& e, const std::string& out_dir, const std::vector<VariantRun>& runs,
                      const ExperimentAnalysis& analysis, bool draw, std::string* warning);
