@@ -7,6 +7,7 @@
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/io/atomic_file.hpp"
+#include "depthbias/io/html_page.hpp"
 #include "depthbias/sweep/sweep_report.hpp"
 #include "depthbias/sweep/sweep_store.hpp"
 #include "depthbias/results/run_summary.hpp"
@@ -20,36 +21,8 @@ using nlohmann::json;
 
 namespace {
 
-std::string esc(const std::string& s) {
-    std::string o;
-    o.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&': o += "&amp;"; break;
-            case '<': o += "&lt;"; break;
-            case '>': o += "&gt;"; break;
-            case '"': o += "&quot;"; break;
-            case '\'': o += "&#39;"; break;
-            default: o += c;
-        }
-    }
-    return o;
-}
-
-// A relative URL: each path segment percent-encoded where needed.
-std::string url(const std::string& rel) {
-    std::string o;
-    for (unsigned char c : rel) {
-        if (std::isalnum(c) || c == '/' || c == '.' || c == '-' || c == '_' || c == '~')
-            o += char(c);
-        else {
-            char b[4];
-            std::snprintf(b, sizeof b, "%%%02X", c);
-            o += b;
-        }
-    }
-    return o;
-}
+const auto& esc = html_escape;
+const auto& url = html_url;
 
 std::string read_text(const fs::path& p) {
     std::ifstream f(p);
@@ -70,76 +43,7 @@ std::string num(const json& v) {
 }
 std::string num(const std::optional<double>& v) { return v ? num(json(*v)) : ""; }
 
-constexpr const char* kHead = R"html(<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>%TITLE%</title>
-<style>
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1200px;
-       padding: 0 1em; color: #222; line-height: 1.4; }
-h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }
-th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; }
-th { background: #f0f0f0; } td.l, th.l { text-align: left; }
-figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
-pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
-details { margin: 0.2em 0; } summary { cursor: pointer; }
-.pass { color: #1a7f37; font-weight: bold; } .fail { color: #c62828; font-weight: bold; }
-.status-failed { color: #c62828; } .status-diverged { color: #b26a00; } .muted { color: #777; }
-.grid { display: flex; flex-wrap: wrap; gap: 1em; } .grid figure { flex: 1 1 45%; }
-</style>
-<script>
-// Marks the page once every figure has either loaded (naturalWidth > 0) or failed, for headless checks.
-window.addEventListener('load', function () {
-  var imgs = document.images, ok = 0, bad = 0, i;
-  for (i = 0; i < imgs.length; i++) {
-    if (imgs[i].complete && imgs[i].naturalWidth > 0) ok++; else bad++;
-  }
-  document.body.setAttribute('data-figures-total', String(imgs.length));
-  document.body.setAttribute('data-figures-loaded', String(ok));
-  document.body.setAttribute('data-figures-failed', String(bad));
-  document.body.setAttribute('data-report-ready', 'true');
-});
-</script>
-</head>
-<body>
-)html";
-
-class Page {
-public:
-    explicit Page(const std::string& title) {
-        std::string h = kHead;
-        h.replace(h.find("%TITLE%"), 7, esc(title));
-        s_ << h << "<h1>" << esc(title) << "</h1>\n";
-    }
-    std::ostringstream& out() { return s_; }
-    // An <img> for rel (relative to the report), when the file exists; its SVG sibling linked.
-    void figure(const fs::path& dir, const std::string& rel, const std::string& caption) {
-        if (!fs::exists(dir / rel)) return;
-        ++figures_;
-        s_ << "<figure><img src=\"" << url(rel) << "\" alt=\"" << esc(caption) << "\"><figcaption>" << esc(caption);
-        const std::string svg = fs::path(rel).replace_extension(".svg").string();
-        if (fs::exists(dir / svg)) s_ << " (<a href=\"" << url(svg) << "\">SVG</a>)";
-        s_ << "</figcaption></figure>\n";
-    }
-    void details(const std::string& summary, const std::string& pre) {
-        s_ << "<details><summary>" << esc(summary) << "</summary><pre>" << esc(pre) << "</pre></details>\n";
-    }
-    int figures() const { return figures_; }
-    std::string finish() {
-        s_ << "<p class=\"muted\">Written by depthbias " << esc(kVersion) << " (" << esc(kGitCommit)
-           << "). Static page: every figure and file is linked relative to this directory.</p>\n</body>\n</html>\n";
-        return s_.str();
-    }
-
-private:
-    std::ostringstream s_;
-    int figures_ = 0;
-};
-
-void sweep_page(const fs::path& dir, Page& pg) {
+void sweep_page(const fs::path& dir, HtmlPage& pg) {
     const SweepReport rep = write_sweep_report(dir.string(), true);
     SweepStore store(store_path(dir.string()));
     const auto rows = store.rows();
@@ -241,7 +145,7 @@ RunSummary read_summary(const fs::path& dir) {
     }
 }
 
-void experiment_page(const fs::path& dir, Page& pg) {
+void experiment_page(const fs::path& dir, HtmlPage& pg) {
     const ExperimentResult e = read_experiment(dir);
     auto& s = pg.out();
     s << "<p>Experiment <b>" << esc(e.name) << "</b>.</p>\n";
@@ -271,7 +175,7 @@ void experiment_page(const fs::path& dir, Page& pg) {
     if (!e.manifest.empty()) pg.details("manifest", e.manifest.dump(2));
 }
 
-void run_page(const fs::path& dir, Page& pg) {
+void run_page(const fs::path& dir, HtmlPage& pg) {
     const RunSummary sm = read_summary(dir);
     run_rows(pg.out(), {ExperimentRun{sm.name, ".", sm}});
     pg.figure(dir, "spectrum.png", "spectrum and loss");
@@ -300,7 +204,7 @@ HtmlReport write_html_report(const std::string& dir_in) {
         throw ConfigError("DIR", "'" + dir_in + "' holds no sweep (sweep.db), experiment (experiment.json) or "
                                  "finished run (summary.json)");
     }
-    Page pg(title);
+    HtmlPage pg(title);
     if (r.kind == "sweep")
         sweep_page(dir, pg);
     else if (r.kind == "experiment")
