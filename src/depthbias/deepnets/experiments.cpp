@@ -19,6 +19,7 @@
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/core/job_pool.hpp"
+#include "depthbias/run/config_schema.hpp"
 #include "depthbias/core/rng.hpp"
 #include "depthbias/run/check_result.hpp"
 #include "depthbias/deepnets/trainer.hpp"
@@ -32,105 +33,41 @@ using nlohmann::json;
 namespace {
 
 using E = DeepExperiment;
-using Member = std::variant<std::string E::*, std::int64_t E::*, double E::*, std::vector<std::string> E::*,
-                            std::vector<double> E::*, std::vector<std::int64_t> E::*>;
-struct Field {
-    const char* key;
-    Member member;
-    const char* doc;
-};
-
-const std::vector<Field>& fields() {
-    static const std::vector<Field> f = {
-        {"name", &E::name, "experiment name (defaults to the preset name)"},
-        {"title", &E::title, "figure title"},
-        {"description", &E::description, "what the experiment shows"},
-        {"kind", &E::kind, "sweep | bound"},
-        {"vary", &E::vary, "dotted config key swept over `values` (e.g. model.depth, data.corruption)"},
-        {"values", &E::values, "values of `vary`"},
-        {"seeds", &E::seeds, "run.seed of each repetition"},
-        {"checks", &E::checks, "fit | monotone | small_depth | depth_independence | noise_depth (sweep only)"},
-        {"fit_accuracy", &E::fit_accuracy, "claim 1: network train accuracy required (clean labels)"},
-        {"fit_min_depth", &E::fit_min_depth, "claim 1: applies to L >= this"},
-        {"nc4_tolerance", &E::nc4_tolerance, "claim 1: |NCC train acc at layer L - network train acc| when L > d"},
-        {"monotone_dip", &E::monotone_dip, "claim 2: allowed drop of NCC train accuracy between layers"},
-        {"monotone_dip_top", &E::monotone_dip_top, "claim 2: allowed drop in the top layers (>= effective depth)"},
-        {"small_depth_at", &E::small_depth_at, "claim 3: depth L the claim is checked at"},
-        {"small_depth_max", &E::small_depth_max, "claim 3: bound on the median effective depth"},
-        {"independence_min_depth", &E::independence_min_depth, "claim 4: depths L >= this are compared"},
-        {"independence_spread", &E::independence_spread, "claim 4: allowed spread of median effective depths"},
-        {"independence_layers", &E::independence_layers, "claim 4: first layers whose NCC accuracy is compared"},
-        {"independence_tolerance", &E::independence_tolerance, "claim 4: allowed spread of those accuracies"},
-        {"noise_min_increase", &E::noise_min_increase, "claim 7: d(largest fit p) - d(0) must be at least this"},
-        {"noise_inversions", &E::noise_inversions, "claim 7: allowed 1-layer inversions of the median depth in p"},
-        {"bound_m_per_class", &E::bound_m_per_class, "bound: |S1| = |S2| = this x classes"},
-        {"bound_draws", &E::bound_draws, "bound: number of (S1, S2) draws"},
-        {"bound_p", &E::bound_p, "bound: fraction p of S2's labels changed (exactly p m)"},
-        {"bound_alpha", &E::bound_alpha, "bound: alpha of the (1 + alpha) p term"},
-    };
-    return f;
-}
-
-const Field* find_field(const std::string& key) {
-    for (const auto& f : fields())
-        if (key == f.key) return &f;
-    return nullptr;
-}
-
-std::string allowed_keys() {
-    std::string s;
-    for (const auto& f : fields()) s += (s.empty() ? "" : ", ") + std::string(f.key);
-    return s;
-}
-
-double number(const toml::node& n, const std::string& key) {
-    if (auto i = n.as_integer()) return double(i->get());
-    if (auto f = n.as_floating_point()) {
-        if (!std::isfinite(f->get())) throw ConfigError(key, "must be a finite number");
-        return f->get();
-    }
-    throw ConfigError(key, "expected a number");
-}
-
-std::int64_t integer(const toml::node& n, const std::string& key) {
-    if (auto i = n.as_integer()) return i->get();
-    const double v = number(n, key);
-    if (v != std::floor(v)) throw ConfigError(key, "expected an integer");
-    return std::int64_t(v);
-}
-
-void set_field(E& e, const Field& f, const toml::node& n) {
-    const std::string key = std::string("experiment.") + f.key;
-    std::visit(
-        [&](auto p) {
-            using T = std::remove_cvref_t<decltype(e.*p)>;
-            if constexpr (std::is_same_v<T, std::string>) {
-                auto s = n.as_string();
-                if (!s) throw ConfigError(key, "expected a string");
-                e.*p = s->get();
-            } else if constexpr (std::is_same_v<T, std::int64_t>) {
-                e.*p = integer(n, key);
-            } else if constexpr (std::is_same_v<T, double>) {
-                e.*p = number(n, key);
-            } else {
-                auto arr = n.as_array();
-                if (!arr) throw ConfigError(key, "expected an array");
-                T v;
-                for (const auto& x : *arr) {
-                    if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-                        auto s = x.as_string();
-                        if (!s) throw ConfigError(key, "expected an array of strings");
-                        v.push_back(s->get());
-                    } else if constexpr (std::is_same_v<T, std::vector<double>>) {
-                        v.push_back(number(x, key));
-                    } else {
-                        v.push_back(integer(x, key));
-                    }
-                }
-                e.*p = v;
-            }
+// The [experiment] keys: one field table (run/config_schema.hpp, shared with the run configs).
+const schema::Schema<E>& experiment_schema() {
+    static const schema::Schema<E> s{
+        {
+            {"experiment.name", &E::name, "experiment name (defaults to the preset name)"},
+            {"experiment.title", &E::title, "figure title"},
+            {"experiment.description", &E::description, "what the experiment shows"},
+            {"experiment.kind", &E::kind, "sweep | bound"},
+            {"experiment.vary", &E::vary, "dotted config key swept over `values` (e.g. model.depth, data.corruption)"},
+            {"experiment.values", &E::values, "values of `vary`"},
+            {"experiment.seeds", &E::seeds, "run.seed of each repetition"},
+            {"experiment.checks", &E::checks, "fit | monotone | small_depth | depth_independence | noise_depth (sweep only)"},
+            {"experiment.fit_accuracy", &E::fit_accuracy, "claim 1: network train accuracy required (clean labels)"},
+            {"experiment.fit_min_depth", &E::fit_min_depth, "claim 1: applies to L >= this"},
+            {"experiment.nc4_tolerance", &E::nc4_tolerance, "claim 1: |NCC train acc at layer L - network train acc| when L > d"},
+            {"experiment.monotone_dip", &E::monotone_dip, "claim 2: allowed drop of NCC train accuracy between layers"},
+            {"experiment.monotone_dip_top", &E::monotone_dip_top, "claim 2: allowed drop in the top layers (>= effective depth)"},
+            {"experiment.small_depth_at", &E::small_depth_at, "claim 3: depth L the claim is checked at"},
+            {"experiment.small_depth_max", &E::small_depth_max, "claim 3: bound on the median effective depth"},
+            {"experiment.independence_min_depth", &E::independence_min_depth, "claim 4: depths L >= this are compared"},
+            {"experiment.independence_spread", &E::independence_spread, "claim 4: allowed spread of median effective depths"},
+            {"experiment.independence_layers", &E::independence_layers, "claim 4: first layers whose NCC accuracy is compared"},
+            {"experiment.independence_tolerance", &E::independence_tolerance, "claim 4: allowed spread of those accuracies"},
+            {"experiment.noise_min_increase", &E::noise_min_increase, "claim 7: d(largest fit p) - d(0) must be at least this"},
+            {"experiment.noise_inversions", &E::noise_inversions, "claim 7: allowed 1-layer inversions of the median depth in p"},
+            {"experiment.bound_m_per_class", &E::bound_m_per_class, "bound: |S1| = |S2| = this x classes"},
+            {"experiment.bound_draws", &E::bound_draws, "bound: number of (S1, S2) draws"},
+            {"experiment.bound_p", &E::bound_p, "bound: fraction p of S2's labels changed (exactly p m)"},
+            {"experiment.bound_alpha", &E::bound_alpha, "bound: alpha of the (1 + alpha) p term"},
         },
-        f.member);
+        "experiment",
+        "such as [experiment]",
+        schema::shortest_double,
+    };
+    return s;
 }
 
 std::string value_literal(double v) {
@@ -189,12 +126,7 @@ DeepExperiment parse_deep_experiment(const std::string& text, const std::string&
     e.name = fs::path(origin).stem().string();
     apply_toml(e.base, doc, {"experiment"});
     if (const auto* ex = doc["experiment"].as_table()) {
-        for (const auto& [k, node] : *ex) {
-            const Field* f = find_field(std::string(k.str()));
-            if (!f)
-                throw ConfigError("experiment." + std::string(k.str()), "unknown key (allowed: " + allowed_keys() + ")");
-            set_field(e, *f, node);
-        }
+        experiment_schema().apply_table(e, *ex, "experiment", {});
     } else if (doc.contains("experiment")) {
         throw ConfigError("experiment", "must be a table");
     }
@@ -210,28 +142,11 @@ void apply_experiment_override(DeepExperiment& e, const std::string& assignment)
         validate_experiment(e);
         return;
     }
-    const auto eq = assignment.find('=');
-    if (eq == std::string::npos) throw ConfigError("--set", "expected key=value, got '" + assignment + "'");
-    const std::string key = assignment.substr(prefix.size(), eq - prefix.size()), value = assignment.substr(eq + 1);
-    const Field* f = find_field(key);
-    if (!f) throw ConfigError("experiment." + key, "unknown key (allowed: " + allowed_keys() + ")");
-    toml::table t;
-    try {
-        t = toml::parse("v = " + value);
-    } catch (const toml::parse_error&) {
-        if (!std::holds_alternative<std::string E::*>(f->member))
-            throw ConfigError("experiment." + key, "cannot parse '" + value + "'");
-        t = toml::table{{"v", value}};
-    }
-    set_field(e, *f, *t.get("v"));
+    experiment_schema().apply_override(e, assignment);
     validate_experiment(e);
 }
 
-std::string describe_experiment_keys() {
-    std::string s;
-    for (const auto& f : fields()) s += "  experiment." + std::string(f.key) + ": " + f.doc + "\n";
-    return s;
-}
+std::string describe_experiment_keys() { return experiment_schema().describe_keys(); }
 
 namespace {
 

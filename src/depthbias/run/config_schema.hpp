@@ -60,7 +60,8 @@ struct Ref {
 template <class C>
 struct Schema {
     using Member = std::variant<Ref<C, std::string>, Ref<C, std::int64_t>, Ref<C, double>, Ref<C, bool>,
-                                Ref<C, std::vector<double>>, Ref<C, std::vector<std::int64_t>>>;
+                                Ref<C, std::vector<double>>, Ref<C, std::vector<std::int64_t>>,
+                                Ref<C, std::vector<std::string>>>;
     struct Field {
         const char* key;  // "section.name"
         Member member;
@@ -195,6 +196,7 @@ struct Schema {
                 if constexpr (std::is_same_v<T, double>) return "number";
                 if constexpr (std::is_same_v<T, bool>) return "boolean";
                 if constexpr (std::is_same_v<T, std::vector<double>>) return "array of numbers";
+                if constexpr (std::is_same_v<T, std::vector<std::string>>) return "array of strings";
                 return "array of integers";
             },
             m);
@@ -221,14 +223,23 @@ struct Schema {
                 } else {
                     using E = typename T::value_type;
                     constexpr bool ints = std::is_same_v<E, std::int64_t>;
+                    constexpr bool strings = std::is_same_v<E, std::string>;
                     auto arr = n.as_array();
-                    if (!arr) throw ConfigError(key, ints ? "expected an array of integers" : "expected an array of numbers");
+                    if (!arr)
+                        throw ConfigError(key, strings ? "expected an array of strings"
+                                               : ints  ? "expected an array of integers"
+                                                       : "expected an array of numbers");
                     T v;
                     for (const auto& e : *arr) {
-                        if constexpr (ints)
+                        if constexpr (strings) {
+                            auto str = e.as_string();
+                            if (!str) throw ConfigError(key, "expected an array of strings");
+                            v.push_back(str->get());
+                        } else if constexpr (ints) {
                             v.push_back(integer(e, key));
-                        else
+                        } else {
                             v.push_back(finite_number(e, key));
+                        }
                     }
                     slot = v;
                 }
@@ -322,6 +333,8 @@ struct Schema {
                         if (i) s << ", ";
                         if constexpr (std::is_same_v<typename T::value_type, double>)
                             s << format_double(v[i]);
+                        else if constexpr (std::is_same_v<typename T::value_type, std::string>)
+                            s << toml::value<std::string>(v[i]);
                         else
                             s << v[i];
                     }
