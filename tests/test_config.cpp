@@ -1,6 +1,8 @@
 // Config parsing and validation: every bad input is a ConfigError naming the key.
 #include <gtest/gtest.h>
 
+#include "support/config_error.hpp"
+
 #include <toml++/toml.h>
 
 #include "depthbias/core/error.hpp"
@@ -12,16 +14,7 @@ using namespace depthbias;
 
 namespace {
 
-// The key named by the ConfigError thrown from f, or "" if none was thrown.
-template <class F>
-std::string error_key(F f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e.key();
-    }
-    return "";
-}
+using depthbias::testing::error_key;
 
 RunConfig parse(const std::string& text) {
     RunConfig c;

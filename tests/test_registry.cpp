@@ -5,6 +5,8 @@
 // errors, and docs/CONFIG.md against the registries.
 #include <gtest/gtest.h>
 
+#include "support/config_error.hpp"
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -31,14 +33,7 @@ using namespace depthbias;
 
 namespace {
 
-std::string error_key(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e.key();
-    }
-    return "";
-}
+using depthbias::testing::error_key;
 
 RunConfig toy_config() {
     RunConfig c;

@@ -2,6 +2,8 @@
 // ConfigError naming the key.
 #include <gtest/gtest.h>
 
+#include "support/config_error.hpp"
+
 #include <set>
 
 #include "depthbias/core/error.hpp"
@@ -29,15 +31,7 @@ loss_threshold = 1e-6
 max_steps = 5000
 )";
 
-template <class F>
-std::string error_key(F f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e.key();
-    }
-    return "";
-}
+using depthbias::testing::error_key;
 
 SweepSpec parse(const std::string& sweep_table, const std::vector<std::string>& sets = {}) {
     return parse_sweep(kBase + sweep_table, "test.toml", sets);
