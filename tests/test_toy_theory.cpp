@@ -552,3 +552,28 @@ TEST(ToyTheory, BadArgumentsThrow) {
     // Valid edge: alpha sigma* <= sigma0 gives time 0.
     EXPECT_EQ(th::learning_time(3, 3, 1.0, 0.2), 0.0);
 }
+
+TEST(DepthSeparation, Log10ThresholdContinuesBelowDoubleRange) {
+    using namespace depthbias::theory;
+    // Where the bisection applies, the log10 is that of threshold_sigma0; below 1e-300 (depth 2) the closed form
+    // in log space, which is exact there. At r = 0.95 both are available: they agree to the bisection's accuracy.
+    const double r = 0.95, eps = 0.05;
+    const double bisected = std::log10(threshold_sigma0(2, 1.0, r, eps));
+    const double closed = std::log10(threshold_closed_form_depth2(1.0, r, eps));
+    EXPECT_NEAR(bisected, closed, 1e-9 * std::abs(closed));
+    EXPECT_DOUBLE_EQ(log10_threshold_sigma0(2, 1.0, r, eps), bisected);
+    // r = 0.995: ~1e-511, where threshold_sigma0 can only say 0.
+    EXPECT_EQ(threshold_sigma0(2, 1.0, 0.995, eps), 0.0);
+    const double deep = log10_threshold_sigma0(2, 1.0, 0.995, eps);
+    EXPECT_NEAR(deep, ((1 + 0.995) * std::log10(eps / (1 - eps)) + std::log10(0.995)) / (1 - 0.995), 1e-9 * 511);
+    EXPECT_LT(deep, -500);
+    // Monotone in r across the double-range boundary.
+    double prev = 0;
+    for (double rr : {0.9, 0.95, 0.99, 0.993, 0.995, 0.999}) {
+        const double v = log10_threshold_sigma0(2, 1.0, rr, eps);
+        EXPECT_LT(v, prev) << rr;
+        prev = v;
+    }
+    EXPECT_EQ(log10_threshold_sigma0(1, 1.0, 0.5, eps), -std::numeric_limits<double>::infinity());
+}
+

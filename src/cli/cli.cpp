@@ -91,6 +91,42 @@ int run_and_report(Experiment e, const std::vector<std::string>& sets, std::stri
     return experiment_exit_code(result);
 }
 
+std::string fmt_num(double v) {
+    std::ostringstream s;
+    s.precision(6);
+    s << v;
+    return s.str();
+}
+
+// The theory commands take depths up to the largest model.depth: beyond, the quadrature of the learning time
+// takes minutes (depth 10000: 1.7 s, 100000: minutes).
+constexpr int kMaxTheoryDepth = 64;
+void check_theory_depth(int depth) {
+    if (depth < 1 || depth > kMaxTheoryDepth)
+        throw ConfigError("--depth", "must be in [1, " + std::to_string(kMaxTheoryDepth) + "], got " + std::to_string(depth));
+}
+void check_ratio_and_eps(double ratio, double eps) {
+    if (!(ratio > 0 && ratio < 1)) throw ConfigError("--ratio", "must lie in (0, 1), got " + fmt_num(ratio));
+    if (!(eps > 0 && eps < 0.5)) throw ConfigError("--eps", "must lie in (0, 0.5), got " + fmt_num(eps));
+}
+void check_toy_component(double target, double sigma0, double c) {
+    if (!(target > 0) || !std::isfinite(target)) throw ConfigError("--target", "must be finite and > 0, got " + fmt_num(target));
+    if (!(sigma0 > 0 && sigma0 < target))
+        throw ConfigError("--sigma0", "must lie in (0, --target = " + fmt_num(target) + "), got " + fmt_num(sigma0));
+    if (!(c > 0) || !std::isfinite(c)) throw ConfigError("--c", "must be finite and > 0, got " + fmt_num(c));
+}
+
+// A positive quantity given by its log10: the value when it is a normal double, always the log10.
+std::string log_quantity(double lg) {
+    std::ostringstream s;
+    s.precision(6);
+    if (lg > -307 && lg < 308)
+        s << std::pow(10.0, lg) << " (log10 = " << lg << ")";
+    else
+        s << "10^" << lg << " (below double range; log10 = " << lg << ")";
+    return s.str();
+}
+
 // Linear-engine experiment presets (experiments/*.toml without a [sweep] table).
 const Registrar<ExperimentKindEntry> linear_experiments{{
     .name = "linear",
@@ -177,7 +213,7 @@ int cli_main(int argc, char** argv) {
     ts->add_option("--t-max", t_max, "last time")->capture_default_str();
     ts->add_option("--points", points, "grid points")->capture_default_str();
     ts->add_option("--c", c, "rate constant")->capture_default_str();
-    auto* tsep = th->add_subcommand("separation", "the depth-separation table (-log10 sigma0_max, N = 2..5)");
+    auto* tsep = th->add_subcommand("separation", "the depth-separation table: -log10 sigma0_max for N = 2..5");
     tsep->add_option("--eps", eps, "epsilon")->capture_default_str();
 
     const std::vector<CliCommand> module_commands = add_module_commands(app);
@@ -215,42 +251,75 @@ int cli_main(int argc, char** argv) {
             return reproduce_preset({preset_name, out, sets, force, !no_figures, jobs});
         }
         if (thr->parsed()) {
-            const double v = theory::threshold_sigma0(depth, 1.0, ratio, eps);
-            std::cout.precision(6);
-            std::cout << "depth " << depth << ", targets (1, " << ratio << "), eps " << eps
-                      << ": largest eps-incremental sigma0 = " << v << "\n";
-            if (approx && depth >= 2)
-                std::cout << "leading-order approximation: " << theory::threshold_approx(depth, 1.0, ratio, eps)
-                          << "\n";
-            if (depth == 1) std::cout << "(depth 1 is never incremental: every component rises at the same rate)\n";
+            check_theory_depth(depth);
+            check_ratio_and_eps(ratio, eps);
+            bool approximate = false;
+            const double lg = theory::log10_threshold_sigma0(depth, 1.0, ratio, eps, &approximate);
+            std::cout << "depth " << depth << ", targets (1, " << ratio << "), eps " << eps << ": ";
+            if (depth == 1) {
+                std::cout << "no sigma0 is eps-incremental (depth 1: every component rises at the same rate)\n";
+                return 0;
+            }
+            std::cout << "largest eps-incremental sigma0 = " << log_quantity(lg)
+                      << (approximate ? " (leading-order approximation: below the bisection's range 1e-300)" : "")
+                      << "\n";
+            if (approx && depth >= 2) {
+                const double ap = depth == 2 ? theory::log10_threshold_sigma0(2, 1.0, ratio, eps)
+                                             : std::log10(theory::threshold_approx(depth, 1.0, ratio, eps));
+                std::cout << "leading-order approximation: " << log_quantity(ap) << "\n";
+            }
             return 0;
         }
         if (tt->parsed()) {
+            check_theory_depth(depth);
+            check_toy_component(target, sigma0, c);
+            if (!(alpha > 0 && alpha < 1)) throw ConfigError("--alpha", "must lie in (0, 1), got " + fmt_num(alpha));
+            if (alpha * target <= sigma0) {
+                std::cout << "0 (sigma0 = " << sigma0 << " is already at or above alpha * sigma* = " << alpha * target
+                          << ")\n";
+                return 0;
+            }
+            const double t = theory::learning_time(depth, target, sigma0, alpha, c);
+            if (!std::isfinite(t)) throw ConfigError("--sigma0", "the learning time overflows a double at these values");
             std::cout.precision(10);
-            std::cout << theory::learning_time(depth, target, sigma0, alpha, c) << "\n";
+            std::cout << t << "\n";
             return 0;
         }
         if (ts->parsed()) {
-            if (points < 2) throw ConfigError("--points", "must be at least 2");
-            std::cout << "time,sigma\n";
-            std::cout.precision(12);
+            check_theory_depth(depth);
+            check_toy_component(target, sigma0, c);
+            if (!(t_max >= 0) || !std::isfinite(t_max)) throw ConfigError("--t-max", "must be finite and >= 0");
+            if (points < 2 || points > 1000000) throw ConfigError("--points", "must be in [2, 1000000]");
+            // Computed in full before anything is printed: an error leaves no partial CSV on stdout.
+            std::ostringstream csv;
+            csv.precision(12);
+            csv << "time,sigma\n";
             for (int i = 0; i < points; ++i) {
                 const double t = t_max * i / (points - 1);
-                std::cout << t << ',' << theory::solution(depth, target, sigma0, t, c) << "\n";
+                csv << t << ',' << theory::solution(depth, target, sigma0, t, c) << "\n";
             }
+            std::cout << csv.str();
             return 0;
         }
         if (tsep->parsed()) {
+            check_ratio_and_eps(0.5, eps);
             const std::vector<int> depths{2, 3, 4, 5};
-            std::cout << "r";
-            for (int n : depths) std::cout << "\tN=" << n;
-            std::cout << "\n";
-            std::cout.precision(4);
+            std::ostringstream table;
+            table << "# -log10 of the largest eps-incremental sigma0 (eps = " << eps << "; targets 1 and r)\n";
+            table << "r";
+            for (int n : depths) table << "\tN=" << n;
+            table << "\n";
+            table.precision(4);
             for (double r : {0.5, 0.75, 0.9, 0.95, 0.99}) {
-                std::cout << r;
-                for (int n : depths) std::cout << "\t" << theory::threshold_sigma0(n, 1.0, r, eps);
-                std::cout << "\n";
+                table << r;
+                bool approximate = false;
+                for (int n : depths) {
+                    table << "\t" << -theory::log10_threshold_sigma0(n, 1.0, r, eps, &approximate);
+                    if (approximate) table << "~";
+                }
+                table << "\n";
             }
+            std::cout << table.str();
             return 0;
         }
     } catch (const ConfigError& e) {

@@ -4,6 +4,7 @@
 
 #include "depthbias/run/presets.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -150,6 +151,51 @@ TEST(Cli, TheoryThresholdPrintsTheDigestValue) {
     ASSERT_EQ(r.code, 0) << r.output;
     EXPECT_NE(r.output.find("0.0055"), std::string::npos) << r.output;
     EXPECT_EQ(run("theory threshold --depth 0 --ratio 0.5").code, 2);
+}
+
+TEST(Cli, TheoryReportsQuantitiesBelowDoubleRangeInLog10NeverAsZero) {
+    // Depth 2, r = 0.995: the threshold is about 1e-511 (issue 11), far below double range.
+    const auto r = run("theory threshold --depth 2 --ratio 0.995 --eps 0.05");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_EQ(r.out.find("sigma0 = 0 "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("log10 = -510.6"), std::string::npos) << r.out;
+    // The separation table prints -log10 sigma0_max, as its help says: every cell positive, none 0 or inf.
+    const auto sep = run("theory separation --eps 1e-6");
+    ASSERT_EQ(sep.code, 0) << sep.output;
+    std::istringstream lines(sep.out);
+    std::string line;
+    int cells = 0;
+    while (std::getline(lines, line)) {
+        if (line.empty() || line[0] == '#' || line[0] == 'r') continue;
+        std::istringstream row(line);
+        double ratio, v;
+        row >> ratio;
+        while (row >> v) {
+            EXPECT_GT(v, 0) << line;
+            EXPECT_TRUE(std::isfinite(v)) << line;
+            ++cells;
+            if (row.peek() == '~') row.get();
+        }
+    }
+    EXPECT_EQ(cells, 20) << sep.out;
+}
+
+TEST(Cli, TheoryOptionsAreCheckedUnderTheNamesTheUserTyped) {
+    const auto deep = run("theory threshold --depth 100000 --ratio 0.5");  // used to run for minutes
+    EXPECT_EQ(deep.code, 2);
+    EXPECT_NE(deep.err.find("'--depth'"), std::string::npos) << deep.err;
+    const auto one = run("theory threshold --depth 2 --ratio 1");
+    EXPECT_EQ(one.code, 2);
+    EXPECT_NE(one.err.find("'--ratio'"), std::string::npos) << one.err;
+    const auto tiny = run("theory threshold --depth 2 --ratio 1e-300");  // used to complain about 'sigma0'
+    EXPECT_EQ(tiny.code, 0) << tiny.output;
+    const auto sol = run("theory solution --depth 2 --sigma0 2");
+    EXPECT_EQ(sol.code, 2);
+    EXPECT_TRUE(sol.out.empty()) << "partial CSV on stdout: " << sol.out;
+    EXPECT_NE(sol.err.find("'--sigma0'"), std::string::npos) << sol.err;
+    const auto t = run("theory time --depth 2 --sigma0 0.6 --alpha 0.5");
+    EXPECT_EQ(t.code, 0);
+    EXPECT_NE(t.out.find("already at or above"), std::string::npos) << t.out;
 }
 
 TEST(Cli, HelpListsTheCommands) {

@@ -43,6 +43,7 @@ bool pair_incremental(int N, double si, double sj, double sigma0, double eps) {
 double threshold_sigma0(int N, double si, double sj, double eps) {
     check_pair(N, si, sj, eps);
     if (N == 1) return 0.0;
+    if (eps * sj <= kMinSigma0) return 0.0;  // the whole bracket lies below 1e-300
     if (!pair_incremental(N, si, sj, kMinSigma0, eps)) return 0.0;
     double lo = std::log(kMinSigma0);  // incremental
     double hi = std::log(eps * sj);    // not incremental (t_j(eps) = 0 < t_i(1-eps))
@@ -51,6 +52,19 @@ double threshold_sigma0(int N, double si, double sj, double eps) {
         if (pair_incremental(N, si, sj, std::exp(mid), eps)) lo = mid; else hi = mid;
     }
     return std::exp(lo);
+}
+
+double log10_threshold_sigma0(int N, double si, double sj, double eps, bool* approximate) {
+    if (approximate) *approximate = false;
+    const double t = threshold_sigma0(N, si, sj, eps);  // checks the arguments
+    if (t > 0) return std::log10(t);
+    if (N == 1) return -std::numeric_limits<double>::infinity();
+    const double r = sj / si;
+    if (N == 2)
+        return ((1.0 + r) * std::log(eps / (1.0 - eps)) + std::log(sj) - r * std::log(si)) / (1.0 - r) / std::log(10.0);
+    if (approximate) *approximate = true;
+    const double Nd = static_cast<double>(N);
+    return std::log10(eps * sj) + Nd / (Nd - 2.0) * std::log10(1.0 - r);
 }
 
 double threshold_closed_form_depth2(double si, double sj, double eps) {
@@ -77,7 +91,7 @@ std::vector<SeparationRow> depth_separation_table(const std::vector<int>& depths
         if (!std::isfinite(r) || !(r > 0 && r < 1)) bad("ratios", "entries must lie in (0,1)", r);
         SeparationRow row{r, {}};
         row.log10_threshold.reserve(depths.size());
-        for (int N : depths) row.log10_threshold.push_back(std::log10(threshold_sigma0(N, 1.0, r, eps)));
+        for (int N : depths) row.log10_threshold.push_back(log10_threshold_sigma0(N, 1.0, r, eps));
         rows.push_back(std::move(row));
     }
     return rows;

@@ -20,10 +20,17 @@ bool pair_incremental(int N, double si, double sj, double sigma0, double eps);
 // is strictly decreasing in sigma0, so the incremental set is an interval (0, threshold]).
 // Accuracy: the bracket is narrowed to 1e-11 in ln(sigma0), i.e. ~1e-11 relative; the returned
 // value is the lower bracket end, so pair_incremental(N, si, sj, threshold, eps) is true.
-// Returns 0.0 when no sigma0 in [1e-300, eps*sj) is incremental, in particular always for N = 1
+// Returns 0.0 when no sigma0 in [1e-300, eps*sj) is incremental (or the bracket is empty), in particular always for N = 1
 // (the linear model learns every component on the same time scale and is never incremental for
 // eps < 1/2), and for N = 2 when the threshold is below 1e-300 (r = sj/si close to 1).
 double threshold_sigma0(int N, double si, double sj, double eps);
+
+// log10 of the threshold, also where it is below double range (the toy's thresholds are log quantities):
+// threshold_sigma0 when it is >= 1e-300; for N = 2 below that, the closed form in log space, which is exact there
+// (the W-IL condition is linear in ln sigma0 once sigma0 << sj; relative error ~sigma0/sj); -inf for N = 1
+// (never incremental). For N >= 3 below 1e-300 (r within ~1e-100 of 1) the leading-order approximation's log,
+// with `approximate` set.
+double log10_threshold_sigma0(int N, double si, double sj, double eps, bool* approximate = nullptr);
 
 // Depth 2, dropping the "-1" of the logistic learning time (gissin.md section 2.2):
 //   [ (eps/(1-eps))^(1+r) * sj / si^r ]^(1/(1-r)),  r = sj/si.
@@ -34,8 +41,8 @@ double threshold_closed_form_depth2(double si, double sj, double eps);
 // eps * sj * (1-r)^(N/(N-2)) (leading order in small eps); N = 1 -> 0.0 (never incremental).
 double threshold_approx(int N, double si, double sj, double eps);
 
-// One row of the depth-separation table: targets (1, ratio), log10 of threshold_sigma0 per depth
-// (-inf where threshold_sigma0 returns 0, e.g. N = 1).
+// One row of the depth-separation table: targets (1, ratio), log10_threshold_sigma0 per depth
+// (-inf for N = 1; below double range still a finite log10).
 struct SeparationRow {
     double ratio;
     std::vector<double> log10_threshold;
