@@ -198,6 +198,22 @@ TEST(Cli, TheoryOptionsAreCheckedUnderTheNamesTheUserTyped) {
     EXPECT_NE(t.out.find("already at or above"), std::string::npos) << t.out;
 }
 
+TEST(Cli, HugeOrShortSettingsEndWithAnErrorOrAnUnevaluatedCheck) {
+    depthbias::test_support::TempDir dir("huge");
+    // Used to end in std::bad_alloc (exit 1): now an error naming the key, with the memory it would need.
+    const auto huge = run("reproduce fig1b --set task.d=1e9 --no-figures --out " + (dir.path() / "a").string());
+    EXPECT_EQ(huge.code, 2) << huge.output;
+    EXPECT_NE(huge.err.find("'task.d'"), std::string::npos) << huge.err;
+    EXPECT_NE(huge.err.find("GiB"), std::string::npos) << huge.err;
+    const auto wide = run("reproduce fig1b --set observe.top_k=100000 --no-figures --out " + (dir.path() / "b").string());
+    EXPECT_EQ(wide.code, 2) << wide.output;  // used to run past a minute
+    EXPECT_NE(wide.err.find("'observe.top_k'"), std::string::npos) << wide.err;
+    // A check that reads the 5th eigenvalue of a run that recorded 3: not evaluated (used to be a JSON type error).
+    const auto shortk = run("reproduce fig1b --set observe.top_k=3 --no-figures --out " + (dir.path() / "c").string());
+    EXPECT_EQ(shortk.code, 4) << shortk.output;
+    EXPECT_NE(shortk.out.find("[not evaluated]"), std::string::npos) << shortk.out;
+}
+
 TEST(Cli, HelpListsTheCommands) {
     const auto r = run("--help");
     EXPECT_EQ(r.code, 0);

@@ -22,6 +22,9 @@ struct ModelEntry {
     std::vector<std::string> uses;  // [model] keys read besides model.kind
     std::function<void(const ModelParams&, const TaskParams&, const ExtraParams&)> validate;  // optional
     std::function<std::unique_ptr<Model>(const ModelParams&, const ExtraParams&, const Task&)> build;
+    // Doubles the model stores (parameters, gradient, workspaces) for a predictor of `predictor` numbers.
+    // Optional: without it, (3 depth + 4) x predictor.
+    std::function<double(const ModelParams&, double predictor)> stored_numbers = {};
 };
 
 using ModelRegistry = Registry<ModelEntry>;

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
+#include <unistd.h>
 #include <variant>
 
 #include "depthbias/analysis/references/reference_registry.hpp"
@@ -144,6 +145,31 @@ void check_unused_keys(const std::string& selector, const Entry& selected, const
     }
 }
 
+// A config whose data and model cannot fit in this machine's memory is bad input named by its size key, not a
+// std::bad_alloc (or the OOM killer) minutes later. Estimates from the registrations (stored doubles).
+void check_memory(const TaskEntry& task, const ModelEntry& model, const RunConfig& c) {
+    const double d = double(c.task.d);
+    const double predictor = task.shape == PredictorShape::Matrix ? d * d : d;
+    const double data = task.stored_numbers ? task.stored_numbers(c.task)
+                                            : double(c.task.measurements + c.task.test_samples) * predictor;
+    const double params = model.stored_numbers ? model.stored_numbers(c.model, predictor)
+                                               : (3.0 * double(c.model.depth) + 4.0) * predictor;
+    const double bytes = 8.0 * (data + params + 4.0 * predictor);  // + the objective's and observers' buffers
+    const double pages = double(sysconf(_SC_PHYS_PAGES)), page = double(sysconf(_SC_PAGE_SIZE));
+    const double available = pages > 0 && page > 0 ? pages * page : 0;
+    if (available > 0 && bytes > available) {
+        std::ostringstream s;
+        s.precision(3);
+        s << "the run would need about " << bytes / double(1ull << 30) << " GiB (task data "
+          << 8.0 * data / double(1ull << 30) << " GiB, model " << 8.0 * params / double(1ull << 30)
+          << " GiB) but this machine has " << available / double(1ull << 30) << " GiB; lower task.d"
+          << (data > params ? " or task.measurements" : "");
+        throw ConfigError(data > params && 8.0 * double(c.task.measurements) * predictor > 0.5 * bytes ? "task.measurements"
+                                                                                                   : "task.d",
+                          s.str());
+    }
+}
+
 }  // namespace
 
 void apply_toml(RunConfig& cfg, const toml::table& doc, const std::vector<std::string>& ignored) {
@@ -177,6 +203,8 @@ void validate(const RunConfig& c) {
     if (c.dynamics.loss_threshold < 0) throw ConfigError("dynamics.loss_threshold", "must be >= 0");
     if (c.observe.max_records < 4) throw ConfigError("observe.max_records", "must be at least 4");
     if (c.observe.top_k < 1) throw ConfigError("observe.top_k", "must be at least 1");
+    if (c.observe.top_k > 1000)  // one timeseries.csv column each, at every record: 1e5 took minutes
+        throw ConfigError("observe.top_k", "must be at most 1000, got " + std::to_string(c.observe.top_k));
     if (c.observe.event_every < 1) throw ConfigError("observe.event_every", "must be at least 1");
     if (!(c.analysis.epsilon > 0 && c.analysis.epsilon < 0.5)) throw ConfigError("analysis.epsilon", "must be in (0, 0.5)");
     // The selected components: their own rules, then the pairings, then keys that nothing selected reads.
@@ -186,6 +214,7 @@ void validate(const RunConfig& c) {
     check_unused_keys("task.kind", task, c);
     check_unused_keys("model.kind", model, c);
     check_unused_keys("dynamics.kind", dyn, c);
+    check_memory(task, model, c);
     for (const auto& [key, value] : c.extra.values()) {
         const ExtraKey* k = Registry<ExtraKey>::instance().find(key);
         if (k && !the_schema().extra_selected(c, *k))

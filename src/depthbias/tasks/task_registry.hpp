@@ -27,6 +27,9 @@ struct TaskEntry {
     std::vector<std::string> uses;  // [task] keys read besides task.kind ("task.d", ...)
     std::function<void(const TaskParams&, const ExtraParams&)> validate;  // optional; throws ConfigError
     std::function<std::unique_ptr<Task>(const TaskParams&, const ExtraParams&, std::uint64_t seed)> build;
+    // How many doubles the task stores (data, test data, target), for the memory check before anything is
+    // allocated (run/config.cpp). Optional: without it, (measurements + test_samples) x predictor size.
+    std::function<double(const TaskParams&)> stored_numbers = {};
 };
 
 using TaskRegistry = Registry<TaskEntry>;

@@ -35,6 +35,7 @@ const Registrar<TaskEntry> registration{{
     .build = [](const TaskParams& p, const ExtraParams&, std::uint64_t) -> std::unique_ptr<Task> {
         return std::make_unique<ToyTask>(p.target);
     },
+    .stored_numbers = [](const TaskParams& p) { return 4.0 * double(p.target.size()); },
 }};
 
 }  // namespace
