@@ -68,6 +68,8 @@ const Registrar<ExperimentKindEntry> sweep_presets{{
 
 int run_sweep_command(const SweepArgs& a) {
     MpiSession mpi;
+    if (MpiSession::launched_by_mpi() && !mpi.active())
+        std::cerr << "note: one MPI rank: the sweep runs its process pool and does not initialize MPI\n";
     if (mpi.active() && mpi.size() > 1 && mpi.rank() > 0) return run_mpi_worker(mpi);
     try {
         if (a.workers < 0) throw ConfigError("--workers", "must be >= 0 (0: one per core), got " + std::to_string(a.workers));

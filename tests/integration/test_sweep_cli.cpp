@@ -294,6 +294,20 @@ TEST(SweepCli, MpirunTwoRanksGivesTheSameTable) {
     fs::remove_all(dir);
 }
 
+TEST(SweepCli, MpirunOneRankUsesTheProcessPoolWithoutMpi) {
+    // `mpirun -n 1` used to initialize MPI and then fork the worker pool (unsupported by Open MPI).
+    if (!have("/usr/bin/mpirun")) GTEST_SKIP() << "mpirun not installed";
+    const auto dir = fresh_dir("mpi1");
+    const auto cfg = write_file(dir / "sweep.toml", kSweep);
+    const auto r = run_cmd("/usr/bin/mpirun -n 1 --oversubscribe --allow-run-as-root " + std::string(DEPTHBIAS_BINARY) +
+                           " sweep " + cfg + " --workers 2 --quiet --out " + (dir / "out").string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_EQ(r.output.find("MPI ranks"), std::string::npos) << r.output;  // not the MPI path
+    EXPECT_NE(r.output.find("does not initialize MPI"), std::string::npos) << r.output;
+    EXPECT_EQ(result_table(dir / "out"), reference_table());
+    fs::remove_all(dir);
+}
+
 TEST(SweepCli, SigkillAtAnyMomentLosesAndDuplicatesNothing) {
     // Points that take ~0.1 s each (small deep-matrix sensing), so that the kills land mid-sweep on a fast
     // machine too (with the toy points of kSweep a whole sweep can finish between two polls).

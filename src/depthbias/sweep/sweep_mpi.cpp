@@ -96,6 +96,10 @@ bool MpiSession::launched_by_mpi() {
 
 MpiSession::MpiSession() {
     if (!launched_by_mpi()) return;
+    // One rank (`mpirun -n 1`): MPI is not initialized at all, so that the sweep's ordinary process pool may
+    // fork (Open MPI does not support fork after MPI_Init). The launcher announces the world size.
+    for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+        if (const char* n = std::getenv(v); n && std::string(n) == "1") return;
     int provided = 0;
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
     active_ = true;

@@ -17,7 +17,8 @@ namespace depthbias {
 
 class MpiSession {
 public:
-    MpiSession();  // initializes MPI when launched by an MPI launcher
+    MpiSession();  // initializes MPI when launched by an MPI launcher with more than one rank (never for one:
+                   // the process pool forks, which Open MPI forbids after MPI_Init)
     ~MpiSession();
     MpiSession(const MpiSession&) = delete;
     MpiSession& operator=(const MpiSession&) = delete;
