@@ -1,10 +1,22 @@
 // Files that are either complete or absent: write to "<path>.partial", flush, then rename over <path>.
 #pragma once
+#include <sstream>
 #include <string>
 
 namespace depthbias {
 
 void write_file_atomically(const std::string& path, const std::string& contents);
+
+// A text file built like an ostream and written atomically by commit() (IoError naming the path on failure);
+// one that is never committed (an exception left the scope) leaves no file.
+class AtomicOutputFile : public std::ostringstream {
+public:
+    explicit AtomicOutputFile(std::string path) : path_(std::move(path)) {}
+    void commit() { write_file_atomically(path_, str()); }
+
+private:
+    std::string path_;
+};
 // Creates `dir` (and parents) and checks it is writable by creating and removing a probe file.
 // Throws ConfigError(option, ...) naming the directory when it cannot be used.
 void prepare_output_directory(const std::string& dir, const std::string& option, bool allow_existing_results);

@@ -5,6 +5,7 @@
 #include <iomanip>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/io/atomic_file.hpp"
 #include "depthbias/observe/incremental.hpp"
 #include "depthbias/observe/observer.hpp"
 
@@ -42,13 +43,12 @@ double LearningEventDetector::time_of(int component, double fraction) const {
 }
 
 void LearningEventDetector::write_csv(const std::string& path) const {
-    std::ofstream f(path);
-    if (!f) throw IoError("cannot write " + path);
+    AtomicOutputFile f(path);
     f << "component,target,fraction,time,step\n" << std::setprecision(12);
     for (const auto& e : events_)
         f << (e.component + 1) << ',' << targets_[size_t(e.component)] << ',' << e.fraction << ',' << e.time << ','
           << e.step << "\n";
-    if (!f) throw IoError("failed writing " + path);
+    f.commit();
 }
 
 }  // namespace depthbias

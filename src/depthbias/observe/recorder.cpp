@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/io/atomic_file.hpp"
 #include "depthbias/io/gnuplot.hpp"
 #include "depthbias/observe/observer.hpp"
 
@@ -50,8 +51,7 @@ void Recorder::observe(const StepView& v) {
 }
 
 void Recorder::write_csv(const std::string& path) const {
-    std::ofstream f(path);
-    if (!f) throw IoError("cannot write " + path);
+    AtomicOutputFile f(path);
     f << "step,time,loss,log10_loss,reconstruction_error,test_error,invariant_drift,offset";
     for (Index i = 0; i < top_k_; ++i) f << ",s" << (i + 1);
     for (const auto& name : obj_.task().metric_names()) f << "," << name;
@@ -65,7 +65,7 @@ void Recorder::write_csv(const std::string& path) const {
         for (double m : r.metrics) f << ',' << m;
         f << "\n";
     }
-    if (!f) throw IoError("failed writing " + path);
+    f.commit();
 }
 
 }  // namespace depthbias

@@ -12,6 +12,7 @@
 
 #include "depthbias/analysis/toy_theory.hpp"
 #include "depthbias/core/error.hpp"
+#include "depthbias/io/atomic_file.hpp"
 #include "depthbias/io/csv_table.hpp"
 #include "depthbias/io/gnuplot.hpp"
 #include "depthbias/observe/recorder.hpp"
@@ -77,7 +78,7 @@ bool toy_theory(const Experiment& e, const std::string& out, const std::vector<V
         const int k = int(std::min<size_t>(c.task.target.size(), size_t(c.observe.top_k)));
         const auto form = c.model.kind == "diagonal_product" ? theory::ToyForm::Product : theory::ToyForm::Power;
         const double cn = theory::rate_constant(form, int(c.model.depth));
-        std::ofstream f(dir + "/theory.csv");
+        AtomicOutputFile f(dir + "/theory.csv");
         f << "time";
         for (int i = 0; i < k; ++i) f << ",theory" << (i + 1);
         f << "\n" << std::setprecision(12);
@@ -88,6 +89,7 @@ bool toy_theory(const Experiment& e, const std::string& out, const std::vector<V
                 f << ',' << theory::solution(int(c.model.depth), c.task.target[size_t(i)], c.model.init_scale, t, cn);
             f << "\n";
         }
+        f.commit();
         Panel p{v.label, "time t = step x lr", "sigma_i", false, false, {}, "set yrange [0:*]"};
         for (int i = 0; i < k; ++i) {
             p.curves.push_back({slug(v.label) + "/timeseries.csv", kColumnTime, kColumnFirstSpectrum + i,
@@ -128,7 +130,7 @@ bool moroshko(const Experiment& e, const std::string& out, const std::vector<Var
               const ExperimentAnalysis& a, bool draw, std::string* warning) {
     const auto& map = section(a.distance_to_l1_map, "distance_to_l1_map");
     for (int depth : {2, 3}) {
-        std::ofstream f(out + "/distance_map_D" + std::to_string(depth) + ".csv");
+        AtomicOutputFile f(out + "/distance_map_D" + std::to_string(depth) + ".csv");
         f << "depth,log10_alpha,log10_gamma,log10_log10_inv_eps,dist_l1\n" << std::setprecision(8);
         for (int k = 0; k <= 12; ++k) {  // the analysis's alpha grid (run/experiment_analysis.cpp)
             const double log10_alpha = -1.0 + 0.25 * k;
@@ -138,6 +140,7 @@ bool moroshko(const Experiment& e, const std::string& out, const std::vector<Var
                       << std::log10(p.log10_inv_eps) << ',' << p.dist_l1 << "\n";
             f << "\n";  // gnuplot: blank line between scan lines
         }
+        f.commit();
     }
     if (!draw) return true;
     Figure fig;
@@ -170,11 +173,12 @@ bool kernel_rich(const Experiment& e, const std::string& out, const ExperimentAn
                  std::string* warning) {
     const auto& k = section(a.kernel_rich, "q_program_over_alpha");
     for (int depth : {2, 3}) {
-        std::ofstream f(out + "/kernel_rich_D" + std::to_string(depth) + ".csv");
+        AtomicOutputFile f(out + "/kernel_rich_D" + std::to_string(depth) + ".csv");
         f << "alpha,population_error,excess_l1,excess_l2\n" << std::setprecision(10);
         for (const auto& r : k.rows)
             if (r.depth == depth && !r.error)
                 f << r.alpha << ',' << r.population_error << ',' << r.excess_l1 << ',' << r.excess_l2 << "\n";
+        f.commit();
     }
     if (!draw) return true;
     Figure fig;
@@ -199,7 +203,7 @@ bool kernel_rich(const Experiment& e, const std::string& out, const ExperimentAn
 bool omp(const Experiment& e, const std::string& out, const std::vector<VariantRun>& runs, const ExperimentAnalysis& a,
          bool draw, std::string* warning) {
     {
-        std::ofstream f(out + "/omp.csv");
+        AtomicOutputFile f(out + "/omp.csv");
         f << "label,converged,concurrence,first_agrees,gd_order,omp_order\n";
         auto join = [](const std::vector<int>& x) {
             std::string r;
@@ -209,6 +213,7 @@ bool omp(const Experiment& e, const std::string& out, const std::vector<VariantR
         for (const auto& r : section(a.omp_comparison, "omp_comparison"))
             f << r.label << ',' << r.converged << ',' << r.concurrence << ',' << r.first_agrees << ',' << join(r.gd_order)
               << ',' << join(r.omp_order) << "\n";
+        f.commit();
     }
     if (!draw) return true;
     const size_t shown = std::min<size_t>(4, runs.size());
@@ -233,7 +238,7 @@ bool saddle_to_saddle(const Experiment& e, const std::string& out, const std::ve
                       const ExperimentAnalysis& a, bool draw, std::string* warning) {
     const auto& sa = section(a.saddle_to_saddle, "saddle_to_saddle");
     {
-        std::ofstream f(out + "/saddle_limit.csv");  // the limit's loss staircase, our loss convention
+        AtomicOutputFile f(out + "/saddle_limit.csv");  // the limit's loss staircase, our loss convention
         f << "t_accelerated,loss\n" << std::setprecision(12) << 0.0 << ',' << sa.loss0 << "\n";
         double prev = sa.loss0;
         for (const auto& j : sa.limit_jumps) {
@@ -242,8 +247,9 @@ bool saddle_to_saddle(const Experiment& e, const std::string& out, const std::ve
         }
         const double t_end = sa.limit_jumps.empty() ? 1.0 : 1.25 * sa.limit_jumps.back().t;
         f << t_end << ',' << prev << "\n";
+        f.commit();
     }
-    std::ofstream conv(out + "/saddle_convergence.csv");
+    AtomicOutputFile conv(out + "/saddle_convergence.csv");
     conv << "label,alpha,inv_log_inv_alpha,max_rel_error,mean_rel_error\n" << std::setprecision(10);
     for (const auto& r : sa.runs) {
         const Variant* v = nullptr;
@@ -253,13 +259,14 @@ bool saddle_to_saddle(const Experiment& e, const std::string& out, const std::ve
         const std::string dir = run_dir(out, *v);
         const CsvTable ts = read_csv(dir + "/timeseries.csv");
         const int tcol = ts.column("time"), lcol = ts.column("loss");
-        std::ofstream f(dir + "/accelerated.csv");
+        AtomicOutputFile f(dir + "/accelerated.csv");
         f << "t_accelerated,loss\n" << std::setprecision(12);
         for (const auto& row : ts.rows) f << 2 * row[size_t(tcol)] / r.log_inv_alpha << ',' << row[size_t(lcol)] << "\n";
+        f.commit();
         conv << r.label << ',' << r.alpha << ',' << 1 / r.log_inv_alpha << ',' << r.max_relative_error << ','
              << r.mean_relative_error << "\n";
     }
-    conv.close();
+    conv.commit();
     if (!draw) return true;
     Figure fig;
     fig.title = e.title;
@@ -287,8 +294,7 @@ bool separation(const Experiment& e, const std::string& out, const ExperimentAna
     const auto& sep = section(a.separation, "thresholds");
     {
         const std::string csv_path = out + "/separation.csv";
-        std::ofstream f(csv_path);
-        if (!f) throw IoError("cannot write " + csv_path);
+        AtomicOutputFile f(csv_path);
         f << "r,inv_one_minus_r,minus_log10_one_minus_r";
         for (int n : sep.depths) f << ",minus_log10_sigma0_max_N" << n;
         f << "\n" << std::setprecision(10);
@@ -297,6 +303,7 @@ bool separation(const Experiment& e, const std::string& out, const ExperimentAna
             for (int n : sep.depths) f << ',' << -std::log10(row.threshold.at(n));
             f << "\n";
         }
+        f.commit();
     }
     if (!draw) return true;
     Figure fig;
