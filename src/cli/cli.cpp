@@ -73,7 +73,7 @@ void print_result(const ExperimentResult& r, const std::string& out) {
 }
 
 int run_and_report(Experiment e, const std::vector<std::string>& sets, std::string out, bool force, bool figures,
-                   int jobs) {
+                   int jobs, double max_wall_seconds) {
     apply_overrides(e, sets);
     if (out.empty()) out = default_out(e.name);
     if (!force && fs::exists(fs::path(out) / "experiment.json"))
@@ -86,6 +86,7 @@ int run_and_report(Experiment e, const std::vector<std::string>& sets, std::stri
     opt.progress = stderr_is_terminal();
     opt.figures = figures;
     opt.jobs = jobs;
+    opt.max_wall_seconds = max_wall_seconds;
     const auto result = run_experiment(e, out, opt);
     print_result(result, out);
     return experiment_exit_code(result);
@@ -143,7 +144,8 @@ const Registrar<ExperimentKindEntry> linear_experiments{{
     .title = [](const Preset& p) { return parse_experiment(p.toml, p.name).title; },
     .reproduce =
         [](const Preset& p, const ReproduceRequest& r) {
-            return run_and_report(parse_experiment(p.toml, p.name), r.sets, r.out, r.force, r.figures, r.jobs);
+            return run_and_report(parse_experiment(p.toml, p.name), r.sets, r.out, r.force, r.figures, r.jobs,
+                                  r.max_wall_seconds);
         },
     .external = {},
 }};
@@ -162,11 +164,14 @@ int cli_main(int argc, char** argv) {
     std::vector<std::string> sets;
     bool force = false, no_figures = false, help_keys = false, config_reference = false;
     int jobs = 0;
+    double max_wall_seconds = 0;
     run->add_option("CONFIG", config_path, "TOML config (keys: docs/CONFIG.md or --help-keys)");
     run->add_option("--set", sets, "override a key: section.key=value (repeatable)");
     run->add_option("--out", out, "output directory (default runs/NAME-TIMESTAMP)");
     run->add_flag("--force", force, "overwrite a finished run in --out");
     run->add_flag("--no-figures", no_figures, "skip gnuplot figures");
+    run->add_option("--max-wall-seconds", max_wall_seconds,
+                    "wall-clock budget per run: a run past it ends with status wall_budget_exhausted (exit 5)");
     run->add_option("--jobs,-j", jobs, "variants run in parallel (0: one per hardware thread; results do not depend on it)")
         ->check(CLI::Range(0, 256))
         ->capture_default_str();
@@ -183,6 +188,8 @@ int cli_main(int argc, char** argv) {
     rep->add_option("--out", out, "output directory (default runs/NAME-TIMESTAMP)");
     rep->add_flag("--force", force, "overwrite a finished run in --out");
     rep->add_flag("--no-figures", no_figures, "skip gnuplot figures");
+    rep->add_option("--max-wall-seconds", max_wall_seconds,
+                    "wall-clock budget per run: a run past it ends with status wall_budget_exhausted (exit 5)");
     rep->add_option("--jobs,-j", jobs, "variants run in parallel (0: one per hardware thread; results do not depend on it)")
         ->check(CLI::Range(0, 256))
         ->capture_default_str();
@@ -227,6 +234,8 @@ int cli_main(int argc, char** argv) {
     try {
         for (const auto& mc : module_commands)
             if (mc.subcommand->parsed()) return mc.handler();
+        if (!(max_wall_seconds >= 0) || !std::isfinite(max_wall_seconds))
+            throw ConfigError("--max-wall-seconds", "must be finite and >= 0 (0: no budget)");
         if (run->parsed()) {
             if (config_reference) {
                 std::cout << config_reference_markdown();
@@ -239,7 +248,7 @@ int cli_main(int argc, char** argv) {
             }
             if (config_path.empty()) throw ConfigError("CONFIG", "a config file is required (see --help)");
             return run_and_report(parse_experiment(read_text(config_path), config_path), sets, out, force,
-                                  !no_figures, jobs);
+                                  !no_figures, jobs, max_wall_seconds);
         }
         if (rep->parsed()) {
             if (list || preset_name.empty()) {
@@ -248,7 +257,7 @@ int cli_main(int argc, char** argv) {
                     std::cout << "  " << p.name << ": " << kind->title(p) << "\n";
                 return preset_name.empty() && !list ? 2 : 0;
             }
-            return reproduce_preset({preset_name, out, sets, force, !no_figures, jobs});
+            return reproduce_preset({preset_name, out, sets, force, !no_figures, jobs, max_wall_seconds});
         }
         if (thr->parsed()) {
             check_theory_depth(depth);

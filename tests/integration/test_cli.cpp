@@ -4,6 +4,7 @@
 
 #include "depthbias/run/presets.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -212,6 +213,34 @@ TEST(Cli, HugeOrShortSettingsEndWithAnErrorOrAnUnevaluatedCheck) {
     const auto shortk = run("reproduce fig1b --set observe.top_k=3 --no-figures --out " + (dir.path() / "c").string());
     EXPECT_EQ(shortk.code, 4) << shortk.output;
     EXPECT_NE(shortk.out.find("[not evaluated]"), std::string::npos) << shortk.out;
+}
+
+TEST(Cli, AWallClockBudgetEndsARunWithItsOwnStatusAndExitCode) {
+    depthbias::test_support::TempDir dir("wall");
+    const auto cfg = dir.write("long.toml", R"(
+[task]
+kind = "sensing"
+d = 20
+measurements = 200
+[model]
+kind = "deep_matrix"
+depth = 3
+[dynamics]
+lr = 1e-3
+max_steps = 100000000
+loss_threshold = 0
+)");
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = run("run " + cfg + " --max-wall-seconds 0.3 --no-figures --out " + (dir.path() / "out").string());
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_EQ(r.code, 5) << r.output;
+    EXPECT_LT(secs, 10) << "the budget did not stop the run";
+    const auto s = nlohmann::json::parse(std::ifstream(dir.path() / "out/run/summary.json"));
+    EXPECT_EQ(s["status"], "wall_budget_exhausted");
+    EXPECT_NE(s["stop_reason"].get<std::string>().find("wall-clock budget of 0.3 s"), std::string::npos);
+    const auto resolved = depthbias::test_support::run_shell("cat " + (dir.path() / "out/run/config.resolved.toml").string());
+    EXPECT_EQ(resolved.out.find("wall"), std::string::npos) << "a run option, not a config key (sweep hashes)";
+    EXPECT_EQ(run("run " + cfg + " --max-wall-seconds -1 --out " + (dir.path() / "bad").string()).code, 2);
 }
 
 TEST(Cli, HelpListsTheCommands) {

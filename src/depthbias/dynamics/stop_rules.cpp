@@ -9,6 +9,8 @@ std::optional<StopDecision> StopRules::check_budgets(long step, double t, double
     if (loss < loss_threshold) return StopDecision{RunStatus::Converged, "loss below threshold"};
     if (step >= max_steps) return StopDecision{RunStatus::BudgetExhausted, "step budget exhausted"};
     if (t >= max_time) return StopDecision{RunStatus::BudgetExhausted, "time budget reached"};
+    if (deadline && std::chrono::steady_clock::now() >= *deadline)
+        return StopDecision{RunStatus::WallBudget, "wall-clock budget of " + number(wall_seconds) + " s reached"};
     return std::nullopt;
 }
 

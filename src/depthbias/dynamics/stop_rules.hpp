@@ -1,10 +1,11 @@
 // StopRules: the one stop-rule object every dynamics runs under (config keys dynamics.loss_threshold,
 // dynamics.max_steps, dynamics.max_time, dynamics.divergence_factor). A dynamics calls start(loss0) once and
 // check(step, t, loss) at every state it reports; the first rule that fires, in the order divergence, loss
-// threshold, step budget, time budget, decides the status and the reason text. Dynamics-specific reasons (a
+// threshold, step budget, time budget, wall-clock budget, decides the status and the reason text. Dynamics-specific reasons (a
 // collapsed step size, a margin target) are the dynamics' own.
 #pragma once
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -24,6 +25,9 @@ struct StopRules {
     double max_time = std::numeric_limits<double>::infinity();      // flow time budget
     long max_steps = std::numeric_limits<long>::max();              // GD steps / flow accepted steps
     double divergence_factor = 1e6;  // diverged when loss > factor * max(initial loss, 1e-300), or not finite
+    // Wall-clock budget (a run option, not a config key: --max-wall-seconds); checked after the others.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    double wall_seconds = 0;  // the budget, for the reason text
 
     // `diverged_context` is called only when the run diverged, to describe where ("at step 12 (t = ...) with
     // lr = ..."); the reason is "diverged " + context + ": loss = L (initial L0)".

@@ -15,12 +15,14 @@ std::string to_string(RunStatus s) {
         case RunStatus::BudgetExhausted: return "budget_exhausted";
         case RunStatus::Diverged: return "diverged";
         case RunStatus::Stopped: return "stopped";
+        case RunStatus::WallBudget: return "wall_budget_exhausted";
     }
     return "unknown";
 }
 
 RunStatus run_status_from_string(const std::string& s) {
-    for (RunStatus r : {RunStatus::Converged, RunStatus::BudgetExhausted, RunStatus::Diverged, RunStatus::Stopped})
+    for (RunStatus r : {RunStatus::Converged, RunStatus::BudgetExhausted, RunStatus::Diverged, RunStatus::Stopped,
+                        RunStatus::WallBudget})
         if (to_string(r) == s) return r;
     throw IoError("unknown run status '" + s + "'");
 }

@@ -14,8 +14,9 @@
 namespace depthbias {
 
 // Converged: a stop rule that means success (loss threshold, margin target); BudgetExhausted: a step or time
-// budget; Diverged: non-finite or exploding loss; Stopped: an observer ended the run.
-enum class RunStatus { Converged, BudgetExhausted, Diverged, Stopped };
+// budget; Diverged: non-finite or exploding loss; Stopped: an observer ended the run; WallBudget: the run's
+// wall-clock budget (--max-wall-seconds) ended it: an unfinished run, not a result (checks do not read it).
+enum class RunStatus { Converged, BudgetExhausted, Diverged, Stopped, WallBudget };
 std::string to_string(RunStatus s);
 RunStatus run_status_from_string(const std::string& s);  // throws IoError on an unknown status
 
@@ -75,6 +76,7 @@ struct RunSummary {
     std::optional<std::string> figure_warning;
 
     bool diverged() const { return status == RunStatus::Diverged; }
+    bool wall_budget_hit() const { return status == RunStatus::WallBudget; }
     // final->get(name) when the run has a final block.
     std::optional<double> final_value(const std::string& name) const;
 

@@ -97,7 +97,11 @@ bool values_match(const json& want, const json& have) {
 
 std::string describe_select(const json& sel) { return sel.is_null() ? "every run" : sel.dump(); }
 
-bool diverged(const RunSummary& s) { return s.diverged() || !s.final; }
+// Not a result: diverged, no final state, or ended by the wall-clock budget before its own stop rules.
+bool diverged(const RunSummary& s) { return s.diverged() || s.wall_budget_hit() || !s.final; }
+std::string unfinished(const RunSummary& s) {
+    return s.wall_budget_hit() ? "hit its wall-clock budget" : s.diverged() ? "diverged" : "has no final state";
+}
 
 // A recorded time (nullopt: never reached; a non-finite value counts as never reached, as summary.json writes it).
 std::optional<double> finite(const std::optional<double>& v) {
@@ -115,7 +119,7 @@ const Run& run_by_label(MetricContext& c, const std::string& label) {
     for (const auto& r : c.runs)
         if (r.first.label == label) {
             note(c, label);
-            if (diverged(r.second)) throw NotEvaluated{"run '" + label + "' diverged (no final state)"};
+            if (diverged(r.second)) throw NotEvaluated{"run '" + label + "' " + unfinished(r.second)};
             return r;
         }
     throw NotEvaluated{"no run labelled '" + label + "'"};
@@ -452,9 +456,9 @@ std::vector<const Run*> select_runs(MetricContext& c) {
     std::string bad;
     for (const auto* r : out) {
         note(c, r->first.label);
-        if (diverged(r->second)) bad += (bad.empty() ? "'" : ", '") + r->first.label + "'";
+        if (diverged(r->second)) bad += (bad.empty() ? "run '" : ", run '") + r->first.label + "' " + unfinished(r->second);
     }
-    if (!bad.empty()) throw NotEvaluated{"run " + bad + " diverged (no final state)"};
+    if (!bad.empty()) throw NotEvaluated{bad};
     return out;
 }
 

@@ -155,6 +155,7 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
         ro.progress = opt.progress && jobs == 1;
         ro.figures = opt.figures;
         ro.progress_label = e.name + ": " + e.variants[i].label;
+        ro.max_wall_seconds = opt.max_wall_seconds;
         summaries[i] = run_in_directory(configs[i], dirs[i], ro);
     });
     std::vector<VariantRun> done;

@@ -48,6 +48,7 @@ struct ExperimentOptions {
     // its task, model and random streams, so the results are the same for any value; the order of runs[] is the
     // variants' order.
     int jobs = 1;
+    double max_wall_seconds = 0;  // per run (RunOptions::max_wall_seconds)
 };
 
 // Runs every variant into out_dir/<slug> (opt.jobs at a time), analyses the runs (run/experiment_analysis.hpp),

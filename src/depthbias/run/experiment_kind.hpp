@@ -5,7 +5,7 @@
 //
 // Contract: `owns(p)` is true for exactly the presets this kind runs; `title(p)` is the --list line; `reproduce`
 // runs the preset with the request's overrides and returns the exit code (0 ok, 2 bad input, 3 a run diverged,
-// 4 a check failed or was not evaluated); bad input is a ConfigError naming the key. `external`, optional,
+// 4 a check failed or was not evaluated, 5 a run hit its wall-clock budget); bad input is a ConfigError naming the key. `external`, optional,
 // finds a preset outside the embedded ones (a user's preset directory), by name.
 #pragma once
 #include <functional>
@@ -23,6 +23,7 @@ struct ReproduceRequest {
     std::vector<std::string> sets;
     bool force = false, figures = true;
     int jobs = 1;
+    double max_wall_seconds = 0;  // per run; 0: none
 };
 
 struct ExperimentKindEntry {

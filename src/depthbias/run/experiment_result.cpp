@@ -8,6 +8,8 @@ using nlohmann::json;
 int ExperimentResult::exit_code() const {
     for (const auto& r : runs)
         if (r.summary.diverged()) return 3;
+    for (const auto& r : runs)
+        if (r.summary.wall_budget_hit()) return 5;
     return checks_exit_code(checks);
 }
 

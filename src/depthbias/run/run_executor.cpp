@@ -124,7 +124,13 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
         if (v.final) final_log10_loss = std::isfinite(v.log10_loss) ? v.log10_loss : std::log10(v.loss);
         return action;
     };
-    const Outcome out = dynamics->run(obj, theta, stop_rules_of(cfg.dynamics), on_step);
+    StopRules stop = stop_rules_of(cfg.dynamics);
+    if (opt.max_wall_seconds > 0) {
+        stop.wall_seconds = opt.max_wall_seconds;
+        stop.deadline = wall0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    std::chrono::duration<double>(opt.max_wall_seconds));
+    }
+    const Outcome out = dynamics->run(obj, theta, stop, on_step);
     const bool finished = out.status != RunStatus::Diverged;
 
     RunSummary s;

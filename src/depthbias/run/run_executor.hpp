@@ -20,6 +20,7 @@ struct RunOptions {
     bool progress = false;  // progress line on stderr
     bool figures = true;
     std::string progress_label;
+    double max_wall_seconds = 0;  // > 0: the run ends with status wall_budget_exhausted after this long
 };
 
 // Returns the summary that was written. Throws ConfigError / IoError on bad input (before any output is final).
