@@ -70,6 +70,7 @@ void print_result(const ExperimentResult& r, const std::string& out) {
     for (const auto& c : r.checks)
         std::cout << "  [" << check_status_label(to_string(c.status)) << "] " << c.name << ": " << c.detail << "\n";
     if (r.figure_warning) std::cout << "  warning: " << *r.figure_warning << "\n";
+    if (r.analysis_error) std::cout << "  analysis failed (its checks are not evaluated): " << *r.analysis_error << "\n";
 }
 
 int run_and_report(Experiment e, const std::vector<std::string>& sets, std::string out, bool force, bool figures,

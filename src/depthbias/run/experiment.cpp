@@ -106,6 +106,7 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
                 throw ConfigError("variant", "labels '" + e.variants[j].label + "' and '" + e.variants[i].label +
                                                  "' name the same run directory '" + slug(e.variants[i].label) + "'");
     for (const auto& v : e.variants) (void)variant_config(e, v);  // validate everything before running anything
+    if (e.variants.empty()) validate(e.base);  // an experiment of references only still reads its base config
     e.checks = parse_checks(checks, e.base);
     return e;
 }
@@ -113,6 +114,7 @@ Experiment parse_experiment(const std::string& text, const std::string& origin) 
 void apply_overrides(Experiment& e, const std::vector<std::string>& overrides) {
     for (const auto& o : overrides) apply_override(e.base, o);
     for (const auto& v : e.variants) (void)variant_config(e, v);
+    if (e.variants.empty()) validate(e.base);
 }
 
 RunConfig variant_config(const Experiment& e, const Variant& v) {
@@ -164,9 +166,26 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
         result.runs.push_back({v.label, slug(v.label), summaries[i]});
         done.emplace_back(v, summaries[i]);
     }
-    const ExperimentAnalysis analysis = analyze_experiment(e, out, done);
+    // A solver that fails on the runs' data (e.g. a reference program out of double range) leaves the analysis
+    // without that section: the checks that need it are not evaluated and the error is recorded. Bad input found
+    // by the analysis (a ConfigError naming the key) is still an error of the command.
+    ExperimentAnalysis analysis;
+    try {
+        analysis = analyze_experiment(e, out, done);
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const std::exception& ex) {
+        result.analysis_error = ex.what();
+    }
     std::string warning;
-    if (!draw_experiment(e, out, done, analysis, opt.figures, &warning)) result.figure_warning = warning;
+    try {
+        if (!draw_experiment(e, out, done, analysis, opt.figures, &warning)) result.figure_warning = warning;
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const std::exception& ex) {
+        if (!result.analysis_error) throw;  // drawing failed on a complete analysis: a real error
+        result.figure_warning = std::string("no figure: ") + ex.what();
+    }
     result.analysis = analysis.to_json();
     result.checks = evaluate_checks(e, done, analysis);
     write_file_atomically((fs::path(out) / "experiment.json").string(), result.to_json().dump(2) + "\n");

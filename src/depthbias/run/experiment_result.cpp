@@ -26,6 +26,7 @@ json ExperimentResult::to_json() const {
     for (const auto& c : checks) cs.push_back(depthbias::to_json(c));
     j["checks"] = cs;
     if (figure_warning) j["figure_warning"] = *figure_warning;
+    if (analysis_error) j["analysis_error"] = *analysis_error;
     return j;
 }
 
@@ -50,6 +51,7 @@ ExperimentResult ExperimentResult::from_json(const json& j, const std::string& o
     for (size_t i = 0; i < checks.size(); ++i)
         e.checks.push_back(check_result_from_json(checks[i], origin, "checks[" + std::to_string(i) + "]"));
     if (j.contains("figure_warning")) e.figure_warning = r.string(j.at("figure_warning"), "figure_warning");
+    if (j.contains("analysis_error")) e.analysis_error = r.string(j.at("analysis_error"), "analysis_error");
     return e;
 }
 

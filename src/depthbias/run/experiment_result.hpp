@@ -36,6 +36,7 @@ struct ExperimentResult {
     nlohmann::json analysis = nlohmann::json::object();  // {}: written only when not empty
     std::vector<CheckResult> checks;
     std::optional<std::string> figure_warning;
+    std::optional<std::string> analysis_error;  // the analysis step failed (its checks are not evaluated)
 
     int exit_code() const;
     nlohmann::json to_json() const;

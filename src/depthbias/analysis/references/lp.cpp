@@ -14,10 +14,15 @@
 namespace depthbias::refs {
 namespace {
 
+constexpr double kClpHuge = 1e100;
+
 void check_matrix(const Mat& A, const char* name, const char* fn) {
     if (A.rows() < 1 || A.cols() < 1)
         throw std::invalid_argument(std::string(fn) + ": " + name + " must have at least one row and one column");
     if (!A.allFinite()) throw std::invalid_argument(std::string(fn) + ": " + name + " has non-finite entries");
+    // CLP treats magnitudes from 1e100 on as infinite bounds and aborts on them (an assertion, not an error).
+    if (A.cwiseAbs().maxCoeff() >= kClpHuge)
+        throw std::invalid_argument(std::string(fn) + ": " + name + " has entries of magnitude >= 1e100 (beyond CLP)");
 }
 
 enum class LpOutcome { Optimal, Infeasible };
@@ -126,6 +131,8 @@ Vec basis_pursuit(const Mat& X, const Vec& y) {
         throw std::invalid_argument("basis_pursuit: y has " + std::to_string(y.size()) + " entries but X has " +
                                     std::to_string(X.rows()) + " rows");
     if (!y.allFinite()) throw std::invalid_argument("basis_pursuit: y has non-finite entries");
+    if (y.cwiseAbs().maxCoeff() >= kClpHuge)
+        throw std::invalid_argument("basis_pursuit: y has entries of magnitude >= 1e100 (beyond CLP)");
     Vec beta;
     if (solve_l1_lp(X, y, y, beta, "basis_pursuit") == LpOutcome::Infeasible)
         throw NotSeparableError(

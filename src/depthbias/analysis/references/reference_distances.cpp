@@ -32,11 +32,20 @@ std::vector<NamedReference> compute_references(const std::string& names, const T
             throw ConfigError("analysis.references", "'" + name + "' cannot be computed: " + e.what());
         } catch (const std::invalid_argument& e) {
             throw ConfigError("analysis.references", "'" + name + "': " + e.what());
+        } catch (const std::runtime_error& e) {  // a solver that fails on this data (out of double range, ...)
+            throw ConfigError("analysis.references", "'" + name + "' cannot be computed on this data: " + e.what());
         }
         if (!r) {
             std::string fits;
-            for (const auto& e : registry.entries())
-                if (e.compute(task, model).has_value()) fits += (fits.empty() ? "" : ", ") + e.name;
+            for (const auto& e : registry.entries()) {
+                bool applies = false;
+                try {
+                    applies = e.compute(task, model).has_value();
+                } catch (const std::exception&) {
+                    applies = true;  // it applies to this task; it failed on the data
+                }
+                if (applies) fits += (fits.empty() ? "" : ", ") + e.name;
+            }
             throw ConfigError("analysis.references", "'" + name + "' is not a reference for task '" + task.name() +
                                                          "' (this task has: " + (fits.empty() ? "none" : fits) + ")");
         }

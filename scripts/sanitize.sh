@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds depthbias with AddressSanitizer + UndefinedBehaviorSanitizer into build-asan/ (no LibTorch: its
+# uninstrumented libraries are third-party) and runs the unit suite and the CLI integration tests under them.
+# Leak detection is on; suppressions for third-party code only (tests/sanitizers/lsan.supp). Slow (an instrumented
+# build is ~2x a normal one on 2 cores): run before each submission, not in .ci/run. Exit status: ctest's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DDEPTHBIAS_SANITIZE=ON -DDEPTHBIAS_WITH_TORCH=OFF \
+      -DDEPTHBIAS_PCH=OFF "$@" >/dev/null
+cmake --build build-asan -j"$(nproc)"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1"
+export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+cd build-asan
+ctest -L "unit|integration" --output-on-failure -j"$(nproc)" --timeout 1800
