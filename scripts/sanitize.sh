@@ -9,7 +9,9 @@ scripts/install-deps.sh
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DDEPTHBIAS_SANITIZE=ON -DDEPTHBIAS_WITH_TORCH=OFF \
       -DDEPTHBIAS_PCH=OFF "$@" >/dev/null
 cmake --build build-asan -j"$(nproc)"
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1"
+# handle_segv=0: a deliberate segfault (the sweep's worker-crash test) must still kill the worker by SIGSEGV.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1:handle_segv=0"
+export OMPI_MCA_mca_component_disable_dlclose=1  # keep Open MPI's plugins loaded: leak frames keep their names
 export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 cd build-asan
