@@ -4,6 +4,9 @@
 // preallocated by the caller) and dL/doffset into g.offset. It must not allocate when g is preallocated.
 // Measurement tasks use the Keras "mse" of the authors' scripts: L = (1/m) sum_i (pred_i - y_i)^2 (no 1/2).
 // The toy task uses L = 1/2 ||beta - beta*||^2 (gissin.md section 1.2).
+// Thread safety: a Task instance belongs to one run. Its const methods may use per-instance scratch buffers
+// (`mutable`, to stay allocation-free), so a `const Task&` must not be shared between threads; runs that execute
+// in parallel each build their own task (the registries' builders do).
 #pragma once
 #include <string>
 #include <vector>
