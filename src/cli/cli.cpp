@@ -235,8 +235,8 @@ int cli_main(int argc, char** argv) {
     try {
         for (const auto& mc : module_commands)
             if (mc.subcommand->parsed()) return mc.handler();
-        if (!(max_wall_seconds >= 0) || !std::isfinite(max_wall_seconds))
-            throw ConfigError("--max-wall-seconds", "must be finite and >= 0 (0: no budget)");
+        if (!(max_wall_seconds >= 0) || !(max_wall_seconds <= 1e9))
+            throw ConfigError("--max-wall-seconds", "must be in [0, 1e9] seconds (0: no budget)");
         if (run->parsed()) {
             if (config_reference) {
                 std::cout << config_reference_markdown();

@@ -2,6 +2,7 @@
 
 #include <boost/numeric/odeint.hpp>
 #include <boost/numeric/odeint/external/eigen/eigen.hpp>
+#include <chrono>
 #include <cmath>
 #include <sstream>
 
@@ -165,6 +166,15 @@ DualFlowResult run_dual_flow(const BinaryClassification& task, const DualFlowSpe
             res.w = dual_predictor(xt, nu, spec.depth, spec.alpha);
             return res;
         }
+        if (!done && spec.stop && spec.stop->deadline && std::chrono::steady_clock::now() >= *spec.stop->deadline) {
+            std::tie(gamma, log_eps) = report(k, tau1, nu, true);
+            res.outcome = {RunStatus::WallBudget,
+                           "wall-clock budget of " + StopRules::number(spec.stop->wall_seconds) + " s reached",
+                           k, tau1, std::exp(log_eps), evaluations};
+            res.nu = nu;
+            res.w = dual_predictor(xt, nu, spec.depth, spec.alpha);
+            return res;
+        }
         std::tie(gamma, log_eps) = report(k, tau1, nu, done);
         if (stopped) return finish_stopped(nu);
         if (done) {
@@ -193,13 +203,14 @@ public:
         for (double g = 10; g <= max_margin * (1 + 1e-12); g *= 10) spec_.checkpoints.push_back(g);
     }
 
-    Outcome run(Objective& obj, Vec& /*theta*/, const StopRules& /*stop*/, const StepCallback& cb) override {
+    Outcome run(Objective& obj, Vec& /*theta*/, const StopRules& stop, const StepCallback& cb) override {
         const auto* cls = dynamic_cast<const BinaryClassification*>(&obj.task());
         const auto* net = dynamic_cast<const DiagonalNetwork*>(&obj.model());
         if (!cls) throw ConfigError("dynamics.kind", "dual_flow needs task.kind = classification");
         if (!net) throw ConfigError("dynamics.kind", "dual_flow needs model.kind = diagonal");
         spec_.depth = net->depth();
         spec_.alpha = std::pow(net->init_scale(), 1.0 / double(spec_.depth));
+        spec_.stop = &stop;
         result_ = run_dual_flow(*cls, spec_, cb);
         return result_.outcome;
     }

@@ -11,7 +11,7 @@
 #pragma once
 #include <vector>
 
-#include "depthbias/dynamics/trajectory.hpp"
+#include "depthbias/dynamics/stop_rules.hpp"
 #include "depthbias/tasks/binary_classification.hpp"
 
 namespace depthbias {
@@ -23,6 +23,8 @@ struct DualFlowSpec {
     double max_tau = 1e12;              // loss-normalized time budget
     std::vector<double> checkpoints;    // margins at which to report exactly (ascending)
     double rtol = 1e-10, atol = 1e-12;
+    // The run's stop rules; the dual flow honours their wall-clock budget (its own rules are the margin and tau).
+    const StopRules* stop = nullptr;
 };
 
 struct MarginCheckpoint {

@@ -13,7 +13,7 @@ Outcome run_group_rmsprop(Objective& obj, Vec& theta, const GroupRmspropSpec& sp
                           const StepCallback& cb) {
     if (!(spec.lr > 0) || !std::isfinite(spec.lr)) throw ConfigError("dynamics.lr", "must be finite and > 0");
     if (!(spec.alpha >= 0 && spec.alpha < 1)) throw ConfigError("dynamics.rms_alpha", "must be in [0, 1)");
-    if (!(spec.eps >= 0) || !std::isfinite(spec.eps)) throw ConfigError("dynamics.rms_eps", "must be finite and >= 0");
+    if (!(spec.eps > 0) || !std::isfinite(spec.eps)) throw ConfigError("dynamics.rms_eps", "must be finite and > 0");
     double second_moment = 0, alpha_power = 1;
     std::ostringstream d;
     d << "lr = " << spec.lr << " (group_rmsprop)";
@@ -55,7 +55,8 @@ const Registrar<DynamicsEntry> registration{[] {
             [](const DynamicsParams&, const TaskParams&, const ModelParams&, const ExtraParams& e) {
                 const double a = e.get<double>(kAlpha), eps = e.get<double>(kEps);
                 if (!(a >= 0 && a < 1)) throw ConfigError(kAlpha, "must be in [0, 1), got " + std::to_string(a));
-                if (!(eps >= 0)) throw ConfigError(kEps, "must be >= 0, got " + std::to_string(eps));
+                if (!(eps > 0) || !std::isfinite(eps))  // 0 would divide 0 by 0 at a stationary point
+                    throw ConfigError(kEps, "must be finite and > 0, got " + std::to_string(eps));
             },
         .build =
             [](const DynamicsParams& p, const ExtraParams& e) {

@@ -1,6 +1,6 @@
 // StopRules: the one stop-rule object every dynamics runs under (config keys dynamics.loss_threshold,
-// dynamics.max_steps, dynamics.max_time, dynamics.divergence_factor). A dynamics calls start(loss0) once and
-// check(step, t, loss) at every state it reports; the first rule that fires, in the order divergence, loss
+// dynamics.max_steps, dynamics.max_time, dynamics.divergence_factor). A dynamics calls
+// check(step, t, loss, loss0, ...) at every state it reports; the first rule that fires, in the order divergence, loss
 // threshold, step budget, time budget, wall-clock budget, decides the status and the reason text. Dynamics-specific reasons (a
 // collapsed step size, a margin target) are the dynamics' own.
 #pragma once

@@ -149,9 +149,11 @@ void check_unused_keys(const std::string& selector, const Entry& selected, const
 // std::bad_alloc (or the OOM killer) minutes later. Estimates from the registrations (stored doubles).
 void check_memory(const TaskEntry& task, const ModelEntry& model, const RunConfig& c) {
     const double d = double(c.task.d);
-    const double predictor = task.shape == PredictorShape::Matrix ? d * d : d;
+    const double predictor = task.predictor_numbers ? task.predictor_numbers(c.task)
+                             : task.shape == PredictorShape::Matrix ? d * d
+                                                                    : d;
     const double data = task.stored_numbers ? task.stored_numbers(c.task)
-                                            : double(c.task.measurements + c.task.test_samples) * predictor;
+                                            : (double(c.task.measurements) + double(c.task.test_samples)) * predictor;
     const double params = model.stored_numbers ? model.stored_numbers(c.model, predictor)
                                                : (3.0 * double(c.model.depth) + 4.0) * predictor;
     const double bytes = 8.0 * (data + params + 4.0 * predictor);  // + the objective's and observers' buffers
@@ -217,7 +219,7 @@ void validate(const RunConfig& c) {
     check_memory(task, model, c);
     for (const auto& [key, value] : c.extra.values()) {
         const ExtraKey* k = Registry<ExtraKey>::instance().find(key);
-        if (k && !the_schema().extra_selected(c, *k))
+        if (k && !the_schema().extra_selected(c, *k) && value != k->default_value)
             throw ConfigError(key, "is read only by " + k->owner_key + " = '" + k->owner_name + "'");
     }
 }

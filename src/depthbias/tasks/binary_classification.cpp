@@ -162,7 +162,7 @@ const Registrar<TaskEntry> registration{{
         s.test_samples = p.test_samples;
         return make_classification(s, seed);
     },
-    .stored_numbers = [](const TaskParams& p) { return double(p.measurements + p.test_samples + 2) * double(p.d) + double(p.signed_inputs.size()); },
+    .stored_numbers = [](const TaskParams& p) { return (double(p.measurements) + double(p.test_samples) + 2.0) * double(p.d) + double(p.signed_inputs.size()); },
 }};
 
 }  // namespace

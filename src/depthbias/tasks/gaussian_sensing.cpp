@@ -183,7 +183,7 @@ const Registrar<TaskEntry> registration{{
             s.test_samples = p.test_samples;
             return make_gaussian_sensing(s, seed);
         },
-    .stored_numbers = [](const TaskParams& p) { return double(p.measurements + p.test_samples) * double(p.d) * double(p.d) + 2.0 * double(p.d) * double(p.d); },
+    .stored_numbers = [](const TaskParams& p) { return (double(p.measurements) + double(p.test_samples)) * double(p.d) * double(p.d) + 2.0 * double(p.d) * double(p.d); },
 }};
 
 }  // namespace

@@ -102,7 +102,7 @@ const Registrar<TaskEntry> registration{{
             s.test_samples = p.test_samples;
             return make_quadratic_sensing(s, seed);
         },
-    .stored_numbers = [](const TaskParams& p) { return double(p.measurements + p.test_samples) * double(p.d + 1) + 3.0 * double(p.d) * double(p.d); },
+    .stored_numbers = [](const TaskParams& p) { return (double(p.measurements) + double(p.test_samples)) * (double(p.d) + 1.0) + 3.0 * double(p.d) * double(p.d); },
 }};
 
 }  // namespace

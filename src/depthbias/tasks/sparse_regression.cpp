@@ -106,7 +106,7 @@ const Registrar<TaskEntry> registration{{
             s.test_samples = p.test_samples;
             return make_sparse_regression(s, seed);
         },
-    .stored_numbers = [](const TaskParams& p) { return double(p.measurements + p.test_samples + 2) * double(p.d); },
+    .stored_numbers = [](const TaskParams& p) { return (double(p.measurements) + double(p.test_samples) + 2.0) * double(p.d); },
 }};
 
 }  // namespace

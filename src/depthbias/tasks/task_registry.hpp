@@ -30,6 +30,9 @@ struct TaskEntry {
     // How many doubles the task stores (data, test data, target), for the memory check before anything is
     // allocated (run/config.cpp). Optional: without it, (measurements + test_samples) x predictor size.
     std::function<double(const TaskParams&)> stored_numbers = {};
+    // The predictor's number of entries when it is not task.d^2 (matrix) or task.d (vector): the toy's is the
+    // number of targets.
+    std::function<double(const TaskParams&)> predictor_numbers = {};
 };
 
 using TaskRegistry = Registry<TaskEntry>;

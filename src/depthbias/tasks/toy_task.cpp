@@ -36,6 +36,7 @@ const Registrar<TaskEntry> registration{{
         return std::make_unique<ToyTask>(p.target);
     },
     .stored_numbers = [](const TaskParams& p) { return 4.0 * double(p.target.size()); },
+    .predictor_numbers = [](const TaskParams& p) { return double(p.target.size()); },
 }};
 
 }  // namespace
