@@ -12,7 +12,7 @@
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/deepnets/experiments.hpp"
-#include "depthbias/deepnets/presets.hpp"
+#include "depthbias/deepnets/deep_presets.hpp"
 #include "depthbias/deepnets/trainer.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/io/progress.hpp"

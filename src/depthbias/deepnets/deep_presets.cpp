@@ -1,4 +1,4 @@
-#include "depthbias/deepnets/presets.hpp"
+#include "depthbias/deepnets/deep_presets.hpp"
 
 #include <toml++/toml.h>
 
