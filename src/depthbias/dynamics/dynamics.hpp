@@ -52,6 +52,8 @@ struct DynamicsEntry {
     // Optional: kind-specific rules, given the task and model it would run on; throws ConfigError naming the key.
     std::function<void(const DynamicsParams&, const TaskParams&, const ModelParams&, const ExtraParams&)> validate;
     std::function<std::unique_ptr<Dynamics>(const DynamicsParams&, const ExtraParams&)> build;
+    // Figures: a discrete dynamics is drawn against its step ("epoch (GD step)"), a flow against time ("").
+    std::string step_axis_label = "";
 };
 
 using DynamicsRegistry = Registry<DynamicsEntry>;

@@ -37,6 +37,7 @@ const Registrar<DynamicsEntry> registration{{
     .uses = {},
     .validate = {},
     .build = [](const DynamicsParams& p, const ExtraParams&) { return std::make_unique<GradientDescent>(p.lr); },
+    .step_axis_label = "epoch (GD step)",
 }};
 
 }  // namespace

@@ -62,6 +62,7 @@ const Registrar<DynamicsEntry> registration{[] {
             [](const DynamicsParams& p, const ExtraParams& e) {
                 return std::make_unique<GroupRmsprop>(GroupRmspropSpec{p.lr, e.get<double>(kAlpha), e.get<double>(kEps)});
             },
+        .step_axis_label = "step (GroupRMSprop)",
     };
 }()};
 

@@ -54,6 +54,7 @@ const Registrar<DynamicsEntry> registration{[] {
             [](const DynamicsParams& p, const ExtraParams& e) {
                 return std::make_unique<HeavyBall>(p.lr, e.get<double>(kMomentum));
             },
+        .step_axis_label = "epoch (momentum GD step)",
     };
 }()};
 

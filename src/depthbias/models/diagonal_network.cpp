@@ -173,6 +173,8 @@ const Registrar<ModelEntry> diagonal_product{{
     .uses = {"model.shape"},
     .validate = {},
     .build = build_diagonal,
+    .stored_numbers = {},
+    .product_rate = true,
 }};
 
 }  // namespace

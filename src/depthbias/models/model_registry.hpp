@@ -25,6 +25,9 @@ struct ModelEntry {
     // Doubles the model stores (parameters, gradient, workspaces) for a predictor of `predictor` numbers.
     // Optional: without it, (3 depth + 4) x predictor.
     std::function<double(const ModelParams&, double predictor)> stored_numbers = {};
+    // The toy model's rate constant in the closed-form flow (toy_theory.hpp): N^2 for power forms, N for the
+    // balanced product (diagonal_product).
+    bool product_rate = false;
 };
 
 using ModelRegistry = Registry<ModelEntry>;

@@ -12,6 +12,7 @@
 #include "depthbias/analysis/references/reference_distances.hpp"
 #include "depthbias/analysis/references/saddle_to_saddle.hpp"
 #include "depthbias/analysis/toy_theory.hpp"
+#include "depthbias/models/model_registry.hpp"
 #include "depthbias/core/error.hpp"
 #include "depthbias/dynamics/dual_flow.hpp"
 #include "depthbias/io/csv_table.hpp"
@@ -55,7 +56,8 @@ void toy_theory(const Experiment& e, const std::string& out, const std::vector<V
         const CsvTable ts = timeseries(out, v);
         const int tcol = ts.column("time");
         const int k = int(std::min<size_t>(c.task.target.size(), size_t(c.observe.top_k)));
-        const auto form = c.model.kind == "diagonal_product" ? theory::ToyForm::Product : theory::ToyForm::Power;
+        const auto form = ModelRegistry::instance().get("model.kind", c.model.kind).product_rate ? theory::ToyForm::Product
+                                                                                                  : theory::ToyForm::Power;
         const double cn = theory::rate_constant(form, int(c.model.depth));
         ToyComparison cmp;
         for (const auto& row : ts.rows) {

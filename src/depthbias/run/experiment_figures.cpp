@@ -11,6 +11,9 @@
 #include <sstream>
 
 #include "depthbias/analysis/toy_theory.hpp"
+#include "depthbias/dynamics/dynamics.hpp"
+#include "depthbias/tasks/task_registry.hpp"
+#include "depthbias/models/model_registry.hpp"
 #include "depthbias/core/error.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/io/csv_table.hpp"
@@ -52,8 +55,9 @@ bool spectrum_panels(const Experiment& e, const std::string& out, const std::vec
     layout(fig, runs.size());
     for (const auto& [v, s] : runs) {
         const RunConfig c = variant_config(e, v);
-        const bool gd = c.dynamics.kind == "gd";
-        Panel p{v.label, gd ? "epoch (GD step)" : "time t", c.task.kind == "quadratic" ? "eigenvalue" : "singular value",
+        const std::string& step_axis = DynamicsRegistry::instance().get("dynamics.kind", c.dynamics.kind).step_axis_label;
+        const bool gd = !step_axis.empty();
+        Panel p{v.label, gd ? step_axis : "time t", TaskRegistry::instance().get("task.kind", c.task.kind).spectrum_label,
                 false, false, {}, "set yrange [0:*]"};
         for (int i = 0; i < int(c.observe.top_k); ++i)
             p.curves.push_back({slug(v.label) + "/timeseries.csv", gd ? kColumnStep : kColumnTime, kColumnFirstSpectrum + i,
@@ -76,7 +80,8 @@ bool toy_theory(const Experiment& e, const std::string& out, const std::vector<V
         const CsvTable ts = read_csv(dir + "/timeseries.csv");
         const int tcol = ts.column("time");
         const int k = int(std::min<size_t>(c.task.target.size(), size_t(c.observe.top_k)));
-        const auto form = c.model.kind == "diagonal_product" ? theory::ToyForm::Product : theory::ToyForm::Power;
+        const auto form = ModelRegistry::instance().get("model.kind", c.model.kind).product_rate ? theory::ToyForm::Product
+                                                                                                  : theory::ToyForm::Power;
         const double cn = theory::rate_constant(form, int(c.model.depth));
         AtomicOutputFile f(dir + "/theory.csv");
         f << "time";

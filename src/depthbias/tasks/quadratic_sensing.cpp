@@ -103,6 +103,8 @@ const Registrar<TaskEntry> registration{{
             return make_quadratic_sensing(s, seed);
         },
     .stored_numbers = [](const TaskParams& p) { return (double(p.measurements) + double(p.test_samples)) * (double(p.d) + 1.0) + 3.0 * double(p.d) * double(p.d); },
+    .predictor_numbers = {},
+    .spectrum_label = "eigenvalue",
 }};
 
 }  // namespace

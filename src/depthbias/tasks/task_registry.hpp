@@ -33,6 +33,8 @@ struct TaskEntry {
     // The predictor's number of entries when it is not task.d^2 (matrix) or task.d (vector): the toy's is the
     // number of targets.
     std::function<double(const TaskParams&)> predictor_numbers = {};
+    // What its spectrum values are called on figure axes.
+    std::string spectrum_label = "singular value";
 };
 
 using TaskRegistry = Registry<TaskEntry>;
