@@ -224,7 +224,7 @@ TEST(Registry, UnknownKindsListWhatIsRegistered) {
 }
 
 TEST(Registry, ConfigDocMatchesTheRegistries) {
-    const std::string path = std::string(__FILE__).substr(0, std::string(__FILE__).rfind("/tests/")) + "/docs/CONFIG.md";
+    const std::string path = std::string(DEPTHBIAS_SOURCE_DIR) + "/docs/CONFIG.md";
     std::ifstream f(path);
     ASSERT_TRUE(f) << path;
     std::stringstream s;
