@@ -14,6 +14,7 @@
 #include "depthbias/analysis/toy_theory.hpp"
 #include "depthbias/core/error.hpp"
 #include "depthbias/io/atomic_file.hpp"
+#include "depthbias/io/read_file.hpp"
 #include "cli/cli_commands.hpp"
 #include "depthbias/run/experiment_kind.hpp"
 #include "depthbias/run/experiment.hpp"
@@ -73,21 +74,34 @@ void print_result(const ExperimentResult& r, const std::string& out) {
     if (r.analysis_error) std::cout << "  analysis failed (its checks are not evaluated): " << *r.analysis_error << "\n";
 }
 
-int run_and_report(Experiment e, const std::vector<std::string>& sets, std::string out, bool force, bool figures,
-                   int jobs, double max_wall_seconds) {
-    apply_overrides(e, sets);
+// `run` and linear-engine `reproduce`: r.name is unused (the experiment is e).
+int run_and_report(Experiment e, const ReproduceRequest& r) {
+    apply_overrides(e, r.sets);
+    std::string out = r.out;
+    if (r.resume && r.force) throw ConfigError("--resume", "cannot be combined with --force");
+    if (r.resume && out.empty())
+        throw ConfigError("--resume", "needs --out DIR, the directory of the interrupted run");
     if (out.empty()) out = default_out(e.name);
-    if (!force && fs::exists(fs::path(out) / "experiment.json"))
-        throw ConfigError("--out", "'" + out + "' already holds a finished experiment; choose another directory or "
-                                   "pass --force");
-    prepare_output_directory(out, "--out", force);
+    const fs::path stored = fs::path(out) / "experiment.json";
+    if (r.resume && fs::exists(stored)) {  // nothing to continue: report the finished experiment again
+        const auto result = ExperimentResult::from_json(read_json_file(stored.string()), stored.string());
+        std::cout << "'" << out << "' holds a finished experiment; nothing to resume\n";
+        print_result(result, out);
+        return experiment_exit_code(result);
+    }
+    if (!r.force && !r.resume && fs::exists(stored))
+        throw ConfigError("--out", "'" + out + "' already holds a finished experiment; choose another directory, "
+                                   "pass --force, or --resume");
+    prepare_output_directory(out, "--out", r.force || r.resume, r.resume);
     std::error_code ec;
-    fs::remove(fs::path(out) / "experiment.json", ec);
+    fs::remove(stored, ec);
     ExperimentOptions opt;
     opt.progress = stderr_is_terminal();
-    opt.figures = figures;
-    opt.jobs = jobs;
-    opt.max_wall_seconds = max_wall_seconds;
+    opt.figures = r.figures;
+    opt.jobs = r.jobs;
+    opt.max_wall_seconds = r.max_wall_seconds;
+    opt.checkpoint_seconds = r.checkpoint_seconds;
+    opt.resume = r.resume;
     const auto result = run_experiment(e, out, opt);
     print_result(result, out);
     return experiment_exit_code(result);
@@ -145,8 +159,7 @@ const Registrar<ExperimentKindEntry> linear_experiments{{
     .title = [](const Preset& p) { return parse_experiment(p.toml, p.name).title; },
     .reproduce =
         [](const Preset& p, const ReproduceRequest& r) {
-            return run_and_report(parse_experiment(p.toml, p.name), r.sets, r.out, r.force, r.figures, r.jobs,
-                                  r.max_wall_seconds);
+            return run_and_report(parse_experiment(p.toml, p.name), r);
         },
     .external = {},
 }};
@@ -165,7 +178,8 @@ int cli_main(int argc, char** argv) {
     std::vector<std::string> sets;
     bool force = false, no_figures = false, help_keys = false, config_reference = false;
     int jobs = 0;
-    double max_wall_seconds = 0;
+    double max_wall_seconds = 0, checkpoint_seconds = 60;
+    bool resume = false;
     run->add_option("CONFIG", config_path, "TOML config (keys: docs/CONFIG.md or --help-keys)");
     run->add_option("--set", sets, "override a key: section.key=value (repeatable)");
     run->add_option("--out", out, "output directory (default runs/NAME-TIMESTAMP)");
@@ -173,6 +187,11 @@ int cli_main(int argc, char** argv) {
     run->add_flag("--no-figures", no_figures, "skip gnuplot figures");
     run->add_option("--max-wall-seconds", max_wall_seconds,
                     "wall-clock budget per run: a run past it ends with status wall_budget_exhausted (exit 5)");
+    run->add_option("--checkpoint-seconds", checkpoint_seconds,
+                    "checkpoint each run at most this often (fixed-step dynamics; 0: never), for --resume")
+        ->capture_default_str();
+    run->add_flag("--resume", resume,
+                  "continue the interrupted run in --out: finished runs kept, checkpointed ones continued");
     run->add_option("--jobs,-j", jobs, "variants run in parallel (0: one per hardware thread; results do not depend on it)")
         ->check(CLI::Range(0, 256))
         ->capture_default_str();
@@ -191,6 +210,11 @@ int cli_main(int argc, char** argv) {
     rep->add_flag("--no-figures", no_figures, "skip gnuplot figures");
     rep->add_option("--max-wall-seconds", max_wall_seconds,
                     "wall-clock budget per run: a run past it ends with status wall_budget_exhausted (exit 5)");
+    rep->add_option("--checkpoint-seconds", checkpoint_seconds,
+                    "checkpoint each run at most this often (fixed-step dynamics; 0: never), for --resume")
+        ->capture_default_str();
+    rep->add_flag("--resume", resume,
+                  "continue the interrupted experiment in --out: finished runs kept, checkpointed ones continued");
     rep->add_option("--jobs,-j", jobs, "variants run in parallel (0: one per hardware thread; results do not depend on it)")
         ->check(CLI::Range(0, 256))
         ->capture_default_str();
@@ -237,6 +261,9 @@ int cli_main(int argc, char** argv) {
             if (mc.subcommand->parsed()) return mc.handler();
         if (!(max_wall_seconds >= 0) || !(max_wall_seconds <= 1e9))
             throw ConfigError("--max-wall-seconds", "must be in [0, 1e9] seconds (0: no budget)");
+        if (!(checkpoint_seconds >= 0) || !(checkpoint_seconds <= 1e9))
+            throw ConfigError("--checkpoint-seconds", "must be in [0, 1e9] seconds (0: no checkpoints)");
+        ReproduceRequest request{preset_name, out, sets, force, !no_figures, jobs, max_wall_seconds, checkpoint_seconds, resume};
         if (run->parsed()) {
             if (config_reference) {
                 std::cout << config_reference_markdown();
@@ -248,8 +275,7 @@ int cli_main(int argc, char** argv) {
                 return 0;
             }
             if (config_path.empty()) throw ConfigError("CONFIG", "a config file is required (see --help)");
-            return run_and_report(parse_experiment(read_text(config_path), config_path), sets, out, force,
-                                  !no_figures, jobs, max_wall_seconds);
+            return run_and_report(parse_experiment(read_text(config_path), config_path), request);
         }
         if (rep->parsed()) {
             if (list || preset_name.empty()) {
@@ -258,7 +284,7 @@ int cli_main(int argc, char** argv) {
                     std::cout << "  " << p.name << ": " << kind->title(p) << "\n";
                 return preset_name.empty() && !list ? 2 : 0;
             }
-            return reproduce_preset({preset_name, out, sets, force, !no_figures, jobs, max_wall_seconds});
+            return reproduce_preset(request);
         }
         if (thr->parsed()) {
             check_theory_depth(depth);

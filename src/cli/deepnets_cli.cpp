@@ -212,6 +212,7 @@ const Registrar<ExperimentKindEntry> deep_experiments{{
             s.out = r.out;
             s.sets = r.sets;
             s.force = r.force;
+            s.resume = r.resume;
             s.no_figures = !r.figures;
             s.jobs = std::max(1, r.jobs);
             s.preset_text = p.toml;

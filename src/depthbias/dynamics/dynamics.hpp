@@ -8,6 +8,7 @@
 // One instance per run; not shared between threads.
 #pragma once
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,15 @@ public:
     virtual std::optional<Predictor> final_predictor() const { return std::nullopt; }
     // Files and summary entries of the dynamics' own (e.g. the dual flow's exact margin checkpoints).
     virtual void write_outputs(const DynamicsReport& /*report*/) const {}
+
+    // Checkpoints (run/run_checkpoint.hpp). A resumable dynamics can continue a run from a saved state:
+    // save_state(), called from inside on_step while step k is being reported, returns what (besides theta_k,
+    // which the executor saves) continues the run at step k; restore_state(), called before run() with that
+    // theta_k, makes run() continue there and report the same states as the uninterrupted run, bit for bit.
+    // Adaptive integrators are not resumable (their controller state); their runs restart from the beginning.
+    virtual bool resumable() const { return false; }
+    virtual nlohmann::json save_state() const { return nullptr; }
+    virtual void restore_state(const nlohmann::json& /*state*/) {}
 };
 
 struct DynamicsEntry {

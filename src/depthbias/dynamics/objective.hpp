@@ -24,6 +24,8 @@ public:
     const Model& model() const { return model_; }
     const Task& task() const { return task_; }
     long evaluations() const { return evaluations_; }
+    // A run continued from a checkpoint counts on from the evaluations made before it.
+    void restore_evaluations(long n) { evaluations_ = n; }
 
 private:
     Model& model_;

@@ -23,7 +23,8 @@ void write_file_atomically(const std::string& path, const std::string& contents)
     if (ec) throw IoError("cannot rename " + tmp + " to " + path + ": " + ec.message());
 }
 
-void prepare_output_directory(const std::string& dir, const std::string& option, bool allow_existing) {
+void prepare_output_directory(const std::string& dir, const std::string& option, bool allow_existing,
+                              bool keep_results) {
     std::error_code ec;
     if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
         throw ConfigError(option, "'" + dir + "' exists and is not a directory");
@@ -39,7 +40,7 @@ void prepare_output_directory(const std::string& dir, const std::string& option,
     }
     fs::remove(probe, ec);
     // A stale summary from an overwritten run must not make this run look finished before it is.
-    fs::remove(fs::path(dir) / "summary.json", ec);
+    if (!keep_results) fs::remove(fs::path(dir) / "summary.json", ec);
 }
 
 }  // namespace depthbias

@@ -18,7 +18,9 @@ private:
     std::string path_;
 };
 // Creates `dir` (and parents) and checks it is writable by creating and removing a probe file.
-// Throws ConfigError(option, ...) naming the directory when it cannot be used.
-void prepare_output_directory(const std::string& dir, const std::string& option, bool allow_existing_results);
+// Throws ConfigError(option, ...) naming the directory when it cannot be used. A summary.json left there is
+// removed (a stale summary must not make the new run look finished) unless `keep_results` (--resume).
+void prepare_output_directory(const std::string& dir, const std::string& option, bool allow_existing_results,
+                              bool keep_results = false);
 
 }  // namespace depthbias

@@ -12,6 +12,9 @@ public:
         order_.observe(v);
         return StepAction::Continue;
     }
+    bool resumable() const override { return true; }
+    nlohmann::json save_state() const override { return order_.save_state(); }
+    void restore_state(const nlohmann::json& s) override { order_.restore_state(s); }
     void finish(const ObserverReport& r) override {
         if (!r.finished) return;
         r.summary.activation_order = order_.order();

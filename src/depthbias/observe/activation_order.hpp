@@ -3,6 +3,8 @@
 #pragma once
 #include <vector>
 
+#include "depthbias/core/state_io.hpp"
+
 #include "depthbias/dynamics/trajectory.hpp"
 
 namespace depthbias {
@@ -22,6 +24,24 @@ public:
     }
     const std::vector<int>& order() const { return order_; }
     const std::vector<double>& times() const { return times_; }
+    // Checkpoints: the coordinates activated so far, in order, and their times.
+    nlohmann::json save_state() const {
+        std::vector<double> order(order_.begin(), order_.end());
+        return {{"order", state::of(order)}, {"times", state::of(times_)}, {"size", active_.size()}};
+    }
+    void restore_state(const nlohmann::json& s) {
+        const auto order = state::vector_of<double>(s, "order");
+        times_ = state::vector_of<double>(s, "times");
+        const long n = state::integer(s, "size");
+        if (times_.size() != order.size() || n < 0) throw IoError("checkpoint: the activation order is inconsistent");
+        active_.assign(size_t(n), false);
+        order_.clear();
+        for (double o : order) {
+            if (!(o >= 0 && o < double(n))) throw IoError("checkpoint: an activated coordinate is out of range");
+            order_.push_back(int(o));
+            active_[size_t(o)] = true;
+        }
+    }
 
 private:
     double threshold_;

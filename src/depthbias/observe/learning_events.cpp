@@ -5,6 +5,7 @@
 #include <iomanip>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/core/state_io.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/observe/incremental.hpp"
 #include "depthbias/observe/observer.hpp"
@@ -34,6 +35,32 @@ void LearningEventDetector::observe(const StepView& v) {
     }
     prev_ = s;
     prev_time_ = v.time;
+}
+
+nlohmann::json LearningEventDetector::save_state() const {
+    std::vector<double> crossed, events;
+    for (const auto& row : crossed_)
+        for (bool c : row) crossed.push_back(c ? 1.0 : 0.0);
+    for (const auto& e : events_) events.insert(events.end(), {double(e.component), e.fraction, e.time, double(e.step)});
+    return {{"prev_time", prev_time_}, {"prev", state::of(prev_)}, {"crossed", state::of(crossed)},
+            {"events", state::of(events)}};
+}
+
+void LearningEventDetector::restore_state(const nlohmann::json& s) {
+    prev_time_ = state::number(s, "prev_time");
+    prev_ = state::vector_of<double>(s, "prev");
+    const auto crossed = state::vector_of<double>(s, "crossed"), events = state::vector_of<double>(s, "events");
+    if (crossed.size() != targets_.size() * fractions_.size() || events.size() % 4 != 0 ||
+        (!prev_.empty() && prev_.size() > targets_.size()))
+        throw IoError("checkpoint: the learning events do not match this run's targets");
+    for (size_t i = 0; i < targets_.size(); ++i)
+        for (size_t a = 0; a < fractions_.size(); ++a) crossed_[i][a] = crossed[i * fractions_.size() + a] != 0;
+    events_.clear();
+    for (size_t i = 0; i < events.size(); i += 4) {
+        const int c = int(events[i]);
+        if (c < 0 || size_t(c) >= targets_.size()) throw IoError("checkpoint: a learning event's component is out of range");
+        events_.push_back({c, events[i + 1], events[i + 2], long(events[i + 3])});
+    }
 }
 
 double LearningEventDetector::time_of(int component, double fraction) const {
@@ -80,6 +107,9 @@ public:
         events_.observe(v);
         return StepAction::Continue;
     }
+    bool resumable() const override { return true; }
+    nlohmann::json save_state() const override { return events_.save_state(); }
+    void restore_state(const nlohmann::json& s) override { events_.restore_state(s); }
     void finish(const ObserverReport& r) override {
         events_.write_csv(r.dir + "/events.csv");
         if (r.finished && !events_.targets().empty())

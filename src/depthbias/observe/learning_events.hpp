@@ -5,6 +5,7 @@
 // last two checks, and the step is the first checked step at or above the level.
 #pragma once
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ public:
     // Time of (component, fraction), or +infinity if it never happened.
     double time_of(int component, double fraction) const;
     void write_csv(const std::string& path) const;
+    // Checkpoints: the events so far, which levels were crossed, and the last check.
+    nlohmann::json save_state() const;
+    void restore_state(const nlohmann::json& s);
 
 private:
     const Objective& obj_;

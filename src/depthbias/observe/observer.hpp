@@ -5,6 +5,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,14 @@ public:
     virtual ~Observer() = default;
     virtual StepAction observe(const StepView& v) = 0;
     virtual void finish(const ObserverReport& /*report*/) {}
+
+    // Checkpoints (run/run_checkpoint.hpp): a resumable observer's save_state() is called between steps (before
+    // the step being reported is observed); restore_state() gives a fresh instance that state, after which it
+    // observes the rest of the run as if it had seen every earlier step. A run whose observers are not all
+    // resumable is not checkpointed.
+    virtual bool resumable() const { return false; }
+    virtual nlohmann::json save_state() const { return nullptr; }
+    virtual void restore_state(const nlohmann::json& /*state*/) {}
 };
 
 struct ObserverEntry {

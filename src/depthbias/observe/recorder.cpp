@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/core/state_io.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/io/gnuplot.hpp"
 #include "depthbias/observe/observer.hpp"
@@ -48,6 +49,58 @@ void Recorder::observe(const StepView& v) {
         schedule_.coarsen();
         next_due_ = schedule_.next_after(v.time);
     }
+}
+
+nlohmann::json Recorder::save_state() const {
+    // Rows as columns of doubles (exact): step, time, loss, log10_loss, reconstruction, test_error, drift, offset,
+    // then the spectrum and metric lengths and values, concatenated.
+    std::vector<double> fixed, spectra, metrics;
+    std::vector<double> spectrum_len, metrics_len;
+    for (const auto& r : rows_) {
+        fixed.insert(fixed.end(), {double(r.step), r.time, r.loss, r.log10_loss, r.reconstruction, r.test_error,
+                                   r.invariant_drift, r.offset});
+        spectrum_len.push_back(double(r.spectrum.size()));
+        metrics_len.push_back(double(r.metrics.size()));
+        spectra.insert(spectra.end(), r.spectrum.begin(), r.spectrum.end());
+        metrics.insert(metrics.end(), r.metrics.begin(), r.metrics.end());
+    }
+    return {{"rows", rows_.size()},
+            {"fixed", state::of(fixed)},
+            {"spectrum_len", state::of(spectrum_len)},
+            {"metrics_len", state::of(metrics_len)},
+            {"spectra", state::of(spectra)},
+            {"metrics", state::of(metrics)},
+            {"points_per_decade", schedule_.points_per_decade},
+            {"interval", schedule_.interval},
+            {"next_due", next_due_},
+            {"max_drift", max_drift_}};
+}
+
+void Recorder::restore_state(const nlohmann::json& s) {
+    const long n = state::integer(s, "rows");
+    const auto fixed = state::vector_of<double>(s, "fixed");
+    const auto slen = state::vector_of<double>(s, "spectrum_len"), mlen = state::vector_of<double>(s, "metrics_len");
+    const auto spectra = state::vector_of<double>(s, "spectra"), metrics = state::vector_of<double>(s, "metrics");
+    if (n < 0 || n > schedule_.capacity || fixed.size() != size_t(n) * 8 || slen.size() != size_t(n) ||
+        mlen.size() != size_t(n))
+        throw IoError("checkpoint: the recorder's rows are inconsistent");
+    rows_.clear();
+    size_t si = 0, mi = 0;
+    for (long i = 0; i < n; ++i) {
+        const double* f = fixed.data() + 8 * i;
+        RecordRow r{long(f[0]), f[1], f[2], f[3], f[4], f[5], f[6], f[7], {}, {}};
+        const size_t ns = size_t(slen[size_t(i)]), nm = size_t(mlen[size_t(i)]);
+        if (si + ns > spectra.size() || mi + nm > metrics.size()) throw IoError("checkpoint: the recorder's rows are inconsistent");
+        r.spectrum.assign(spectra.begin() + long(si), spectra.begin() + long(si + ns));
+        r.metrics.assign(metrics.begin() + long(mi), metrics.begin() + long(mi + nm));
+        si += ns;
+        mi += nm;
+        rows_.push_back(std::move(r));
+    }
+    schedule_.points_per_decade = state::number(s, "points_per_decade");
+    schedule_.interval = state::number(s, "interval");
+    next_due_ = state::number(s, "next_due");
+    max_drift_ = state::number(s, "max_drift");
 }
 
 void Recorder::write_csv(const std::string& path) const {
@@ -93,6 +146,9 @@ public:
         rec_.observe(v);
         return StepAction::Continue;
     }
+    bool resumable() const override { return true; }
+    nlohmann::json save_state() const override { return rec_.save_state(); }
+    void restore_state(const nlohmann::json& s) override { rec_.restore_state(s); }
     void finish(const ObserverReport& r) override {
         rec_.write_csv(r.dir + "/timeseries.csv");
         if (r.finished && r.summary.final) r.summary.final->values["max_invariant_drift"] = rec_.max_invariant_drift();

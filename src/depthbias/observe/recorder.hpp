@@ -4,6 +4,7 @@
 // task's own metrics (Task::metric_names, e.g. correlation and margin for classification).
 #pragma once
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ public:
     Index top_k() const { return top_k_; }
     void write_csv(const std::string& path) const;
     double max_invariant_drift() const { return max_drift_; }
+    // Checkpoints: the rows so far, the (possibly coarsened) schedule and the next due time.
+    nlohmann::json save_state() const;
+    void restore_state(const nlohmann::json& s);
 
 private:
     const Objective& obj_;

@@ -53,6 +53,7 @@ json RunSummary::to_json() const {
     s["time"] = time;
     s["gradient_evaluations"] = gradient_evaluations;
     s["timing"] = {{"wall_seconds", wall_seconds}};
+    if (resumes > 0) s["timing"]["resumes"] = resumes;
     s["model"] = model;
     s["depth"] = depth;
     s["task"] = task;
@@ -117,6 +118,8 @@ RunSummary RunSummary::from_json(const json& j, const std::string& origin) {
     if (j.contains("timing"))
         s.wall_seconds = r.number(r.at(r.object(j["timing"], "timing"), "wall_seconds", "timing.wall_seconds"),
                                   "timing.wall_seconds");
+    if (j.contains("timing") && j["timing"].is_object() && j["timing"].contains("resumes"))
+        s.resumes = int(r.integer(j["timing"]["resumes"], "timing.resumes"));
     s.model = r.string(r.at(j, "model", "model"), "model");
     s.task = r.string(r.at(j, "task", "task"), "task");
     s.depth = int(r.integer(r.at(j, "depth", "depth"), "depth"));

@@ -63,7 +63,8 @@ struct RunSummary {
     long steps = 0;
     double time = 0;
     long gradient_evaluations = 0;
-    double wall_seconds = 0;  // the "timing" block
+    double wall_seconds = 0;  // the "timing" block: wall time over all sessions of the run
+    int resumes = 0;          // timing block: how often the run was continued from a checkpoint (--resume)
     std::string model, task;
     int depth = 0;
     std::optional<FinalMetrics> final;

@@ -130,7 +130,7 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
     result.name = e.name;
     result.title = e.title;
     result.manifest = manifest_json(e.base);
-    prepare_output_directory(out, "--out", true);
+    prepare_output_directory(out, "--out", true, opt.resume);
     const size_t n = e.variants.size();
     const int jobs = resolve_jobs(opt.jobs, n);
     std::vector<RunConfig> configs;
@@ -138,7 +138,7 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
     for (const auto& v : e.variants) {
         configs.push_back(variant_config(e, v));
         dirs.push_back((fs::path(out) / slug(v.label)).string());
-        prepare_output_directory(dirs.back(), "--out", true);
+        prepare_output_directory(dirs.back(), "--out", true, opt.resume);
     }
     std::vector<RunSummary> summaries(n);
     // Start order (results keep the variants' order): deepest model first, then the smallest init scale (longer
@@ -158,6 +158,8 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
         ro.figures = opt.figures;
         ro.progress_label = e.name + ": " + e.variants[i].label;
         ro.max_wall_seconds = opt.max_wall_seconds;
+        ro.checkpoint_seconds = opt.checkpoint_seconds;
+        ro.resume = opt.resume;
         summaries[i] = run_in_directory(configs[i], dirs[i], ro);
     });
     std::vector<VariantRun> done;

@@ -49,6 +49,10 @@ struct ExperimentOptions {
     // variants' order.
     int jobs = 1;
     double max_wall_seconds = 0;  // per run (RunOptions::max_wall_seconds)
+    double checkpoint_seconds = 60;  // per run (RunOptions::checkpoint_seconds)
+    // Continue an interrupted experiment in out_dir: finished runs are kept, checkpointed ones continued, the
+    // rest started (RunOptions::resume); the analysis, figure and checks are then made as usual.
+    bool resume = false;
 };
 
 // Runs every variant into out_dir/<slug> (opt.jobs at a time), analyses the runs (run/experiment_analysis.hpp),

@@ -24,6 +24,8 @@ struct ReproduceRequest {
     bool force = false, figures = true;
     int jobs = 1;
     double max_wall_seconds = 0;  // per run; 0: none
+    double checkpoint_seconds = 60;  // per run (RunOptions::checkpoint_seconds); 0: none
+    bool resume = false;             // continue the interrupted experiment in `out` (RunOptions::resume)
 };
 
 struct ExperimentKindEntry {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <iostream>
 #include <numeric>
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -20,6 +21,8 @@
 #include "depthbias/tasks/fourier.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/run/factory.hpp"
+#include "depthbias/run/run_checkpoint.hpp"
+#include "depthbias/io/read_file.hpp"
 #include "depthbias/io/gnuplot.hpp"
 #include "depthbias/io/progress.hpp"
 #include "depthbias/version.hpp"
@@ -65,6 +68,21 @@ FinalMetrics final_metrics(const RunConfig& cfg, const Task& task, const Predict
     return f;
 }
 
+// --resume: the summary of a finished run of this config in dir (not one the wall budget stopped), if any.
+std::optional<RunSummary> finished_run(const std::string& dir, const std::string& config_text) {
+    const fs::path summary = fs::path(dir) / "summary.json";
+    if (!fs::exists(summary)) return std::nullopt;
+    const std::string stored = fs::exists(fs::path(dir) / "config.resolved.toml")
+                                   ? read_file_text((fs::path(dir) / "config.resolved.toml").string())
+                                   : std::string();
+    if (stored != config_text)
+        throw ConfigError("--resume", "'" + dir + "' holds a run of another config; resume with the config it was "
+                                      "started with, or start a new run in another directory");
+    RunSummary s = RunSummary::from_json(read_json_file(summary.string()), summary.string());
+    if (s.wall_budget_hit()) return std::nullopt;  // stopped by the budget: continue it
+    return s;
+}
+
 }  // namespace
 
 json manifest_json(const RunConfig& cfg) {
@@ -94,6 +112,17 @@ json manifest_json(const RunConfig& cfg) {
 RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const RunOptions& opt) {
     validate(cfg);
     const auto wall0 = std::chrono::steady_clock::now();
+    const std::string config_text = to_toml(cfg);
+    if (!(opt.checkpoint_seconds >= 0) || !std::isfinite(opt.checkpoint_seconds))
+        throw ConfigError("--checkpoint-seconds", "must be finite and >= 0 (0: no checkpoints)");
+    std::optional<RunCheckpoint> checkpoint;
+    if (opt.resume) {
+        if (auto done = finished_run(dir, config_text)) return *done;
+        checkpoint = read_checkpoint(dir);
+        if (checkpoint && checkpoint->config != config_text)
+            throw ConfigError("--resume", "the checkpoint in '" + dir + "' belongs to another config; resume with "
+                                          "the config the run was started with");
+    }
     auto task = make_task(cfg);
     auto model = make_model(cfg, *task);
     auto dynamics = make_dynamics(cfg);
@@ -105,20 +134,77 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
     // before anything final is written.
     const std::vector<NamedReference> references = compute_references(cfg.analysis.references, *task, cfg.model);
 
-    write_file_atomically(dir + "/config.resolved.toml", to_toml(cfg));
-    write_file_atomically(dir + "/manifest.json", manifest_json(cfg).dump(2) + "\n");
+    if (!checkpoint) remove_checkpoint(dir);  // a stale one would be continued by a later --resume
+    std::error_code ec;
+    fs::remove(fs::path(dir) / "summary.json", ec);  // (--resume of a budget-stopped run) not finished until the end
+    write_file_atomically(dir + "/config.resolved.toml", config_text);
+    if (!checkpoint || !fs::exists(fs::path(dir) / "manifest.json"))  // a resumed run keeps its start time
+        write_file_atomically(dir + "/manifest.json", manifest_json(cfg).dump(2) + "\n");
 
     Objective obj(*model, *task);
     const ObserverContext ctx{cfg.observe, cfg.analysis, obj, theta0, dynamics->first_record_time(), references, cfg.run.name};
-    std::vector<std::unique_ptr<Observer>> observers;
+    std::vector<std::pair<std::string, std::unique_ptr<Observer>>> observers;
     for (const auto& entry : ObserverRegistry::instance().entries())
-        if (auto o = entry.build(ctx)) observers.push_back(std::move(o));
+        if (auto o = entry.build(ctx)) observers.emplace_back(entry.name, std::move(o));
     ProgressLine progress(opt.progress, opt.progress_label.empty() ? cfg.run.name : opt.progress_label);
+
+    bool resumable = dynamics->resumable();
+    for (const auto& [name, o] : observers) resumable = resumable && o->resumable();
+    double wall_before = 0;  // wall time of earlier sessions (resumed runs)
+    int resumes = 0;
+    if (checkpoint && !resumable) {
+        std::cerr << "note: " << dir << ": dynamics.kind = " << cfg.dynamics.kind
+                  << " cannot continue from a checkpoint; the run starts again from its beginning\n";
+        checkpoint.reset();
+        remove_checkpoint(dir);
+    }
+    if (checkpoint) {
+        if (checkpoint->theta.size() != theta.size())
+            throw IoError(checkpoint_path(dir) + ": theta has " + std::to_string(checkpoint->theta.size()) +
+                          " entries, the model " + std::to_string(theta.size()) + "; remove it to start the run again");
+        theta = checkpoint->theta;
+        dynamics->restore_state(checkpoint->dynamics);
+        for (auto& [name, o] : observers) {
+            if (!checkpoint->observers.is_object() || !checkpoint->observers.contains(name))
+                throw IoError(checkpoint_path(dir) + ": no state for observer '" + name + "'; remove it to start the run again");
+            o->restore_state(checkpoint->observers[name]);
+        }
+        wall_before = checkpoint->wall_seconds;
+        resumes = checkpoint->resumes + 1;
+    }
+    const auto wall_so_far = [&] {
+        return wall_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    };
+    const bool checkpointing = resumable && opt.checkpoint_seconds > 0;
+    const auto checkpoint_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(std::min(opt.checkpoint_seconds, 1e9)));
+    auto next_checkpoint = wall0 + checkpoint_interval;
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    // The state of step v, before the observers see it: a run continued from it observes v again.
+    const auto save_checkpoint = [&](const StepView& v) {
+        RunCheckpoint c;
+        c.config = config_text;
+        c.step = v.step;
+        c.theta = v.theta;
+        c.dynamics = dynamics->save_state();
+        c.observers = json::object();
+        for (const auto& [name, o] : observers) c.observers[name] = o->save_state();
+        c.wall_seconds = wall_so_far();
+        c.resumes = resumes;
+        write_checkpoint(dir, c);
+    };
 
     double final_log10_loss = NAN;
     auto on_step = [&](const StepView& v) {
+        if (checkpointing) {
+            const auto now = std::chrono::steady_clock::now();
+            if (v.final ? (deadline && now >= *deadline) : now >= next_checkpoint) {
+                save_checkpoint(v);
+                next_checkpoint = std::chrono::steady_clock::now() + checkpoint_interval;
+            }
+        }
         StepAction action = StepAction::Continue;
-        for (auto& o : observers)
+        for (auto& [name, o] : observers)
             if (o->observe(v) == StepAction::Stop) action = StepAction::Stop;
         progress.update(v.step, v.time, v.loss, v.final);
         if (v.final) final_log10_loss = std::isfinite(v.log10_loss) ? v.log10_loss : std::log10(v.loss);
@@ -129,6 +215,7 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
         stop.wall_seconds = opt.max_wall_seconds;
         stop.deadline = wall0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                     std::chrono::duration<double>(opt.max_wall_seconds));
+        deadline = stop.deadline;
     }
     const Outcome out = dynamics->run(obj, theta, stop, on_step);
     const bool finished = out.status != RunStatus::Diverged;
@@ -149,14 +236,17 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
         s.final = final_metrics(cfg, *task, own ? *own : obj.predictor(), out, final_log10_loss, references);
     }
     dynamics->write_outputs({dir, references, s, !finished});
-    for (auto& o : observers) o->finish({dir, s, finished, opt.figures});
+    for (auto& [name, o] : observers) o->finish({dir, s, finished, opt.figures});
     for (const auto& r : references)
         s.references[r.name] = std::vector<double>(r.raw.data(), r.raw.data() + std::min<Index>(r.raw.size(), 16));
     const double tnorm = task->target().norm();
     if (tnorm > 0 && task->target().cols() == 1)
         for (const auto& r : references) s.reference_target_correlation[r.name] = task->target().col(0).dot(r.direction) / tnorm;
-    s.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    s.wall_seconds = wall_so_far();
+    s.resumes = resumes;
     write_file_atomically(dir + "/summary.json", s.to_json().dump(2) + "\n");
+    // A run the wall budget stopped keeps its checkpoint (written at the stop) for --resume.
+    if (out.status != RunStatus::WallBudget) remove_checkpoint(dir);
     return s;
 }
 

@@ -21,6 +21,14 @@ struct RunOptions {
     bool figures = true;
     std::string progress_label;
     double max_wall_seconds = 0;  // > 0: the run ends with status wall_budget_exhausted after this long
+    // Checkpoints (run/run_checkpoint.hpp): at most this often, while the dynamics and every observer are
+    // resumable (the fixed-step dynamics are; adaptive flows are not); 0: none. Also written when the wall
+    // budget stops a run, so that --resume continues it.
+    double checkpoint_seconds = 60;
+    // Continue the run in `dir`: a finished run there (summary.json of the same config, not stopped by the wall
+    // budget) is returned as it is; a checkpoint of the same config is continued; otherwise the run starts.
+    // The summary equals the uninterrupted run's apart from the timing block. Another config there is an error.
+    bool resume = false;
 };
 
 // Returns the summary that was written. Throws ConfigError / IoError on bad input (before any output is final).
