@@ -83,11 +83,16 @@ int run_and_report(Experiment e, const ReproduceRequest& r) {
         throw ConfigError("--resume", "needs --out DIR, the directory of the interrupted run");
     if (out.empty()) out = default_out(e.name);
     const fs::path stored = fs::path(out) / "experiment.json";
-    if (r.resume && fs::exists(stored)) {  // nothing to continue: report the finished experiment again
+    if (r.resume && fs::exists(stored)) {
         const auto result = ExperimentResult::from_json(read_json_file(stored.string()), stored.string());
-        std::cout << "'" << out << "' holds a finished experiment; nothing to resume\n";
-        print_result(result, out);
-        return experiment_exit_code(result);
+        const bool budget_stopped =
+            std::any_of(result.runs.begin(), result.runs.end(), [](const auto& run) { return run.summary.wall_budget_hit(); });
+        if (!budget_stopped) {  // nothing to continue: report the finished experiment again
+            std::cout << "'" << out << "' holds a finished experiment; nothing to resume\n";
+            print_result(result, out);
+            return experiment_exit_code(result);
+        }
+        // Runs the wall budget stopped are continued from their checkpoints; the others are kept.
     }
     if (!r.force && !r.resume && fs::exists(stored))
         throw ConfigError("--out", "'" + out + "' already holds a finished experiment; choose another directory, "
