@@ -14,7 +14,11 @@ public:
     explicit ActivationOrder(double threshold) : threshold_(threshold) {}
     void observe(const StepView& v) {
         const auto& b = v.predictor.beta;
-        if (active_.empty()) active_.assign(size_t(b.size()), false);
+        if (active_.empty()) {  // sized once: no allocation per step
+            active_.assign(size_t(b.size()), false);
+            order_.reserve(size_t(b.size()));
+            times_.reserve(size_t(b.size()));
+        }
         for (Index i = 0; i < b.size(); ++i)
             if (!active_[size_t(i)] && b.data()[i] > threshold_) {
                 active_[size_t(i)] = true;
@@ -36,6 +40,8 @@ public:
         if (times_.size() != order.size() || n < 0) throw IoError("checkpoint: the activation order is inconsistent");
         active_.assign(size_t(n), false);
         order_.clear();
+        order_.reserve(size_t(n));
+        times_.reserve(size_t(n));
         for (double o : order) {
             if (!(o >= 0 && o < double(n))) throw IoError("checkpoint: an activated coordinate is out of range");
             order_.push_back(int(o));

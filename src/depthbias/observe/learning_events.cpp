@@ -14,13 +14,15 @@ namespace depthbias {
 
 LearningEventDetector::LearningEventDetector(const Objective& objective, std::vector<double> fractions, long every)
     : obj_(objective), fractions_(std::move(fractions)), targets_(objective.task().target_spectrum()),
-      every_(std::max(1L, every)) {
+      every_(std::max(1L, every)), spectrum_(objective.task().spectrum_kind(), Index(targets_.size())) {
     crossed_.assign(targets_.size(), std::vector<bool>(fractions_.size(), false));
+    events_.reserve(targets_.size() * fractions_.size());
+    prev_.reserve(targets_.size());
 }
 
 void LearningEventDetector::observe(const StepView& v) {
     if (v.step % every_ != 0 && !v.final) return;
-    const auto s = spectrum(v.predictor.beta, obj_.task().spectrum_kind(), Index(targets_.size()));
+    const std::vector<double>& s = spectrum_.compute(v.predictor.beta);
     for (size_t i = 0; i < targets_.size() && i < s.size(); ++i) {
         for (size_t a = 0; a < fractions_.size(); ++a) {
             if (crossed_[i][a]) continue;

@@ -42,7 +42,8 @@ private:
     double prev_time_ = 0;
     std::vector<double> prev_;
     std::vector<std::vector<bool>> crossed_;
-    std::vector<LearningEvent> events_;
+    std::vector<LearningEvent> events_;  // reserved for every (component, fraction): no allocation per step
+    SpectrumWorkspace spectrum_;
 };
 
 }  // namespace depthbias

@@ -47,17 +47,23 @@ void RealFft::inverse(const CVec& in, double* out) {
     std::copy(real_, real_ + n_, out);
 }
 
-std::vector<double> fourier_amplitudes(const Mat& beta) {
+void fourier_amplitudes(const Mat& beta, std::vector<double>& a) {
     // One plan per size and thread, made once: observers call this every step (planning and the plan's buffers
     // cost ~20x the transform itself at d = 100).
     thread_local std::map<Index, std::unique_ptr<RealFft>> plans;
     thread_local CVec c;
-    auto& fft = plans[beta.size()];
-    if (!fft) fft = std::make_unique<RealFft>(beta.size());
-    c.resize(fft->bins());
-    fft->forward(beta.data(), c);
-    std::vector<double> a(size_t(c.size()));
+    auto it = plans.find(beta.size());  // (find first: operator[] would build a map node per call)
+    if (it == plans.end()) it = plans.emplace(beta.size(), std::make_unique<RealFft>(beta.size())).first;
+    RealFft& fft = *it->second;
+    c.resize(fft.bins());
+    fft.forward(beta.data(), c);
+    a.resize(size_t(c.size()));
     for (Index k = 0; k < c.size(); ++k) a[size_t(k)] = std::abs(c(k));
+}
+
+std::vector<double> fourier_amplitudes(const Mat& beta) {
+    std::vector<double> a;
+    fourier_amplitudes(beta, a);
     return a;
 }
 

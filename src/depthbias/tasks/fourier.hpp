@@ -32,5 +32,7 @@ private:
 
 // |rfft(beta)| of a vector predictor, one value per bin (d/2 + 1 bins). Plans are cached per size and thread.
 std::vector<double> fourier_amplitudes(const Mat& beta);
+// The same into `out` (resized to the bins; no allocation once it has that size and the plan exists).
+void fourier_amplitudes(const Mat& beta, std::vector<double>& out);
 
 }  // namespace depthbias

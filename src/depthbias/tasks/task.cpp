@@ -24,6 +24,43 @@ std::vector<double> Task::target_spectrum() const {
     return s;
 }
 
+const std::vector<double>& SpectrumWorkspace::compute(const Mat& beta) {
+    out_.clear();
+    if (kind_ == SpectrumKind::Coordinates) {
+        const Index n = std::min<Index>(k_, beta.size());
+        out_.assign(beta.data(), beta.data() + n);
+        return out_;
+    }
+    if (kind_ == SpectrumKind::AbsCoordinates || kind_ == SpectrumKind::FourierAmplitudes) {
+        if (kind_ == SpectrumKind::AbsCoordinates)
+            all_.assign(beta.data(), beta.data() + beta.size());
+        else
+            fourier_amplitudes(beta, all_);
+        for (double& v : all_) v = std::abs(v);
+        const Index n = std::min<Index>(k_, Index(all_.size()));
+        std::partial_sort(all_.begin(), all_.begin() + n, all_.end(), std::greater<double>());
+        out_.assign(all_.begin(), all_.begin() + n);
+        return out_;
+    }
+    // As spectrum(): eigenvalues of the smaller Gram matrix, into the kept Gram matrix and solver.
+    const bool tall = beta.rows() >= beta.cols();
+    const Index m = tall ? beta.cols() : beta.rows();
+    if (gram_.rows() != m) {
+        gram_.resize(m, m);
+        eigen_ = Eigen::SelfAdjointEigenSolver<Mat>(m);
+        out_.reserve(size_t(m));
+    }
+    if (tall)
+        gram_.noalias() = beta.transpose() * beta;
+    else
+        gram_.noalias() = beta * beta.transpose();
+    eigen_.compute(gram_, Eigen::EigenvaluesOnly);
+    const Vec& ev = eigen_.eigenvalues();  // ascending
+    const Index n = std::min<Index>(k_, ev.size());
+    for (Index i = 0; i < n; ++i) out_.push_back(std::sqrt(std::max(0.0, ev(ev.size() - 1 - i))));
+    return out_;
+}
+
 std::vector<double> spectrum(const Mat& beta, SpectrumKind kind, Index k) {
     std::vector<double> out;
     if (kind == SpectrumKind::Coordinates) {

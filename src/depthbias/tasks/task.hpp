@@ -57,4 +57,19 @@ double reconstruction_error(const Mat& beta, const Mat& target);
 // Top-k values of the predictor's spectrum (descending singular values, or coordinates 0..k-1).
 std::vector<double> spectrum(const Mat& beta, SpectrumKind kind, Index k);
 
+// spectrum() for observers that look at it every step: the same values, computed in buffers the workspace
+// keeps, so compute() does not allocate once it has seen a predictor of the same shape. Not thread-safe.
+class SpectrumWorkspace {
+public:
+    SpectrumWorkspace(SpectrumKind kind, Index k) : kind_(kind), k_(k) {}
+    const std::vector<double>& compute(const Mat& beta);
+
+private:
+    SpectrumKind kind_;
+    Index k_;
+    Mat gram_;
+    Eigen::SelfAdjointEigenSolver<Mat> eigen_;
+    std::vector<double> all_, out_;
+};
+
 }  // namespace depthbias
