@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/core/fault_injection.hpp"
 #include "depthbias/core/rng.hpp"
 #include "depthbias/deepnets/collapse_metrics.hpp"
 #include "depthbias/deepnets/networks.hpp"
@@ -322,6 +323,7 @@ void save_checkpoint(const std::string& path, const std::string& config_toml, st
     } catch (const c10::Error& e) {
         throw IoError("cannot write checkpoint " + tmp + ": " + e.what_without_backtrace());
     }
+    kill_point_in_checkpoint();  // (tests: core/fault_injection.hpp)
     std::error_code ec;
     fs::rename(tmp, path, ec);
     if (ec) throw IoError("cannot rename " + tmp + " to " + path + ": " + ec.message());

@@ -1,12 +1,11 @@
 #include "depthbias/run/run_checkpoint.hpp"
 
-#include <csignal>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/core/fault_injection.hpp"
 #include "depthbias/core/state_io.hpp"
 
 namespace depthbias {
@@ -17,16 +16,6 @@ namespace {
 
 constexpr const char* kFormat = "depthbias-run-checkpoint";
 constexpr int kVersion = 1;
-
-// DEPTHBIAS_TEST_KILL_IN_CHECKPOINT=N: SIGKILL in the middle of the N-th checkpoint write (tests only).
-void maybe_die_mid_checkpoint() {
-    static const long kill_at = [] {
-        const char* e = std::getenv("DEPTHBIAS_TEST_KILL_IN_CHECKPOINT");
-        return e ? std::atol(e) : 0L;
-    }();
-    static long written = 0;  // per process (a run per process in the tests that use it)
-    if (kill_at > 0 && ++written == kill_at) std::raise(SIGKILL);
-}
 
 }  // namespace
 
@@ -45,7 +34,7 @@ void write_checkpoint(const std::string& run_dir, const RunCheckpoint& c) {
         f.flush();
         if (!f) throw IoError("failed writing " + tmp);
     }
-    maybe_die_mid_checkpoint();
+    kill_point_in_checkpoint();  // (tests: core/fault_injection.hpp)
     std::error_code ec;
     fs::rename(tmp, path, ec);
     if (ec) throw IoError("cannot rename " + tmp + " to " + path + ": " + ec.message());

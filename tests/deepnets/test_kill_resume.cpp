@@ -1,0 +1,118 @@
+// Kill anywhere, deep nets: `depthbias deepnets train` killed with SIGKILL at seeded random moments (mid-epoch,
+// mid-measurement, during start-up) and once in the middle of writing a checkpoint
+// (DEPTHBIAS_TEST_KILL_IN_CHECKPOINT, core/fault_injection.hpp), continued each time (--resume when a checkpoint
+// exists, else a fresh start), ends with the uninterrupted run's parameters (digest), final metrics, metrics.csv
+// and training losses.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "support/cli_runner.hpp"
+#include "support/temp_dir.hpp"
+
+namespace fs = std::filesystem;
+using depthbias::test_support::read_text;
+using depthbias::test_support::run_cli;
+using depthbias::test_support::TempDir;
+using nlohmann::json;
+
+namespace {
+
+// About 3 s of training here: 16 epochs of ~0.15 s on a 4-class Gaussian mixture, metrics every 4 epochs.
+const std::vector<std::string> kSets = {
+    "data.dataset=gaussian-mixture", "data.train_per_class=2000", "data.test_per_class=50", "data.mixture_classes=4",
+    "model.depth=3",                 "model.width=256",           "train.epochs=16",       "train.batch_size=32",
+    "metrics.every=4"};
+
+std::string sets_string() {
+    std::string s;
+    for (const auto& x : kSets) s += " --set " + x;
+    return s;
+}
+
+pid_t spawn_train(const fs::path& out, bool resume, const char* kill_in_checkpoint = nullptr) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        if (kill_in_checkpoint) setenv("DEPTHBIAS_TEST_KILL_IN_CHECKPOINT", kill_in_checkpoint, 1);
+        std::vector<std::string> args = {DEPTHBIAS_BINARY, "deepnets", "train", "--quiet", "--no-figures", "--out", out.string()};
+        if (resume) args.push_back("--resume");
+        for (const auto& s : kSets) {
+            args.push_back("--set");
+            args.push_back(s);
+        }
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(DEPTHBIAS_BINARY, argv.data());
+        _exit(127);
+    }
+    return pid;
+}
+
+std::string losses(const fs::path& training_csv) {  // training.csv without its epoch_seconds column
+    std::istringstream in(read_text(training_csv));
+    std::string line, out;
+    while (std::getline(in, line)) out += line.substr(0, line.rfind(',')) + "\n";
+    return out;
+}
+
+}  // namespace
+
+TEST(DeepKill, KilledAnywhereTheContinuedRunEqualsTheUninterruptedOne) {
+    TempDir dir("deep-kill");
+    const fs::path ref = dir / "ref", out = dir / "out";
+    const auto r = run_cli("deepnets train --quiet --no-figures" + sets_string() + " --out " + ref.string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    json full = json::parse(read_text(ref / "summary.json"));
+    ASSERT_EQ(full["status"], "completed");
+
+    const auto has_checkpoint = [&] { return fs::exists(out / "checkpoint.pt"); };
+    // Killed while writing its 4th checkpoint (after epoch 3): the previous one stays and is used.
+    {
+        const pid_t pid = spawn_train(out, false, "4");
+        int status = 0;
+        waitpid(pid, &status, 0);
+        ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the checkpoint fault hook did not fire";
+        EXPECT_TRUE(fs::exists(out / "checkpoint.pt.partial"));
+    }
+    std::mt19937 rng(1130);
+    std::uniform_int_distribution<int> delay_ms(200, 1500);
+    int kills = 1;
+    for (int i = 0; i < 5; ++i) {
+        const pid_t pid = spawn_train(out, has_checkpoint());
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+        if (waitpid(pid, nullptr, WNOHANG) == pid) break;  // finished (or failed: the final run below tells)
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        ++kills;
+        EXPECT_FALSE(fs::exists(out / "summary.json")) << "a killed run looks finished";
+    }
+    if (!fs::exists(out / "summary.json")) {
+        const auto last = run_cli(std::string("deepnets train --quiet --no-figures") + (has_checkpoint() ? " --resume" : "") +
+                                  sets_string() + " --out " + out.string());
+        ASSERT_EQ(last.code, 0) << last.output;
+    }
+    json resumed = json::parse(read_text(out / "summary.json"));
+    ASSERT_EQ(resumed["status"], "completed");
+    EXPECT_EQ(resumed["final"]["parameter_digest"], full["final"]["parameter_digest"]);
+    resumed["final"].erase("metric_seconds");  // timing
+    full["final"].erase("metric_seconds");
+    EXPECT_EQ(resumed["final"], full["final"]);
+    EXPECT_EQ(read_text(out / "metrics.csv"), read_text(ref / "metrics.csv"));
+    EXPECT_EQ(losses(out / "training.csv"), losses(ref / "training.csv"));
+    std::cout << "kills: " << kills << " (resumed from epoch " << resumed["resumed_from_epoch"].dump() << " at the end)\n";
+}
