@@ -95,3 +95,11 @@ if(DEPTHBIAS_LONG_TESTS)
   add_custom_target(check-long COMMAND ${CMAKE_CTEST_COMMAND} -L long --output-on-failure
                     DEPENDS depthbias_long_tests depthbias WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
 endif()
+
+# The Python package (label `python`): pytest on python/tests against the build tree's package and binary.
+if(DEPTHBIAS_HAVE_PYTHON)
+  add_test(NAME python.pytest
+           COMMAND ${PYTHON_EXECUTABLE} -m pytest -q -p no:cacheprovider ${CMAKE_SOURCE_DIR}/python/tests)
+  set_tests_properties(python.pytest PROPERTIES LABELS python COST 20
+                       ENVIRONMENT "PYTHONPATH=${CMAKE_BINARY_DIR}/python;DEPTHBIAS_BINARY=$<TARGET_FILE:depthbias>")
+endif()

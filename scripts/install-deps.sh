@@ -8,8 +8,9 @@ BUILD_PKGS=(cmake g++ make ninja-build pkg-config
   libeigen3-dev libboost-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libfftw3-dev coinor-libclp-dev libsqlite3-dev zlib1g-dev libopenmpi-dev openmpi-bin
   libtorch-dev dataset-fashion-mnist chromium
-  googletest libgtest-dev libbenchmark-dev gnuplot-nox)
-BENCH_PKGS=(python3-numpy python3-torch)
+  googletest libgtest-dev libbenchmark-dev gnuplot-nox
+  pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest)
+BENCH_PKGS=(python3-torch)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--with-bench" ]]; then want+=("${BENCH_PKGS[@]}"); fi

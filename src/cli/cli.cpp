@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -74,6 +75,13 @@ void print_result(const ExperimentResult& r, const std::string& out) {
     if (r.analysis_error) std::cout << "  analysis failed (its checks are not evaluated): " << *r.analysis_error << "\n";
 }
 
+// Ctrl-C during `run` / `reproduce`: the runs checkpoint and stop (run/run_monitor.hpp); a second Ctrl-C kills.
+RunMonitor* g_interrupt_monitor = nullptr;
+extern "C" void on_sigint(int) {
+    if (g_interrupt_monitor) g_interrupt_monitor->cancel.store(true);  // lock-free atomic: async-signal-safe
+    std::signal(SIGINT, SIG_DFL);
+}
+
 // `run` and linear-engine `reproduce`: r.name is unused (the experiment is e).
 int run_and_report(Experiment e, const ReproduceRequest& r) {
     apply_overrides(e, r.sets);
@@ -107,7 +115,22 @@ int run_and_report(Experiment e, const ReproduceRequest& r) {
     opt.max_wall_seconds = r.max_wall_seconds;
     opt.checkpoint_seconds = r.checkpoint_seconds;
     opt.resume = r.resume;
-    const auto result = run_experiment(e, out, opt);
+    RunMonitor monitor;
+    opt.monitor = &monitor;
+    g_interrupt_monitor = &monitor;
+    const auto previous = std::signal(SIGINT, on_sigint);
+    ExperimentResult result;
+    try {
+        result = run_experiment(e, out, opt);
+    } catch (const Cancelled&) {
+        std::signal(SIGINT, previous);
+        g_interrupt_monitor = nullptr;
+        std::cerr << "interrupted: the runs were checkpointed where their dynamics allow; continue with --resume --out "
+                  << out << "\n";
+        return 130;
+    }
+    std::signal(SIGINT, previous);
+    g_interrupt_monitor = nullptr;
     print_result(result, out);
     return experiment_exit_code(result);
 }

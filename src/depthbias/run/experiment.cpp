@@ -152,6 +152,7 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
             return configs[a].model.init_scale < configs[b].model.init_scale;
         });
     if (jobs > 1) Eigen::setNbThreads(1);  // parallel across runs, never inside one
+    if (opt.monitor) opt.monitor->runs_total = int(n);
     run_jobs(n, jobs, order, [&](size_t i) {
         RunOptions ro;
         ro.progress = opt.progress && jobs == 1;
@@ -160,6 +161,7 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
         ro.max_wall_seconds = opt.max_wall_seconds;
         ro.checkpoint_seconds = opt.checkpoint_seconds;
         ro.resume = opt.resume;
+        ro.monitor = opt.monitor;
         summaries[i] = run_in_directory(configs[i], dirs[i], ro);
     });
     std::vector<VariantRun> done;

@@ -16,6 +16,7 @@
 #include "depthbias/results/run_summary.hpp"
 #include "depthbias/run/config.hpp"
 #include "depthbias/run/experiment_result.hpp"
+#include "depthbias/run/run_monitor.hpp"
 
 namespace depthbias {
 
@@ -53,6 +54,7 @@ struct ExperimentOptions {
     // Continue an interrupted experiment in out_dir: finished runs are kept, checkpointed ones continued, the
     // rest started (RunOptions::resume); the analysis, figure and checks are then made as usual.
     bool resume = false;
+    RunMonitor* monitor = nullptr;  // optional (run/run_monitor.hpp): progress, and cancel (throws Cancelled)
 };
 
 // Runs every variant into out_dir/<slug> (opt.jobs at a time), analyses the runs (run/experiment_analysis.hpp),

@@ -195,7 +195,21 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
     };
 
     double final_log10_loss = NAN;
+    bool cancelled = false;
+    RunMonitor* const monitor = opt.monitor;
+    if (monitor) monitor->runs_started.fetch_add(1, std::memory_order_relaxed);
     auto on_step = [&](const StepView& v) {
+        if (monitor) {
+            monitor->step.store(v.step, std::memory_order_relaxed);
+            monitor->time.store(v.time, std::memory_order_relaxed);
+            monitor->loss.store(v.loss, std::memory_order_relaxed);
+            if (!v.final && monitor->cancel.load(std::memory_order_relaxed)) {
+                if (resumable) save_checkpoint(v);  // (even with checkpoint_seconds 0: an interrupt keeps the work)
+                cancelled = true;
+                return StepAction::Stop;
+            }
+        }
+        if (cancelled) return StepAction::Continue;  // the final report of a cancelled run: nothing to observe
         if (checkpointing) {
             const auto now = std::chrono::steady_clock::now();
             if (v.final ? (deadline && now >= *deadline) : now >= next_checkpoint) {
@@ -218,6 +232,7 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
         deadline = stop.deadline;
     }
     const Outcome out = dynamics->run(obj, theta, stop, on_step);
+    if (cancelled) throw Cancelled();  // no summary: the directory does not look finished; --resume continues it
     const bool finished = out.status != RunStatus::Diverged;
 
     RunSummary s;
@@ -247,6 +262,7 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
     write_file_atomically(dir + "/summary.json", s.to_json().dump(2) + "\n");
     // A run the wall budget stopped keeps its checkpoint (written at the stop) for --resume.
     if (out.status != RunStatus::WallBudget) remove_checkpoint(dir);
+    if (monitor) monitor->runs_finished.fetch_add(1, std::memory_order_relaxed);
     return s;
 }
 

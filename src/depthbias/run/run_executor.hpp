@@ -13,6 +13,7 @@
 
 #include "depthbias/results/run_summary.hpp"
 #include "depthbias/run/config.hpp"
+#include "depthbias/run/run_monitor.hpp"
 
 namespace depthbias {
 
@@ -29,6 +30,7 @@ struct RunOptions {
     // budget) is returned as it is; a checkpoint of the same config is continued; otherwise the run starts.
     // The summary equals the uninterrupted run's apart from the timing block. Another config there is an error.
     bool resume = false;
+    RunMonitor* monitor = nullptr;  // optional: progress out, cancel in (run/run_monitor.hpp)
 };
 
 // Returns the summary that was written. Throws ConfigError / IoError on bad input (before any output is final).

@@ -1,0 +1,142 @@
+"""Typed views of an experiment's results: experiment.json (run/experiment_result.hpp) and each run's files.
+
+Experiment -> runs (Run: label, summary, time series, events, directory) and checks (Check). Tables are pandas
+DataFrames when pandas is installed, else dicts of numpy arrays (one per CSV column).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+
+try:  # optional
+    import pandas as _pd
+except ImportError:  # pragma: no cover - exercised only without pandas
+    _pd = None
+
+
+def read_table(path: str):
+    """A CSV file of the engine (header + numbers) as a DataFrame, or a dict of float arrays without pandas."""
+    if _pd is not None:
+        return _pd.read_csv(path)
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    table = {}
+    for i, name in enumerate(header):
+        column = [r[i] if i < len(r) else "" for r in body]
+        try:
+            table[name] = np.array([float(x) for x in column])
+        except ValueError:  # a text column (status, verdict, ...)
+            table[name] = np.array(column, dtype=object)
+    return table
+
+
+@dataclass
+class Summary:
+    """summary.json of one run, typed (results/run_summary.hpp). `final` is None for a diverged run."""
+
+    name: str
+    seed: int
+    status: str
+    stop_reason: str
+    steps: int
+    time: float
+    gradient_evaluations: int
+    model: str
+    depth: int
+    task: str
+    final: Optional[Dict[str, Any]]
+    incremental: Optional[Dict[str, Any]]
+    timing: Dict[str, Any]
+    raw: Dict[str, Any] = field(repr=False)
+
+    @classmethod
+    def from_json(cls, j: Dict[str, Any]) -> "Summary":
+        return cls(name=j["name"], seed=j["seed"], status=j["status"], stop_reason=j["stop_reason"],
+                   steps=j["steps"], time=j["time"], gradient_evaluations=j["gradient_evaluations"],
+                   model=j["model"], depth=j["depth"], task=j["task"], final=j.get("final"),
+                   incremental=j.get("incremental"), timing=j.get("timing", {}), raw=j)
+
+    @property
+    def diverged(self) -> bool:
+        return self.status == "diverged"
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The summary.json content (as the CLI wrote it)."""
+        return dict(self.raw)
+
+
+@dataclass
+class Check:
+    """One [[check]] of the experiment: status is 'pass', 'fail' or 'not_evaluated' (never a pass by default)."""
+
+    name: str
+    status: str
+    detail: str
+    runs: List[str]
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+
+@dataclass
+class Run:
+    """One run of an experiment: its summary, its time series (timeseries.csv) and learning events (events.csv),
+    and its directory (None when the experiment was run without `out`: the files were read, then removed)."""
+
+    label: str
+    summary: Summary
+    timeseries: Any
+    events: Any
+    directory: Optional[str]
+
+
+class Experiment:
+    """The result of depthbias.run(): experiment.json typed, plus every run's tables.
+
+    Attributes: name, title, runs (list of Run), checks (list of Check), analysis (dict), manifest (dict),
+    directory (None when no `out` was given), raw (the experiment.json content).
+    """
+
+    def __init__(self, text: str, out: str, keep_directory: bool):
+        j = json.loads(text)
+        self.raw: Dict[str, Any] = j
+        self.name: str = j["experiment"]
+        self.title: str = j.get("title", "")
+        self.manifest: Dict[str, Any] = j.get("manifest", {})
+        self.analysis: Dict[str, Any] = j.get("analysis", {}) or {}
+        self.directory: Optional[str] = out if keep_directory else None
+        self.checks: List[Check] = [Check(c["name"], c["status"], c.get("detail", ""), c.get("runs", []))
+                                    for c in j.get("checks", [])]
+        self.runs: List[Run] = []
+        for r in j["runs"]:
+            d = os.path.join(out, r["directory"])
+            ts = os.path.join(d, "timeseries.csv")
+            ev = os.path.join(d, "events.csv")
+            self.runs.append(Run(label=r["label"], summary=Summary.from_json(r["summary"]),
+                                 timeseries=read_table(ts) if os.path.exists(ts) else None,
+                                 events=read_table(ev) if os.path.exists(ev) else None,
+                                 directory=d if keep_directory else None))
+
+    @property
+    def passed(self) -> bool:
+        """True when every check passed (False when one failed or was not evaluated)."""
+        return all(c.passed for c in self.checks)
+
+    def run(self, label: str) -> Run:
+        """The run with this variant label."""
+        for r in self.runs:
+            if r.label == label:
+                return r
+        raise KeyError(f"no run labelled {label!r}; labels: {[r.label for r in self.runs]}")
+
+    def __repr__(self) -> str:
+        passed = sum(c.passed for c in self.checks)
+        return (f"<depthbias.Experiment {self.name!r}: {len(self.runs)} runs, "
+                f"{passed}/{len(self.checks)} checks pass>")

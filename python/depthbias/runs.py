@@ -1,0 +1,180 @@
+"""depthbias.run(): an experiment from a config file, a preset or a dict of keys, through the engine in-process.
+
+The same parsing, validation and files as `depthbias run` / `depthbias reproduce`; the result is read back into
+depthbias.results.Experiment. See run() for the arguments.
+"""
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+import tempfile
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
+
+from . import _depthbias
+from .results import Experiment
+
+KeyValues = Mapping[str, Any]
+
+
+def _toml_value(v: Any, key: str) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if hasattr(v, "tolist"):  # numpy scalars and arrays
+        return _toml_value(v.tolist(), key)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x, key) for x in v) + "]"
+    raise _depthbias.ConfigError(f"invalid '{key}': a value of type {type(v).__name__} has no TOML form")
+
+
+def _flatten(keys: KeyValues) -> Dict[str, Any]:
+    """{"task.kind": ..} and {"task": {"kind": ..}} alike -> {"task.kind": ..}."""
+    flat: Dict[str, Any] = {}
+    for k, v in keys.items():
+        if isinstance(v, Mapping):
+            for kk, vv in v.items():
+                flat[f"{k}.{kk}"] = vv
+        else:
+            flat[k] = v
+    return flat
+
+
+def _keys_toml(keys: KeyValues) -> str:
+    """A config's TOML text from its keys, one table per section (so that run.name names the run directory as
+    it does for a config file)."""
+    sections: Dict[str, List[str]] = {}
+    for k, v in _flatten(keys).items():
+        section, dot, name = k.partition(".")
+        if not dot or not name:
+            raise _depthbias.ConfigError(f"invalid '{k}': keys are 'section.key' (e.g. 'model.depth')")
+        sections.setdefault(section, []).append(f"{name} = {_toml_value(v, k)}")
+    return "".join(f"[{sec}]\n" + "\n".join(lines) + "\n" for sec, lines in sections.items())
+
+
+def _overrides(values: Union[None, KeyValues, Iterable[str]]) -> List[str]:
+    """Overrides as the CLI's --set strings ("section.key=value")."""
+    if values is None:
+        return []
+    if isinstance(values, Mapping):
+        return [f"{k}={_toml_value(v, k)}" for k, v in _flatten(values).items()]
+    return [str(s) for s in values]
+
+
+def _terminal_progress(stream=None) -> Callable[[int, int, int, float, float], None]:
+    stream = stream or sys.stderr
+
+    def show(done: int, total: int, step: int, t: float, loss: float) -> None:
+        stream.write(f"\rdepthbias: runs {done}/{total}  step {step}  t {t:.4g}  loss {loss:.4g}   ")
+        stream.flush()
+        if total and done >= total:
+            stream.write("\n")
+
+    return show
+
+
+def _progress_callback(progress: Union[bool, Callable, None]):
+    if not progress:
+        return None
+    if callable(progress):
+        return progress
+    try:  # a notebook or terminal bar when tqdm is installed
+        from tqdm.auto import tqdm  # type: ignore
+    except ImportError:
+        return _terminal_progress()
+    bar = {"bar": None}
+
+    def show(done: int, total: int, step: int, t: float, loss: float) -> None:
+        if bar["bar"] is None:
+            bar["bar"] = tqdm(total=total, unit="run")
+        b = bar["bar"]
+        b.n = done
+        b.set_postfix(step=step, t=f"{t:.4g}", loss=f"{loss:.4g}")
+        if total and done >= total:
+            b.close()
+
+    return show
+
+
+def preset_names(module: Optional[str] = "") -> List[str]:
+    """Names of the shipped presets (module "" = the linear engine's; None = all, deep-net ones included)."""
+    return [n for n, m in _depthbias.presets() if module is None or m == module]
+
+
+def preset_toml(name: str) -> str:
+    """The TOML text of a shipped preset (experiments/NAME.toml, embedded in the engine)."""
+    return _depthbias.preset_toml(name)[0]
+
+
+def describe_keys() -> str:
+    """Every config key with its type, default and meaning (as `depthbias run --help-keys`)."""
+    return _depthbias.describe_keys()
+
+
+def run(config: Optional[str] = None, *, preset: Optional[str] = None, keys: Optional[KeyValues] = None,
+        set: Union[None, KeyValues, Iterable[str]] = None, out: Optional[str] = None, figures: bool = False,
+        jobs: int = 1, max_wall_seconds: float = 0.0, checkpoint_seconds: float = 60.0, resume: bool = False,
+        progress: Union[bool, Callable[[int, int, int, float, float], None]] = False) -> Experiment:
+    """Run an experiment and return its results (depthbias.Experiment).
+
+    Exactly one source:
+      config  path of a TOML config or experiment file (as `depthbias run CONFIG`)
+      preset  name of a shipped preset (as `depthbias reproduce NAME`; see preset_names())
+      keys    a dict of config keys, {"task.kind": "toy", "model.depth": 3, ...} or {"task": {"kind": "toy"}}
+    Options:
+      set                 overrides on top: a dict of keys, or CLI-style strings ["model.depth=4"]
+      out                 directory for the run directories and experiment.json (kept); None: a temporary
+                          directory, read and removed (Experiment.directory and Run.directory are then None)
+      figures             draw the gnuplot figures (needs `out`)
+      jobs                variants run in parallel (the results do not depend on it)
+      max_wall_seconds    wall-clock budget per run (0: none); a run past it has status 'wall_budget_exhausted'
+      checkpoint_seconds  checkpoint period for resume (fixed-step dynamics); 0: none
+      resume              continue the interrupted experiment in `out`
+      progress            True: a progress bar (tqdm when installed, else a line on stderr); or a callable
+                          f(runs_done, runs_total, step, time, loss), called about every 0.1 s
+    Errors: depthbias.ConfigError (a ValueError; .key names the config key) for bad input, depthbias.IoError for
+    files. KeyboardInterrupt stops the runs cleanly (checkpointed; nothing looks finished) and is re-raised.
+    """
+    sources = sum(x is not None for x in (config, preset, keys))
+    if sources != 1:
+        raise _depthbias.ConfigError("invalid 'config': give exactly one of config, preset or keys")
+    sets = _overrides(set)
+    if config is not None:
+        try:
+            with open(config) as f:
+                text, origin = f.read(), str(config)
+        except OSError as e:
+            raise _depthbias.ConfigError(f"invalid 'config': cannot read config file '{config}': {e}") from None
+    elif preset is not None:
+        text, module = _depthbias.preset_toml(preset)
+        if module:
+            raise _depthbias.ConfigError(f"invalid 'preset': '{preset}' is a {module} preset; "
+                                         f"run it with the command line (depthbias reproduce {preset})")
+        origin = f"preset {preset}"
+    else:
+        text, origin = _keys_toml(keys), "keys"
+    if resume and out is None:
+        raise _depthbias.ConfigError("invalid 'resume': needs out=, the directory of the interrupted experiment")
+    if figures and out is None:
+        raise _depthbias.ConfigError("invalid 'figures': figures need out= (a directory to keep)")
+    keep = out is not None
+    directory = os.path.abspath(out) if keep else tempfile.mkdtemp(prefix="depthbias-")
+    try:
+        text_json = _depthbias.run_experiment(text, origin, sets, directory, figures=figures, jobs=jobs,
+                                              max_wall_seconds=max_wall_seconds,
+                                              checkpoint_seconds=checkpoint_seconds, resume=resume,
+                                              progress=_progress_callback(progress))
+        return Experiment(text_json, directory, keep_directory=keep)
+    finally:
+        if not keep:
+            shutil.rmtree(directory, ignore_errors=True)

@@ -1,0 +1,237 @@
+// _depthbias: the compiled half of the Python package `depthbias` (python/depthbias/). A thin view of the engine:
+// experiments run through run_experiment() with the same config parsing, validation and typed results as the CLI
+// (the result crosses as experiment.json's text and is wrapped in Python); the theory closed forms and the exact
+// reference solvers are exposed on numpy arrays (Eigen <-> numpy by pybind11/eigen.h; inputs are copied into
+// Eigen matrices, outputs are new arrays).
+//
+// Threads and signals: an experiment runs on a worker thread with the GIL released; the calling thread waits in
+// slices of 0.1 s, calling the Python progress callback (with the GIL) and PyErr_CheckSignals(). A
+// KeyboardInterrupt sets RunMonitor::cancel: the runs checkpoint and stop, no summary.json / experiment.json is
+// written (the directory does not look finished; resume=True continues it), and the KeyboardInterrupt propagates.
+// Errors: ConfigError -> depthbias.ConfigError (ValueError) with .key; IoError -> depthbias.IoError (OSError);
+// std::invalid_argument -> ValueError.
+#include <pybind11/eigen.h>
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <chrono>
+#include <exception>
+#include <future>
+#include <thread>
+
+#include "depthbias/analysis/depth_separation.hpp"
+#include "depthbias/analysis/references/lp.hpp"
+#include "depthbias/analysis/references/omp.hpp"
+#include "depthbias/analysis/references/q_potential.hpp"
+#include "depthbias/analysis/references/q_program.hpp"
+#include "depthbias/analysis/references/saddle_to_saddle.hpp"
+#include "depthbias/analysis/references/svm.hpp"
+#include "depthbias/analysis/toy_theory.hpp"
+#include "depthbias/core/error.hpp"
+#include "depthbias/io/atomic_file.hpp"
+#include "depthbias/run/config.hpp"
+#include "depthbias/run/experiment.hpp"
+#include "depthbias/run/experiment_kind.hpp"
+#include "depthbias/run/presets.hpp"
+#include "depthbias/run/run_monitor.hpp"
+#include "depthbias/version.hpp"
+
+namespace py = pybind11;
+using namespace depthbias;
+
+namespace {
+
+struct ExperimentArgs {
+    std::string toml, origin;
+    std::vector<std::string> sets;
+    std::string out;
+    bool figures = false;
+    int jobs = 1;
+    double max_wall_seconds = 0, checkpoint_seconds = 60;
+    bool resume = false;
+};
+
+// Runs the experiment on a worker thread; see the header for the GIL, progress and interrupt protocol.
+std::string run_experiment_json(const ExperimentArgs& a, const py::object& progress) {
+    Experiment e = parse_experiment(a.toml, a.origin);
+    apply_overrides(e, a.sets);
+    for (const auto& v : e.variants) variant_config(e, v);  // every variant validated before anything runs
+    RunMonitor monitor;
+    ExperimentOptions opt;
+    opt.figures = a.figures;
+    opt.jobs = a.jobs;
+    opt.max_wall_seconds = a.max_wall_seconds;
+    opt.checkpoint_seconds = a.checkpoint_seconds;
+    opt.resume = a.resume;
+    opt.monitor = &monitor;
+    if (!a.resume) prepare_output_directory(a.out, "out", true);
+    auto task = std::async(std::launch::async, [&] { return run_experiment(e, a.out, opt).to_json().dump(); });
+    const auto report = [&] {
+        if (!progress.is_none())
+            progress(monitor.runs_finished.load(), monitor.runs_total, monitor.step.load(), monitor.time.load(),
+                     monitor.loss.load());
+    };
+    for (;;) {
+        std::future_status st;
+        {
+            py::gil_scoped_release release;
+            st = task.wait_for(std::chrono::milliseconds(100));
+        }
+        if (st == std::future_status::ready) break;
+        if (PyErr_CheckSignals() != 0) {  // KeyboardInterrupt (or another signal's exception) is now set
+            monitor.cancel = true;
+            {
+                py::gil_scoped_release release;
+                task.wait();
+            }
+            try {
+                task.get();
+            } catch (const Cancelled&) {
+            } catch (...) {
+            }
+            throw py::error_already_set();
+        }
+        try {
+            report();
+        } catch (py::error_already_set&) {  // an exception in the callback stops the runs, then propagates
+            monitor.cancel = true;
+            py::gil_scoped_release release;
+            task.wait();
+            throw;
+        }
+    }
+    std::string json = task.get();
+    report();
+    return json;
+}
+
+template <class F>
+auto vectorized(F f) {
+    return py::vectorize(f);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_depthbias, m) {
+    m.doc() = "depthbias engine (compiled part); use the package `depthbias`";
+    m.attr("__version__") = std::string(kVersion);
+    m.attr("git_commit") = std::string(kGitCommit);
+
+    static py::exception<ConfigError> config_error(m, "ConfigError", PyExc_ValueError);
+    static py::exception<IoError> io_error(m, "IoError", PyExc_OSError);
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const ConfigError& e) {
+            py::object type = py::reinterpret_borrow<py::object>(config_error.ptr());
+            py::object err = type(py::str(e.what()));
+            err.attr("key") = e.key();
+            PyErr_SetObject(config_error.ptr(), err.ptr());
+        } catch (const IoError& e) {
+            io_error(e.what());
+        } catch (const Cancelled& e) {
+            PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
+        }
+    });
+
+    m.def(
+        "run_experiment",
+        [](const std::string& toml, const std::string& origin, const std::vector<std::string>& sets,
+           const std::string& out, bool figures, int jobs, double max_wall_seconds, double checkpoint_seconds,
+           bool resume, const py::object& progress) {
+            return run_experiment_json({toml, origin, sets, out, figures, jobs, max_wall_seconds, checkpoint_seconds, resume},
+                                       progress);
+        },
+        py::arg("toml"), py::arg("origin"), py::arg("sets"), py::arg("out"), py::arg("figures") = false,
+        py::arg("jobs") = 1, py::arg("max_wall_seconds") = 0.0, py::arg("checkpoint_seconds") = 60.0,
+        py::arg("resume") = false, py::arg("progress") = py::none(),
+        "Run an experiment (TOML text) into `out`; returns experiment.json's text.");
+
+    m.def(
+        "presets",
+        [] {
+            std::vector<std::pair<std::string, std::string>> out;
+            for (const auto& p : presets()) out.emplace_back(p.name, p.module);
+            return out;
+        },
+        "(name, module) of every embedded preset; module '' is the linear engine's");
+    m.def(
+        "preset_toml",
+        [](const std::string& name) {
+            const Preset* p = find_preset(name);
+            if (!p) throw ConfigError("preset", "no preset named '" + name + "'");
+            return py::make_tuple(p->toml, p->module);
+        },
+        py::arg("name"));
+    m.def("describe_keys", &describe_keys, "every config key with its type, default and meaning");
+
+    // Theory (analysis/toy_theory.hpp, depth_separation.hpp): scalar functions, vectorized over numpy arrays.
+    auto th = m.def_submodule("theory", "closed forms of the toy model (gissin.md sections 1-2)");
+    th.def("learning_time", vectorized([](int N, double s, double s0, double a, double c) {
+               return theory::learning_time(N, s, s0, a, c);
+           }),
+           py::arg("depth"), py::arg("target"), py::arg("sigma0"), py::arg("alpha"), py::arg("c") = 1.0);
+    th.def("learning_time_asymptotic", vectorized([](int N, double s, double s0, double a, double c) {
+               return theory::learning_time_asymptotic(N, s, s0, a, c);
+           }),
+           py::arg("depth"), py::arg("target"), py::arg("sigma0"), py::arg("alpha"), py::arg("c") = 1.0);
+    th.def("solution", vectorized([](int N, double s, double s0, double t, double c) {
+               return theory::solution(N, s, s0, t, c);
+           }),
+           py::arg("depth"), py::arg("target"), py::arg("sigma0"), py::arg("t"), py::arg("c") = 1.0);
+    th.def("log10_threshold_sigma0", vectorized([](int N, double ratio, double eps) {
+               return theory::log10_threshold_sigma0(N, 1.0, ratio, eps);
+           }),
+           py::arg("depth"), py::arg("ratio"), py::arg("eps") = 0.05);
+    th.def("rate_constant", [](const std::string& form, int N) {
+        if (form != "power" && form != "product") throw ConfigError("form", "must be 'power' or 'product'");
+        return theory::rate_constant(form == "power" ? theory::ToyForm::Power : theory::ToyForm::Product, N);
+    }, py::arg("form"), py::arg("depth"));
+
+    // Exact references (analysis/references): matrices in the engine's convention (X: n x d; Xt: n x d for the
+    // classification programs, rows y_i x_i; margin-1 normalization).
+    auto ref = m.def_submodule("references", "exact reference solvers (CLP, Newton on the dual, OMP, ...)");
+    ref.def("l1_max_margin", &refs::l1_max_margin, py::arg("Xt"));
+    ref.def("l2_max_margin", &refs::l2_max_margin, py::arg("Xt"));
+    ref.def("basis_pursuit", &refs::basis_pursuit, py::arg("X"), py::arg("y"));
+    ref.def("min_l2_interpolation", &refs::min_l2_interpolation, py::arg("X"), py::arg("y"));
+    ref.def("linearly_separable", &refs::linearly_separable, py::arg("Xt"));
+    ref.def("q_regression", &refs::q_regression, py::arg("X"), py::arg("y"), py::arg("D"), py::arg("alpha"));
+    ref.def("q_classification", &refs::q_classification, py::arg("Xt"), py::arg("D"), py::arg("mu"));
+    ref.def("Q_alpha", &refs::Q_alpha, py::arg("beta"), py::arg("D"), py::arg("alpha"));
+    ref.def("q_D", vectorized([](int D, double z) { return refs::q_D(D, z); }), py::arg("D"), py::arg("z"));
+    ref.def(
+        "omp",
+        [](const Mat& X, const Vec& y, double tol) {
+            const refs::OmpResult r = refs::omp(X, y, tol);
+            py::dict d;
+            d["order"] = r.order;
+            d["beta"] = r.beta;
+            d["half_residual_sq"] = r.half_residual_sq;
+            return d;
+        },
+        py::arg("X"), py::arg("y"), py::arg("tol") = 1e-4);
+    ref.def(
+        "saddle_to_saddle",
+        [](const Mat& X, const Vec& y, int max_iterations) {
+            const refs::SaddleResult r = refs::saddle_to_saddle(X, y, max_iterations);
+            py::list steps;
+            for (const auto& s : r.steps) {
+                py::dict d;
+                d["t"] = s.t;
+                d["beta"] = s.beta;
+                d["active"] = s.active;
+                d["signs"] = s.signs;
+                d["support"] = s.support;
+                d["loss"] = s.loss;
+                steps.append(d);
+            }
+            py::dict out;
+            out["steps"] = steps;
+            out["converged"] = r.converged;
+            return out;
+        },
+        py::arg("X"), py::arg("y"), py::arg("max_iterations") = 10000);
+}
