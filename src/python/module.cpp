@@ -172,36 +172,44 @@ PYBIND11_MODULE(_depthbias, m) {
     th.def("learning_time", vectorized([](int N, double s, double s0, double a, double c) {
                return theory::learning_time(N, s, s0, a, c);
            }),
-           py::arg("depth"), py::arg("target"), py::arg("sigma0"), py::arg("alpha"), py::arg("c") = 1.0);
+           py::arg("depth"), py::arg("target"), py::arg("sigma0"), py::arg("alpha"), py::arg("c") = 1.0,
+           "Time at which the decoupled toy flow d sigma/dt = c sigma^(2-2/N) (sigma* - sigma) reaches alpha * sigma*\n"
+           "(gissin.md 1.3-1.5; 0 when alpha sigma* <= sigma0). Vectorized over numpy arrays.");
     th.def("learning_time_asymptotic", vectorized([](int N, double s, double s0, double a, double c) {
                return theory::learning_time_asymptotic(N, s, s0, a, c);
            }),
-           py::arg("depth"), py::arg("target"), py::arg("sigma0"), py::arg("alpha"), py::arg("c") = 1.0);
+           py::arg("depth"), py::arg("target"), py::arg("sigma0"), py::arg("alpha"), py::arg("c") = 1.0,
+           "The sigma0 -> 0 asymptotics of learning_time (gissin.md 1.5). Vectorized.");
     th.def("solution", vectorized([](int N, double s, double s0, double t, double c) {
                return theory::solution(N, s, s0, t, c);
            }),
-           py::arg("depth"), py::arg("target"), py::arg("sigma0"), py::arg("t"), py::arg("c") = 1.0);
+           py::arg("depth"), py::arg("target"), py::arg("sigma0"), py::arg("t"), py::arg("c") = 1.0,
+           "sigma(t) of the toy flow (closed form for N = 1, 2; inverted implicit form for N >= 3). Vectorized.");
     th.def("log10_threshold_sigma0", vectorized([](int N, double ratio, double eps) {
                return theory::log10_threshold_sigma0(N, 1.0, ratio, eps);
            }),
-           py::arg("depth"), py::arg("ratio"), py::arg("eps") = 0.05);
+           py::arg("depth"), py::arg("ratio"), py::arg("eps") = 0.05,
+           "log10 of the largest sigma0 keeping targets (1, ratio) eps-incremental at this depth, also below double\n"
+           "range (-inf for depth 1: never incremental). Vectorized.");
     th.def("rate_constant", [](const std::string& form, int N) {
         if (form != "power" && form != "product") throw ConfigError("form", "must be 'power' or 'product'");
         return theory::rate_constant(form == "power" ? theory::ToyForm::Power : theory::ToyForm::Product, N);
-    }, py::arg("form"), py::arg("depth"));
+    }, py::arg("form"), py::arg("depth"), "c_N of the toy: N^2 for the power form w^N, N for the balanced product.");
 
     // Exact references (analysis/references): matrices in the engine's convention (X: n x d; Xt: n x d for the
     // classification programs, rows y_i x_i; margin-1 normalization).
     auto ref = m.def_submodule("references", "exact reference solvers (CLP, Newton on the dual, OMP, ...)");
-    ref.def("l1_max_margin", &refs::l1_max_margin, py::arg("Xt"));
-    ref.def("l2_max_margin", &refs::l2_max_margin, py::arg("Xt"));
-    ref.def("basis_pursuit", &refs::basis_pursuit, py::arg("X"), py::arg("y"));
-    ref.def("min_l2_interpolation", &refs::min_l2_interpolation, py::arg("X"), py::arg("y"));
-    ref.def("linearly_separable", &refs::linearly_separable, py::arg("Xt"));
-    ref.def("q_regression", &refs::q_regression, py::arg("X"), py::arg("y"), py::arg("D"), py::arg("alpha"));
-    ref.def("q_classification", &refs::q_classification, py::arg("Xt"), py::arg("D"), py::arg("mu"));
-    ref.def("Q_alpha", &refs::Q_alpha, py::arg("beta"), py::arg("D"), py::arg("alpha"));
-    ref.def("q_D", vectorized([](int D, double z) { return refs::q_D(D, z); }), py::arg("D"), py::arg("z"));
+    ref.def("l1_max_margin", &refs::l1_max_margin, py::arg("Xt"), "argmin ||w||_1 s.t. Xt w >= 1 (CLP); Xt rows y_i x_i");
+    ref.def("l2_max_margin", &refs::l2_max_margin, py::arg("Xt"), "argmin ||w||_2 s.t. Xt w >= 1 (active set on the dual); Xt rows y_i x_i");
+    ref.def("basis_pursuit", &refs::basis_pursuit, py::arg("X"), py::arg("y"), "argmin ||b||_1 s.t. X b = y (CLP)");
+    ref.def("min_l2_interpolation", &refs::min_l2_interpolation, py::arg("X"), py::arg("y"), "argmin ||b||_2 s.t. X b = y");
+    ref.def("linearly_separable", &refs::linearly_separable, py::arg("Xt"), "whether some w has Xt w >= 1 (CLP feasibility)");
+    ref.def("q_regression", &refs::q_regression, py::arg("X"), py::arg("y"), py::arg("D"), py::arg("alpha"),
+            "argmin Q^D_alpha(b) s.t. X b = y (Woodworth et al.; Newton on the dual)");
+    ref.def("q_classification", &refs::q_classification, py::arg("Xt"), py::arg("D"), py::arg("mu"),
+            "the Q max-margin program of Moroshko et al. at scale mu");
+    ref.def("Q_alpha", &refs::Q_alpha, py::arg("beta"), py::arg("D"), py::arg("alpha"), "the potential Q^D_alpha(beta)");
+    ref.def("q_D", vectorized([](int D, double z) { return refs::q_D(D, z); }), py::arg("D"), py::arg("z"), "q_D(z) = int_0^z h_D^{-1} (vectorized)");
     ref.def(
         "omp",
         [](const Mat& X, const Vec& y, double tol) {
@@ -212,7 +220,8 @@ PYBIND11_MODULE(_depthbias, m) {
             d["half_residual_sq"] = r.half_residual_sq;
             return d;
         },
-        py::arg("X"), py::arg("y"), py::arg("tol") = 1e-4);
+        py::arg("X"), py::arg("y"), py::arg("tol") = 1e-4,
+        "greedy OMP (gissin.md 3.5): {order, beta, half_residual_sq}");
     ref.def(
         "saddle_to_saddle",
         [](const Mat& X, const Vec& y, int max_iterations) {
@@ -233,5 +242,6 @@ PYBIND11_MODULE(_depthbias, m) {
             out["converged"] = r.converged;
             return out;
         },
-        py::arg("X"), py::arg("y"), py::arg("max_iterations") = 10000);
+        py::arg("X"), py::arg("y"), py::arg("max_iterations") = 10000,
+        "the saddle-to-saddle limit algorithm (Pesme & Flammarion 2023): {steps: [{t, beta, active, signs, support, loss}], converged}");
 }
