@@ -136,3 +136,21 @@ def test_presets_and_keys_help():
     assert "fig1a" in db.preset_names() and "toy" in db.preset_names()
     assert "[task]" in db.preset_toml("fig1a")
     assert "model.depth" in db.describe_keys()
+
+
+def test_classification_on_your_own_data_with_its_references():
+    rng = np.random.default_rng(5)
+    n, d = 12, 4
+    X = rng.standard_normal((n, d))
+    y = np.sign(X @ np.array([1.0, -0.5, 0.0, 0.25]))
+    Xt = y[:, None] * X  # rows y_i x_i, as task.signed_inputs takes them (flattened)
+    exp = db.run(keys={"task.kind": "classification", "task.d": d, "task.signed_inputs": Xt.ravel(),
+                       "task.test_samples": 0, "model.kind": "diagonal", "model.depth": 2, "model.init_scale": 1e-2,
+                       "dynamics.lr": 0.05, "dynamics.max_steps": 3000, "dynamics.loss_threshold": 0,
+                       "analysis.references": "l1_max_margin,l2_max_margin"})
+    s = exp.runs[0].summary
+    assert s.status == "budget_exhausted" and s.final is not None
+    # The run's tracked references are the same programs on the same data as the Python functions.
+    w2 = db.references.l2_max_margin(Xt)
+    np.testing.assert_allclose(s.raw["references"]["l2_max_margin"], w2, rtol=1e-9, atol=1e-12)
+    assert "dist_l1_max_margin" in s.final and "dist_l2_max_margin" in s.final
