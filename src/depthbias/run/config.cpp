@@ -226,6 +226,8 @@ void validate(const RunConfig& c) {
 
 std::string to_toml(const RunConfig& cfg) { return the_schema().to_toml(cfg); }
 
+std::string non_default_toml(const RunConfig& cfg) { return the_schema().non_default_toml(cfg); }
+
 std::string describe_keys() { return the_schema().describe_keys(); }
 
 std::string config_reference_markdown() {
