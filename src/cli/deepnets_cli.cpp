@@ -112,6 +112,8 @@ int do_train(const State& s) {
         std::cout << "Deep-net config keys (TOML sections [run] [data] [model] [train] [metrics]):\n" << describe_keys();
         return 0;
     }
+    if (!(s.max_wall_seconds >= 0) || !(s.max_wall_seconds <= 1e9))  // (CLI::Range lets nan through)
+        throw ConfigError("--max-wall-seconds", "must be in [0, 1e9] seconds (0: no budget)");
     const DeepConfig cfg = resolve_config(s);
     const std::string out = s.out.empty() ? default_out(cfg.name) : s.out;
     std::error_code ec;
@@ -247,8 +249,7 @@ void add_deepnets_commands(CLI::App& app, std::vector<CliCommand>& out) {
     train->add_flag("--resume", st->resume, "continue the unfinished run in --out from its checkpoint");
     train->add_option("--stop-after-epochs", st->stop_after, "stop after this many epochs (resume later)");
     train->add_option("--max-wall-seconds", st->max_wall_seconds,
-                      "wall-clock budget: stop after the first epoch that ends past it (exit 5; resume later)")
-        ->check(CLI::Range(0.0, 1e9));
+                      "wall-clock budget: stop after the first epoch that ends past it (exit 5; resume later)");
     train->add_flag("--force", st->force, "overwrite a run in --out");
     train->add_flag("--no-figures", st->no_figures, "skip gnuplot figures");
     train->add_flag("--quiet", st->quiet, "no per-epoch progress on stderr");
