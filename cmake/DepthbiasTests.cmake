@@ -77,6 +77,10 @@ file(GLOB DEPTHBIAS_INTEGRATION_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/test
 depthbias_test_executable(depthbias_integration_tests LABEL integration RUNS_BINARY COST 10 SOURCES ${DEPTHBIAS_INTEGRATION_TESTS}
                           LIBRARIES depthbias_engine SQLite::SQLite3)
 
+# The input fuzzers with a larger corpus (docs/RELIABILITY.md): `ctest -L long -R FuzzInputsLargeCorpus`.
+add_test(NAME FuzzInputsLargeCorpus COMMAND depthbias_integration_tests --gtest_filter=FuzzInputs.*)
+set_tests_properties(FuzzInputsLargeCorpus PROPERTIES LABELS long ENVIRONMENT DEPTHBIAS_FUZZ_CASES=1000 TIMEOUT 7200)
+
 file(GLOB DEPTHBIAS_DEEPNETS_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/deepnets/test_*.cpp)
 if(DEPTHBIAS_HAVE_TORCH AND DEPTHBIAS_DEEPNETS_TESTS)
   depthbias_test_executable(depthbias_deepnets_tests LABEL deepnets RUNS_BINARY DISCOVERY_TIMEOUT 120 COST 5
