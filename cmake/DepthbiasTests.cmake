@@ -67,9 +67,19 @@ file(GLOB DEPTHBIAS_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/test_
 depthbias_test_executable(depthbias_unit_tests LABEL unit SOURCES ${DEPTHBIAS_UNIT_TESTS}
                           LIBRARIES depthbias_engine Boost::headers)
 
+# The upgrade test again, in a build with one more config key (tests/upgrade/extra_key.cpp): a later version.
+depthbias_test_executable(depthbias_upgrade_extra_key_tests LABEL unit
+                          SOURCES ${CMAKE_SOURCE_DIR}/tests/test_sweep_upgrade.cpp ${CMAKE_SOURCE_DIR}/tests/upgrade/extra_key.cpp
+                          LIBRARIES depthbias_engine)
+target_compile_definitions(depthbias_upgrade_extra_key_tests PRIVATE DEPTHBIAS_UPGRADE_EXTRA_KEY=1)
+
 file(GLOB DEPTHBIAS_INTEGRATION_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/integration/test_*.cpp)
 depthbias_test_executable(depthbias_integration_tests LABEL integration RUNS_BINARY COST 10 SOURCES ${DEPTHBIAS_INTEGRATION_TESTS}
                           LIBRARIES depthbias_engine SQLite::SQLite3)
+
+# The input fuzzers with a larger corpus (docs/RELIABILITY.md): `ctest -L long -R FuzzInputsLargeCorpus`.
+add_test(NAME FuzzInputsLargeCorpus COMMAND depthbias_integration_tests --gtest_filter=FuzzInputs.*)
+set_tests_properties(FuzzInputsLargeCorpus PROPERTIES LABELS long ENVIRONMENT DEPTHBIAS_FUZZ_CASES=1000 TIMEOUT 7200)
 
 file(GLOB DEPTHBIAS_DEEPNETS_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/deepnets/test_*.cpp)
 if(DEPTHBIAS_HAVE_TORCH AND DEPTHBIAS_DEEPNETS_TESTS)

@@ -90,6 +90,8 @@ TEST(Config, RangesAreValidated) {
     EXPECT_EQ(bad("task.storage=float16"), "task.storage");
     EXPECT_EQ(bad("model.bias=true"), "model.bias");  // only the symmetric model has one
     EXPECT_EQ(bad("task.target=[]"), "task.target");
+    EXPECT_EQ(bad("observe.max_records=1099511627776"), "observe.max_records");  // was std::bad_alloc (fuzzer)
+    EXPECT_EQ(bad("observe.max_records=1000000"), "");
 }
 
 TEST(Config, OverridesTakeTomlOrBareWords) {

@@ -82,14 +82,15 @@ seeds = 3
     EXPECT_EQ(hashes.size(), pts.size());
 }
 
-TEST(SweepSpec, HashIsTheResolvedConfigsAndStable) {
+TEST(SweepSpec, HashIsTheNonDefaultKeysAndStable) {
     const auto a = expand_sweep(parse("[sweep]\ngrid = { \"model.depth\" = [2, 3] }\n"));
     // Nested-table spelling of the same grid in another order: the same points, the same hashes.
     const auto b = expand_sweep(parse("[sweep.grid]\nmodel.depth = [3, 2]\n"));
     ASSERT_EQ(a.size(), 2u);
     EXPECT_EQ(a[0].hash, b[1].hash);
     EXPECT_EQ(a[1].hash, b[0].hash);
-    EXPECT_EQ(a[0].hash, point_hash(to_toml(a[0].config)));
+    EXPECT_EQ(a[0].hash, point_hash(non_default_toml(a[0].config)));
+    EXPECT_EQ(a[0].hash, point_identity(a[0].config));
     EXPECT_EQ(a[0].toml, to_toml(a[0].config));
     EXPECT_EQ(a[0].hash.size(), 16u);
     // Pinned: the hash of a fixed text must not change between builds, or resuming would redo everything.

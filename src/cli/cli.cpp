@@ -310,7 +310,9 @@ int cli_main(int argc, char** argv) {
                 std::cout << "presets:\n";
                 for (const auto& [p, kind] : reproducible_presets())
                     std::cout << "  " << p.name << ": " << kind->title(p) << "\n";
-                return preset_name.empty() && !list ? 2 : 0;
+                if (preset_name.empty() && !list)  // no name (or an empty one): bad input, said on stderr
+                    throw ConfigError("NAME", "a preset name is required: one of those listed above");
+                return 0;
             }
             return reproduce_preset(request);
         }

@@ -30,6 +30,7 @@ struct State {
     std::vector<std::string> sets;
     bool resume = false, force = false, no_figures = false, help_keys = false, list = false, quiet = false;
     std::int64_t stop_after = 0;
+    double max_wall_seconds = 0;
     int jobs = 1, bench_epochs = 1;
 };
 
@@ -98,6 +99,8 @@ void print_summary(const nlohmann::json& s, const std::string& out) {
         }
     } else if (s["status"] == "stopped") {
         std::cout << " after epoch " << s["epochs_completed"] << "; continue with --resume --out " << out << "\n";
+    } else if (s["status"] == "wall_budget_exhausted") {
+        std::cout << ": " << s.value("stop_reason", "") << "; continue with --resume --out " << out << "\n";
     } else {
         std::cout << ": " << s.value("stop_reason", "") << "\n";
     }
@@ -109,6 +112,8 @@ int do_train(const State& s) {
         std::cout << "Deep-net config keys (TOML sections [run] [data] [model] [train] [metrics]):\n" << describe_keys();
         return 0;
     }
+    if (!(s.max_wall_seconds >= 0) || !(s.max_wall_seconds <= 1e9))  // (CLI::Range lets nan through)
+        throw ConfigError("--max-wall-seconds", "must be in [0, 1e9] seconds (0: no budget)");
     const DeepConfig cfg = resolve_config(s);
     const std::string out = s.out.empty() ? default_out(cfg.name) : s.out;
     std::error_code ec;
@@ -127,10 +132,12 @@ int do_train(const State& s) {
     TrainOptions opt;
     opt.resume = s.resume;
     opt.stop_after_epochs = s.stop_after;
+    opt.max_wall_seconds = s.max_wall_seconds;
     opt.figures = !s.no_figures;
     opt.progress = !s.quiet;
     const auto summary = train_network(cfg, data, out, opt);
     print_summary(summary, out);
+    if (summary["status"] == "wall_budget_exhausted") return 5;
     return summary["status"] == "diverged" ? 3 : 0;
 }
 
@@ -242,6 +249,8 @@ void add_deepnets_commands(CLI::App& app, std::vector<CliCommand>& out) {
     train->add_option("--out", st->out, "run directory (default runs/NAME-TIMESTAMP)");
     train->add_flag("--resume", st->resume, "continue the unfinished run in --out from its checkpoint");
     train->add_option("--stop-after-epochs", st->stop_after, "stop after this many epochs (resume later)");
+    train->add_option("--max-wall-seconds", st->max_wall_seconds,
+                      "wall-clock budget: stop after the first epoch that ends past it (exit 5; resume later)");
     train->add_flag("--force", st->force, "overwrite a run in --out");
     train->add_flag("--no-figures", st->no_figures, "skip gnuplot figures");
     train->add_flag("--quiet", st->quiet, "no per-epoch progress on stderr");

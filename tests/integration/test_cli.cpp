@@ -131,6 +131,14 @@ TEST(Cli, MissingConfigAndUnknownPresetAreClear) {
     r = run("reproduce fig9z");
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.output.find("fig1a"), std::string::npos) << r.output;  // lists what exists
+    // No name (or an empty one): the list, and an error naming the argument (found by the fuzzer: exit 2 with
+    // nothing on stderr).
+    for (const char* args : {"reproduce", "reproduce ''"}) {
+        r = run(args);
+        EXPECT_EQ(r.code, 2) << args;
+        EXPECT_NE(r.out.find("fig1a"), std::string::npos) << r.out;
+        EXPECT_NE(r.err.find("invalid 'NAME'"), std::string::npos) << args << ": " << r.err;
+    }
 }
 
 TEST(Cli, DivergedRunIsReportedAsDiverged) {

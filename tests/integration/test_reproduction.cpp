@@ -3,10 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <regex>
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/run/experiment.hpp"
 #include "depthbias/run/presets.hpp"
+#include "support/cli_runner.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace depthbias;
 namespace fs = std::filesystem;
@@ -90,6 +94,41 @@ TEST(Reproduction, ParallelVariantsGiveTheSameRunsInTheSameOrder) {
             << x["label"];
     }
     EXPECT_EQ(a["checks"].size(), b["checks"].size());
+}
+
+TEST(Reproduction, JobsOneAndTwoWriteByteIdenticalSummaries) {
+    // The same experiment with --jobs 1 and --jobs 2: every summary.json byte-identical apart from its timing
+    // block (wall time). Experiments with several variants, so that --jobs 2 really runs two at a time.
+    const std::vector<std::string> experiments = {
+        "fig1a --set task.d=8 --set task.measurements=60 --set task.storage=float32", "toy", "moroshko",
+        "fig1c --set task.d=40 --set task.measurements=80"};
+    const depthbias::test_support::TempDir dir("jobs-determinism");
+    const std::regex timing(",\\n *\"timing\": \\{[^{}]*\\}");
+    int compared = 0;
+    for (size_t i = 0; i < experiments.size(); ++i) {
+        std::map<int, fs::path> out;
+        for (int jobs : {1, 2}) {
+            out[jobs] = dir / (std::to_string(i) + "-jobs" + std::to_string(jobs));
+            const auto r = depthbias::test_support::run_cli("reproduce " + experiments[i] + " --no-figures --jobs " +
+                                                            std::to_string(jobs) + " --out " + out[jobs].string());
+            ASSERT_TRUE(r.code == 0 || r.code == 4) << experiments[i] << ": " << r.output;
+        }
+        int here = 0;
+        for (const auto& f : fs::recursive_directory_iterator(out[1])) {
+            if (f.path().filename() != "summary.json") continue;
+            const fs::path other = out[2] / fs::relative(f.path(), out[1]);
+            const std::string a = depthbias::test_support::read_text(f.path()),
+                              b = depthbias::test_support::read_text(other);
+            ASSERT_NE(a.find("\"timing\""), std::string::npos) << f.path();
+            const std::string a0 = std::regex_replace(a, timing, ""), b0 = std::regex_replace(b, timing, "");
+            EXPECT_EQ(a0.find("\"timing\""), std::string::npos) << f.path();
+            EXPECT_EQ(a0, b0) << experiments[i] << ": " << fs::relative(f.path(), out[1]);
+            ++here;
+        }
+        EXPECT_GE(here, 2) << experiments[i];
+        compared += here;
+    }
+    std::printf("%d summary.json files compared\n", compared);
 }
 
 TEST(Reproduction, SaddleToSaddleJumpTimesConvergeToTheLimitAlgorithm) {

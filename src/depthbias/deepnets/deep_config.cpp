@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <sstream>
 #include <variant>
+#include <unistd.h>
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/run/config_schema.hpp"
@@ -87,6 +88,7 @@ void validate(const DeepConfig& c) {
     one_of("metrics.labels", c.metric_labels, {"train", "clean"});
     at_least("run.seed", c.seed, 0);
     at_least("run.threads", c.threads, 1);
+    if (c.threads > 1024) throw ConfigError("run.threads", "must be at most 1024, got " + std::to_string(c.threads));
     at_least("data.train_per_class", c.train_per_class, 0);
     at_least("data.test_per_class", c.test_per_class, 0);
     at_least("data.subsample_seed", c.subsample_seed, 0);
@@ -103,9 +105,31 @@ void validate(const DeepConfig& c) {
             throw ConfigError("data.train_per_class", "the gaussian mixture needs a sample count per class (>= 1)");
         if (c.test_per_class < 1)
             throw ConfigError("data.test_per_class", "the gaussian mixture needs a sample count per class (>= 1)");
+        // Caps found by fuzzing (tests/integration/test_fuzz_inputs.cpp): 2^40 classes overflowed an int, a side
+        // of 2^40 ended in a LibTorch error, and values beyond float range in a conversion error (exit 1).
+        if (c.mixture_classes > 1000)
+            throw ConfigError("data.mixture_classes", "must be at most 1000, got " + std::to_string(c.mixture_classes));
+        if (c.mixture_side > 256)
+            throw ConfigError("data.mixture_side", "must be at most 256 (65536 features), got " +
+                                                       std::to_string(c.mixture_side));
         positive("data.mixture_separation", c.mixture_separation);
+        if (c.mixture_separation > 1e30) throw ConfigError("data.mixture_separation", "must be at most 1e30 (float data)");
         if (!(c.mixture_noise >= 0)) throw ConfigError("data.mixture_noise", "must be >= 0");
+        if (c.mixture_noise > 1e30) throw ConfigError("data.mixture_noise", "must be at most 1e30 (float data)");
         at_least("data.mixture_seed", c.mixture_seed, 0);
+        // The images are generated in memory (float32): refuse what the machine cannot hold (2^40 samples per
+        // class ended in std::bad_alloc).
+        const double per_sample = 4.0 * double(c.mixture_side) * double(c.mixture_side) * double(c.mixture_classes);
+        const double bytes = per_sample * (double(c.train_per_class) + double(c.test_per_class));
+        const double pages = double(sysconf(_SC_PHYS_PAGES)), page = double(sysconf(_SC_PAGE_SIZE));
+        const double available = pages > 0 && page > 0 ? pages * page : 64.0 * double(1ull << 30);
+        if (bytes > 0.5 * available) {
+            char buf[160];
+            std::snprintf(buf, sizeof buf, "the gaussian mixture would need about %.3g GiB of images; this machine has "
+                          "%.3g GiB", bytes / double(1ull << 30), available / double(1ull << 30));
+            throw ConfigError(c.train_per_class >= c.test_per_class ? "data.train_per_class" : "data.test_per_class",
+                              buf);
+        }
     }
     at_least("model.depth", c.depth, 1);
     if (c.depth > 64) throw ConfigError("model.depth", "must be at most 64, got " + std::to_string(c.depth));
@@ -117,6 +141,12 @@ void validate(const DeepConfig& c) {
     if (!(c.momentum >= 0 && c.momentum < 1)) throw ConfigError("train.momentum", "must be in [0, 1)");
     if (!(c.weight_decay >= 0)) throw ConfigError("train.weight_decay", "must be >= 0");
     positive("train.gamma", c.gamma);
+    // LibTorch takes the learning rate and weight decay as float: 1e300 ended in a conversion error (exit 1).
+    const double peak_lr = c.lr * std::pow(std::max(1.0, c.gamma), double(c.milestones.size()));
+    if (!(peak_lr <= 1e30))
+        throw ConfigError(c.lr > 1e30 ? "train.lr" : "train.gamma",
+                          "the learning rate (train.lr times train.gamma at each milestone) must stay below 1e30");
+    if (c.weight_decay > 1e30) throw ConfigError("train.weight_decay", "must be at most 1e30");
     for (size_t i = 0; i < c.milestones.size(); ++i) {
         if (c.milestones[i] < 1) throw ConfigError("train.milestones", "entries must be >= 1");
         if (i && c.milestones[i] <= c.milestones[i - 1])

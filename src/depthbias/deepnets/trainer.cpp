@@ -617,6 +617,13 @@ json train_network(const DeepConfig& cfg, const DataSplit& data, const std::stri
             s["epochs_completed"] = done;
             return s;
         }
+        if (opt.max_wall_seconds > 0 && done < cfg.epochs && seconds_since(wall0) > opt.max_wall_seconds) {
+            s["status"] = "wall_budget_exhausted";
+            s["epochs_completed"] = done;
+            s["stop_reason"] = "wall-clock budget of " + fmt_double(opt.max_wall_seconds) + " s exhausted after epoch " +
+                               std::to_string(done) + " of " + std::to_string(cfg.epochs);
+            return s;
+        }
     }
 
     const json& last = h.measurements.back();

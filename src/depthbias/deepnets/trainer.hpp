@@ -25,6 +25,8 @@ namespace depthbias::deepnets {
 struct TrainOptions {
     bool resume = false;                 // continue from dir/checkpoint.pt (config must match)
     std::int64_t stop_after_epochs = 0;  // stop once this many epochs are done (checkpoint kept); 0: never
+    double max_wall_seconds = 0;         // > 0: stop after the first epoch that ends past this wall time (checkpoint
+                                         // kept, status wall_budget_exhausted, no summary.json: --resume continues)
     bool figures = true;
     bool progress = false;  // one line per epoch on stderr
 };
@@ -34,8 +36,8 @@ struct TrainOptions {
 DataSplit load_data(const DeepConfig& cfg);
 
 // Trains `cfg` on `data` into `dir` (which must exist). Returns summary.json's content; status "completed",
-// "diverged" (non-finite loss: epoch, batch and learning rate reported) or "stopped" (stop_after_epochs; no
-// summary.json written). Throws ConfigError (bad config, resume mismatch) and IoError.
+// "diverged" (non-finite loss: epoch, batch and learning rate reported), "stopped" (stop_after_epochs) or
+// "wall_budget_exhausted" (max_wall_seconds); the last two write no summary.json. Throws ConfigError (bad config, resume mismatch) and IoError.
 nlohmann::json train_network(const DeepConfig& cfg, const DataSplit& data, const std::string& dir,
                              const TrainOptions& opt);
 

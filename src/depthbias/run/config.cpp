@@ -204,6 +204,8 @@ void validate(const RunConfig& c) {
     if (c.dynamics.max_time < 0) throw ConfigError("dynamics.max_time", "must be >= 0 (0: no time budget)");
     if (c.dynamics.loss_threshold < 0) throw ConfigError("dynamics.loss_threshold", "must be >= 0");
     if (c.observe.max_records < 4) throw ConfigError("observe.max_records", "must be at least 4");
+    if (c.observe.max_records > 1000000)  // the recorder reserves its rows up front: 2^40 ended in std::bad_alloc
+        throw ConfigError("observe.max_records", "must be at most 1000000, got " + std::to_string(c.observe.max_records));
     if (c.observe.top_k < 1) throw ConfigError("observe.top_k", "must be at least 1");
     if (c.observe.top_k > 1000)  // one timeseries.csv column each, at every record: 1e5 took minutes
         throw ConfigError("observe.top_k", "must be at most 1000, got " + std::to_string(c.observe.top_k));
@@ -225,6 +227,8 @@ void validate(const RunConfig& c) {
 }
 
 std::string to_toml(const RunConfig& cfg) { return the_schema().to_toml(cfg); }
+
+std::string non_default_toml(const RunConfig& cfg) { return the_schema().non_default_toml(cfg); }
 
 std::string describe_keys() { return the_schema().describe_keys(); }
 

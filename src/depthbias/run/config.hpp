@@ -50,6 +50,9 @@ void apply_override(RunConfig& cfg, const std::string& assignment);
 void validate(const RunConfig& cfg);
 // The resolved config as TOML text (every key, defaults included; extension keys of the selected components).
 std::string to_toml(const RunConfig& cfg);
+// The keys whose value differs from the program's default, one "section.key = value" line each, sorted by key
+// (extension keys of the selected components included). Adding a key with a default leaves it unchanged.
+std::string non_default_toml(const RunConfig& cfg);
 // One line per key: "section.key (type, default): description".
 std::string describe_keys();
 // docs/CONFIG.md's generated part: every section's keys and every registered component (tests keep the file

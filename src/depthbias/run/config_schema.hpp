@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
+#include <map>
 #include <sstream>
 #include <string>
 #include <toml++/toml.h>
@@ -372,6 +373,31 @@ struct Schema {
         }
         if (!section.empty()) close_section();
         return out.str();
+    }
+
+    // "key = value" lines, sorted by key, of the keys set to something other than the program's default (C{}
+    // for fixed keys, the registered default for extension keys of the selected components). A key added later
+    // with a default leaves this text unchanged: it is the identity of a sweep point (sweep/sweep_spec.hpp).
+    std::string non_default_toml(const C& cfg) const {
+        const C defaults{};
+        std::map<std::string, std::string> lines;
+        for (const auto& f : fields) {
+            const std::string v = format_value(cfg, f.member);
+            if (v != format_value(defaults, f.member)) lines[f.key] = v;
+        }
+        if (extra_of) {
+            const ExtraParams& e = extra_of(const_cast<C&>(cfg));
+            for (const auto& k : Registry<ExtraKey>::instance().entries()) {
+                if (!extra_selected(cfg, k)) continue;
+                const auto it = e.values().find(k.name);
+                if (it == e.values().end()) continue;
+                const std::string v = format_extra(it->second);
+                if (v != format_extra(k.default_value)) lines[k.name] = v;
+            }
+        }
+        std::string out;
+        for (const auto& [k, v] : lines) out += k + " = " + v + "\n";
+        return out;
     }
 
     // "  key (type, default value): doc" per key, defaults from C{}.

@@ -103,6 +103,8 @@ std::string point_hash(const std::string& text) {
     return buf;
 }
 
+std::string point_identity(const RunConfig& config) { return point_hash(non_default_toml(config)); }
+
 RunConfig config_from_toml(const std::string& text, const std::string& origin) {
     toml::table doc;
     try {
@@ -285,7 +287,7 @@ std::vector<SweepPoint> expand_sweep(const SweepSpec& spec) {
                 }
                 p.config = c;
                 p.toml = to_toml(c);
-                p.hash = point_hash(p.toml);
+                p.hash = point_identity(c);
                 auto [it, fresh] = by_hash.emplace(p.hash, p.index);
                 if (!fresh)
                     throw ConfigError(spec.grid.empty() ? "sweep.zip" : "sweep.grid",

@@ -7,7 +7,8 @@
 //   metrics = ["final.max_invariant_drift"]                  extra summary.json paths to store
 //   figures = false        per-point gnuplot figures (off: a sweep's figures are its phase diagrams)
 // Points, in order: grid combinations (keys in TOML key order, i.e. sorted; first key slowest) x zip index x
-// seed. A point's identity is the hash of its resolved TOML (to_toml), so resuming is by hash.
+// seed. A point's identity is the hash of the keys it sets to non-default values (point_identity), so resuming
+// is by hash, and a version that adds a key with a default keeps every existing point's identity.
 // Every bad input is a ConfigError naming the key ("sweep.zip", "model.dept", ...).
 #pragma once
 #include <cstdint>
@@ -38,7 +39,7 @@ struct SweepSpec {
 
 struct SweepPoint {
     std::int64_t index = 0;      // 0-based position in the expansion order
-    std::string hash;            // point_hash(toml)
+    std::string hash;            // point_identity(config)
     std::string label;           // "model.depth=3 model.init_scale=0.0001 run.seed=1"
     nlohmann::ordered_json params;  // swept key -> value, in swept_keys() order
     RunConfig config;            // validated
@@ -54,7 +55,13 @@ std::vector<SweepPoint> expand_sweep(const SweepSpec& spec);
 std::int64_t sweep_size(const SweepSpec& spec);
 
 // 64-bit FNV-1a of the text, as 16 lowercase hex digits.
-std::string point_hash(const std::string& resolved_toml);
+std::string point_hash(const std::string& text);
+// The identity of a point: point_hash(non_default_toml(config)), the canonical sorted "key = value" lines of
+// the keys whose value differs from the program's default (run/config.hpp). Stable across versions that add
+// keys with defaults. Version 1 (stores written before 2026-11-30) hashed the whole resolved TOML (to_toml);
+// the store re-keys such stores when it opens them (sweep_store.hpp).
+std::string point_identity(const RunConfig& config);
+inline constexpr const char* kPointIdentityVersion = "2";
 // Reads a resolved TOML (to_toml output or any run config) into a validated RunConfig.
 RunConfig config_from_toml(const std::string& text, const std::string& origin);
 

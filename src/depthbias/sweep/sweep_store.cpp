@@ -154,14 +154,18 @@ std::optional<double> opt(const json& j) {
     return j.is_number() ? std::optional<double>(j.get<double>()) : std::nullopt;
 }
 
-std::string definition_digest(const std::vector<SweepPoint>& points) {
-    std::vector<std::string> h;
-    h.reserve(points.size());
-    for (const auto& p : points) h.push_back(p.hash);
+std::string digest_of_hashes(std::vector<std::string> h) {
     std::sort(h.begin(), h.end());
     std::string all;
     for (const auto& x : h) all += x + "\n";
     return point_hash(all);
+}
+
+std::string definition_digest(const std::vector<SweepPoint>& points) {
+    std::vector<std::string> h;
+    h.reserve(points.size());
+    for (const auto& p : points) h.push_back(p.hash);
+    return digest_of_hashes(std::move(h));
 }
 
 // Columns of a result, in the order of the UPDATE below (bound from index `first`).
@@ -281,8 +285,71 @@ std::string SweepStore::meta(const std::string& key) {
     return s.step() ? s.text(0) : "";
 }
 
+void SweepStore::migrate_point_identity(const std::string& option) {
+    // A store written before point identity version 2 keys its points by the hash of the whole resolved TOML
+    // (every key, defaults included). Re-key it: read each stored config with this version (keys added since
+    // take their defaults), hash its identity, rename points/<old>/ to points/<new>/, then update the rows,
+    // the completions and the digest in one transaction. The renames come first and are skipped when already
+    // done, so a kill at any moment leaves a store that the next run migrates again from where it stopped.
+    struct Row {
+        std::int64_t id;
+        std::string old_hash, new_hash;
+    };
+    std::vector<Row> rows;
+    {
+        Stmt s(db_, "SELECT id, hash, label, config FROM points ORDER BY id", path_);
+        while (s.step()) {
+            RunConfig c;
+            try {
+                c = config_from_toml(s.text(3), "point " + s.text(1));
+            } catch (const ConfigError& e) {
+                throw ConfigError(option, "'" + fs::path(path_).parent_path().string() + "' was written by an earlier "
+                                  "depthbias whose point " + s.text(2) + " this version cannot read: " + e.what());
+            }
+            rows.push_back({s.i64(0), s.text(1), point_identity(c)});
+        }
+    }
+    const fs::path pdir = fs::path(path_).parent_path() / "points";
+    for (const auto& r : rows) {
+        std::error_code ec;
+        if (r.old_hash == r.new_hash || !fs::exists(pdir / r.old_hash, ec) || fs::exists(pdir / r.new_hash, ec))
+            continue;
+        fs::rename(pdir / r.old_hash, pdir / r.new_hash, ec);
+        if (ec)
+            throw IoError("sweep store " + path_ + ": cannot rename " + (pdir / r.old_hash).string() + " to " +
+                          r.new_hash + " (re-keying points to identity version " + kPointIdentityVersion +
+                          "): " + ec.message());
+    }
+    Transaction tx(db_, path_);
+    Stmt u(db_, "UPDATE points SET hash = ? WHERE id = ?", path_);
+    Stmt c(db_, "UPDATE completions SET hash = ? WHERE point_id = ?", path_);
+    std::vector<std::string> hashes;
+    for (const auto& r : rows) {
+        u.bind(1, r.new_hash).bind(2, r.id);
+        u.step();
+        u.reset();
+        c.bind(1, r.new_hash).bind(2, r.id);
+        c.step();
+        c.reset();
+        hashes.push_back(r.new_hash);
+    }
+    Stmt m(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", path_);
+    const std::vector<std::pair<std::string, std::string>> kv = {
+        {"definition_digest", digest_of_hashes(hashes)},
+        {"point_identity", kPointIdentityVersion},
+        {"point_identity_migrated_utc", std::to_string(unix_time())},
+    };
+    for (const auto& [k, v] : kv) {
+        m.bind(1, k).bind(2, v);
+        m.step();
+        m.reset();
+    }
+    tx.commit();
+}
+
 void SweepStore::initialize(const SweepSpec& spec, const std::vector<SweepPoint>& points, const std::string& option) {
     const std::string digest = definition_digest(points);
+    if (!meta("definition_digest").empty() && meta("point_identity").empty()) migrate_point_identity(option);
     Transaction tx(db_, path_);
     const std::string existing = meta("definition_digest");
     if (!existing.empty() && existing != digest) {
@@ -297,6 +364,7 @@ void SweepStore::initialize(const SweepSpec& spec, const std::vector<SweepPoint>
             {"name", spec.name},
             {"definition", spec.definition},
             {"definition_digest", digest},
+            {"point_identity", kPointIdentityVersion},
             {"points", std::to_string(points.size())},
             {"swept_keys", keys.dump()},
             {"metrics", json(spec.metrics).dump()},
@@ -316,11 +384,21 @@ void SweepStore::initialize(const SweepSpec& spec, const std::vector<SweepPoint>
             ins.reset();
         }
     } else {
-        // Same set of points: check that every hash maps to the same config (a hash collision would not).
+        // Same set of points: check that every hash maps to the same config (a hash collision would not). The
+        // stored text is this version's resolved TOML, or an earlier version's (fewer keys): then the keys set
+        // to non-default values must be the same.
         Stmt q(db_, "SELECT config FROM points WHERE hash = ?", path_);
         for (const auto& p : points) {
             q.bind(1, p.hash);
-            if (!q.step() || q.text(0) != p.toml)
+            bool same = q.step();
+            if (same && q.text(0) != p.toml) {
+                try {
+                    same = non_default_toml(config_from_toml(q.text(0), "point " + p.hash)) == non_default_toml(p.config);
+                } catch (const ConfigError&) {
+                    same = false;
+                }
+            }
+            if (!same)
                 throw IoError("sweep store " + path_ + ": point " + p.hash + " (" + p.label +
                               ") is stored with another config (hash collision or a modified store)");
             q.reset();

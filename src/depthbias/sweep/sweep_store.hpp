@@ -64,7 +64,8 @@ public:
     SweepStore& operator=(const SweepStore&) = delete;
 
     // Records the sweep's definition and inserts its points (pending) in one transaction. A store that already
-    // holds a different sweep (another set of points) is a ConfigError on `option`.
+    // holds a different sweep (another set of points) is a ConfigError on `option`. A store written with an
+    // earlier point identity (docs/SWEEPS.md, "Upgrades") is re-keyed first.
     void initialize(const SweepSpec& spec, const std::vector<SweepPoint>& points, const std::string& option);
     // Rows left 'running' by owners that are gone (the caller holds the sweep lock, so every owner is gone).
     // A point whose points/<hash>/summary.json exists is recorded from it; others go back to pending, or to
@@ -93,6 +94,8 @@ public:
 
 private:
     void exec(const std::string& sql);
+    // Re-keys a store written with point identity version 1 (meta point_identity absent) to this version.
+    void migrate_point_identity(const std::string& option);
     sqlite3* db_ = nullptr;
     std::string path_;
 };
