@@ -1,6 +1,8 @@
-// `depthbias deepnets ...`: the LibTorch module's subcommands (train, reproduce, presets, bench), registered
-// from cli/cli_commands.cpp when the module is built (DEPTHBIAS_HAVE_TORCH). Exit codes as run/cli.hpp:
-// 0 ok, 1 runtime / IO failure, 2 bad input (names the key or option), 3 a run diverged, 4 a check failed.
+// `depthbias deepnets ...`: the deep-net module's subcommands (train, reproduce, presets, bench, plugin), registered
+// from cli/cli_commands.cpp. The executable parses them and answers what needs no LibTorch itself (preset lists,
+// --help-keys); train, reproduce and bench run in the LibTorch plugin (depthbias/deepnets/plugin_api.hpp), loaded
+// on first use. Exit codes as run/cli.hpp: 0 ok, 1 runtime / IO failure (a missing plugin included), 2 bad input
+// (names the key or option), 3 a run diverged, 4 a check failed.
 #pragma once
 #include <optional>
 #include <string>
