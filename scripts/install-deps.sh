@@ -9,8 +9,23 @@ BUILD_PKGS=(cmake g++ make ninja-build pkg-config
   libfftw3-dev coinor-libclp-dev libsqlite3-dev zlib1g-dev libopenmpi-dev openmpi-bin
   libtorch-dev dataset-fashion-mnist chromium
   googletest libgtest-dev libbenchmark-dev gnuplot-nox
-  pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest)
+  pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest
+  libopenblas0-pthread)
+# libopenblas0-pthread: Debian's libblas.so.3 / liblapack.so.3 then point to OpenBLAS (its alternatives outrank the
+# reference netlib BLAS), for LibTorch, CLP and numpy here and for torch, the benchmarks' other peer; without it
+# they all run on the reference BLAS (3-6 GFLOP/s GEMM against 130-180), and the peers' check fails
+# (bench/peers/blas_check.py). The depthbias executable keeps OpenBLAS at one thread per process
+# (src/depthbias/core/blas.hpp).
 BENCH_PKGS=(python3-torch)
+
+blas_check() {  # a manually set alternative keeps the reference BLAS even with OpenBLAS installed
+  local lib
+  lib=$(readlink -f "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/libblas.so.3" || true)
+  if [[ -n "$lib" && "$lib" != *openblas* ]]; then
+    echo "depthbias: warning: libblas.so.3 is $lib, not OpenBLAS; select it with" \
+         "\`update-alternatives --config libblas.so.3-\$(dpkg-architecture -qDEB_HOST_MULTIARCH)\`" >&2
+  fi
+}
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--with-bench" ]]; then want+=("${BENCH_PKGS[@]}"); fi
@@ -21,10 +36,11 @@ for p in "${want[@]}"; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$st" == "install ok installed" ]] || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -eq 0 ]]; then blas_check; exit 0; fi
 
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 echo "depthbias: installing Debian packages: ${missing[*]}" >&2
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+blas_check

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/deepnets_cli.hpp"
+#include "cli/info_cli.hpp"
 #include "cli/sweep_cli.hpp"
 
 namespace depthbias {
@@ -11,6 +12,7 @@ namespace depthbias {
 std::vector<CliCommand> add_module_commands(CLI::App& app) {
     std::vector<CliCommand> out;
     add_sweep_commands(app, out);
+    add_info_commands(app, out);
     add_deepnets_commands(app, out);  // always: the torch-dependent commands load their plugin when they run
     return out;
 }

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "cli/plugin_loader.hpp"
+#include "depthbias/core/blas.hpp"
 #include "depthbias/core/error.hpp"
 #include "depthbias/deepnets/deep_config.hpp"
 #include "depthbias/deepnets/deep_presets.hpp"
@@ -89,7 +90,7 @@ int do_bench(const State& s) { return plugin().bench(s.cmd); }
 int do_plugin_info() {
     const PluginApi& api = plugin();
     std::cout << "deep-net plugin: " << loaded_path() << "\nLibTorch " << api.torch_version << "\nbuild " << api.build_id
-              << "\n";
+              << "\nBLAS: " << describe(blas_info()) << "\n";
     return 0;
 }
 

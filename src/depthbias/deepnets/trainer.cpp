@@ -12,6 +12,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "depthbias/core/blas.hpp"
 #include "depthbias/core/error.hpp"
 #include "depthbias/core/fault_injection.hpp"
 #include "depthbias/core/rng.hpp"
@@ -448,6 +449,7 @@ json manifest(const DeepConfig& cfg, const DataSplit& d) {
     m["seed"] = cfg.seed;
     m["module"] = "deepnets";
     m["libraries"]["torch"] = torch_version();
+    m["libraries"]["blas"] = describe(blas_info());  // LibTorch's GEMM (run.gemm = torch) and LAPACK calls
     m["threads"] = cfg.threads;
     m["gemm"] = cfg.gemm;
     m["data"] = {{"source", d.source},
@@ -522,7 +524,11 @@ void render_figures(const DeepConfig& cfg, const History& h, const std::string& 
     if (!render(tr, dir, "training", &err)) summary["figure_warning"] = err;
 }
 
-void set_threads(const DeepConfig& cfg) { torch::set_num_threads(int(cfg.threads)); }
+// torch's intra-op threads, and as many OpenBLAS threads (under LibTorch) unless the user set them (core/blas.hpp).
+void set_threads(const DeepConfig& cfg) {
+    torch::set_num_threads(int(cfg.threads));
+    set_blas_threads(int(cfg.threads));
+}
 
 // torch's default generator is process-global: runs in parallel threads (reproduce --jobs) seed and build
 // their networks one at a time, so that the initialisation depends on run.seed only.
