@@ -38,11 +38,19 @@ log "building (make -j1) depthbias bench_sensing_step bench_flow_vs_gd bench_sto
     > "$RAW/make.log" 2>&1) || {
     echo "build failed, see $RAW/make.log" >&2; tail -20 "$RAW/make.log" >&2; exit 1; }
 
+# ---- BLAS of each side: printed, and no peer on the reference BLAS (issue 10; bench/peers/blas_check.py) -----
+# depthbias's own kernels do not call BLAS (CLP and LibTorch do; one BLAS thread per process, core/blas.hpp).
+BLAS_LINES=$({ echo "# BLAS depthbias: $("$BUILD/depthbias" info | sed -n 's/^BLAS: //p')"
+               $PY "$PEERS/blas_check.py" --torch --label "peers (numpy + torch, their default threads)"; } 2>&1) || {
+    echo "$BLAS_LINES" >&2; exit 3; }
+echo "$BLAS_LINES" >&2
+
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "mode: $([[ $QUICK == 1 ]] && echo quick || echo full)"
     echo "cpu: $(lscpu | sed -n 's/^Model name: *//p') x $(nproc) cores"
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "$BLAS_LINES"
     echo "depthbias: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown) (working tree)"
     $PY -c 'import numpy, torch; print("numpy", numpy.__version__, "| torch", torch.__version__, "| torch default threads", torch.get_num_threads())'
 } > "$RAW/machine.txt" 2>&1

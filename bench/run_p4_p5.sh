@@ -44,6 +44,13 @@ log "building (-j1) bench_diagonal_conv_step depthbias in $BUILD"
     cmake --build "$BUILD" -j1 --target bench_diagonal_conv_step depthbias > "$RAW/make.log" 2>&1; } || {
     echo "build failed, see $RAW/cmake.log and $RAW/make.log" >&2; tail -20 "$RAW/make.log" >&2; exit 1; }
 
+# ---- BLAS of each side: printed, and no peer on the reference BLAS (issue 10; bench/peers/blas_check.py) -----
+# depthbias's own kernels do not call BLAS (CLP and LibTorch do; one BLAS thread per process, core/blas.hpp).
+BLAS_LINES=$({ echo "# BLAS depthbias: $("$BUILD/depthbias" info | sed -n 's/^BLAS: //p')"
+               $PY "$PEERS/blas_check.py" --torch --label "peers (numpy + torch, their default threads)"; } 2>&1) || {
+    echo "$BLAS_LINES" >&2; exit 3; }
+echo "$BLAS_LINES" >&2
+
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "mode: $([[ $QUICK == 1 ]] && echo quick || echo full) ($ROUNDS P4 rounds, $P5_REPS P5 repetitions)"
@@ -51,8 +58,8 @@ log "building (-j1) bench_diagonal_conv_step depthbias in $BUILD"
          "$(sed -n 's/^cpu family\t*: //p' /proc/cpuinfo | head -1) model $(sed -n 's/^model\t*: //p' /proc/cpuinfo | head -1)," \
          "$(grep -c avx512f /proc/cpuinfo | sed 's/^0$/no /;s/^[1-9][0-9]*$//')AVX-512"
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "$BLAS_LINES"
     $PY -c 'import numpy, torch; print("numpy", numpy.__version__, "| torch", torch.__version__, "| torch default threads", torch.get_num_threads())'
-    $PY -c 'import numpy as np, os; np.ones((2, 2)) @ np.ones(2); print("numpy BLAS:", ", ".join(sorted({os.path.realpath(l.split()[-1]) for l in open("/proc/self/maps") if "blas" in l.lower()})))'
 } > "$RAW/machine.txt" 2>&1
 
 # ---- P4: the peers compute the engine's steps -------------------------------------------------------------

@@ -10,6 +10,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import os as _os, sys as _sys
+_sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "..", "peers"))
+import blas_check  # bench/peers/: which BLAS, threads; exits 3 on the reference BLAS
 
 
 def read_idx(path):
@@ -62,6 +65,7 @@ def main():
     ap.add_argument("--per-class", type=int, default=0)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    blas_check.require_optimized("torch peer (P6)")
     torch.manual_seed(0)
     x, y = load(args.data, "train")
     if args.per_class:

@@ -34,6 +34,18 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "deepnets.txt"))
     a = ap.parse_args()
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), OMP_WAIT_POLICY="PASSIVE")
+    # Which BLAS each side uses, and no peer on the reference BLAS (issue 10; bench/peers/blas_check.py).
+    plugin = subprocess.run([a.binary, "deepnets", "plugin"], capture_output=True, text=True, env=env)
+    ours_blas = [l for l in plugin.stdout.splitlines() if l.startswith("BLAS: ")]
+    if plugin.returncode != 0 or not ours_blas:
+        sys.exit(f"{a.binary} deepnets plugin failed:\n{plugin.stdout}{plugin.stderr}")
+    blas_lines = ["# BLAS depthbias: " + ours_blas[0][len("BLAS: "):]]
+    check = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "peers", "blas_check.py"), "--torch",
+                            "--label", "PyTorch peer"], capture_output=True, text=True, env=env)
+    blas_lines += check.stdout.splitlines()
+    sys.stderr.write("\n".join(blas_lines) + "\n")
+    if check.returncode != 0:
+        sys.exit(check.returncode)
     common = ["--set", "data.train_per_class=0", "--set", "data.test_per_class=0", "--set", f"model.depth={a.depth}",
               "--set", f"model.width={a.width}", "--set", "train.batch_size=128", "--set", "train.lr=0.1",
               "--set", f"run.threads={a.threads}"]
@@ -66,6 +78,7 @@ def main():
         f"  targets: epoch no slower than PyTorch -> {'met' if e <= p else 'NOT met'} ({e / p:.3f});"
         f" metric pass < 0.25 epoch -> {'met' if m['metric_seconds'] / e < 0.25 else 'NOT met'}"
         f" ({m['metric_seconds'] / e:.3f}; arithmetic alone {m['metric_math_seconds'] / e:.3f})",
+        *("  " + l for l in blas_lines),
         "  raw: " + json.dumps({k: {kk: v[kk] for kk in ("epoch_seconds", "best_epoch_seconds")} for k, v in results.items()}),
     ]
     text = "\n".join(lines) + "\n"

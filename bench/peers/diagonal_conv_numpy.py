@@ -26,6 +26,7 @@ import sys
 import time
 
 import numpy as np
+import blas_check  # same directory: which BLAS, threads; exits 3 on the reference BLAS
 
 D, N, DEPTH = 100, 200, 3
 LR = {"diagonal": 0.01, "conv": 1e-3}
@@ -156,6 +157,7 @@ def main():
     ap.add_argument("--label", default=None)
     ap.add_argument("--check", metavar="DIR", help="compare with `bench_diagonal_conv_step --dump=DIR` and exit")
     args = ap.parse_args()
+    blas_check.require_optimized("numpy peer (diagonal/conv)")
 
     if args.check:
         return 0 if check(args.check, args.matvec) < 1e-9 else 1

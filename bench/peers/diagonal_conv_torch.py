@@ -21,6 +21,7 @@ import sys
 import time
 
 import torch
+import blas_check  # same directory: which BLAS, threads; exits 3 on the reference BLAS
 
 D, N, DEPTH = 100, 200, 3
 LR = {"diagonal": 0.01, "conv": 1e-3}
@@ -162,6 +163,7 @@ def main():
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     threads = torch.get_num_threads()
+    blas_check.require_optimized("torch peer (diagonal/conv)")
     if args.check:
         return 0 if check(args.check, args.variant) < 1e-9 else 1
 

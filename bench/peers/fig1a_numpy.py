@@ -28,6 +28,7 @@ import sys
 import time
 
 import numpy as np
+import blas_check  # same directory: which BLAS, threads; exits 3 on the reference BLAS
 
 
 def pick_matvecs(A, mode):
@@ -107,6 +108,7 @@ def main():
     ap.add_argument("--no-svd", action="store_true", help="skip the per-epoch SVD recording")
     ap.add_argument("--matvec", choices=["auto", "blas", "einsum"], default="auto")
     args = ap.parse_args()
+    blas_check.require_optimized("numpy peer (fig1a port)")
 
     t0 = time.perf_counter()
     rng = np.random.default_rng(args.seed)

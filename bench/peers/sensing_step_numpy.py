@@ -22,6 +22,7 @@ import sys
 import time
 
 import numpy as np
+import blas_check  # same directory: which BLAS, threads; exits 3 on the reference BLAS
 
 
 def make_problem(d, m, seed=0, init=1e-4, depth=4):
@@ -97,6 +98,7 @@ def main():
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--matvec", choices=["blas", "einsum"], default="blas")
     args = ap.parse_args()
+    blas_check.require_optimized(f"numpy peer ({args.label})")
 
     A, y, Ws = make_problem(args.d, args.m)
     step = Step(A, y, Ws, args.lr, args.matvec)

@@ -15,6 +15,7 @@ import sys
 import time
 
 import torch
+import blas_check  # same directory: which BLAS, threads; exits 3 on the reference BLAS
 
 
 def make_problem(d, m, seed=0, init=1e-4, depth=4):
@@ -96,6 +97,7 @@ def main():
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     threads = torch.get_num_threads()
+    blas_check.require_optimized("torch peer (sensing step)")
     A, y, Ws = make_problem(args.d, args.m)
     step = (ManualStep if args.variant == "manual" else AutogradStep)(A, y, Ws, args.lr)
     for _ in range(5):
