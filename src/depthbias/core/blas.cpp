@@ -27,9 +27,6 @@ const bool user_set_threads = [] {
     return false;
 }();
 
-// One BLAS thread per process from the start (blas.hpp).
-[[maybe_unused]] const bool one_thread_at_start = set_blas_threads(1);
-
 }  // namespace
 
 bool blas_threads_from_environment() { return user_set_threads; }

@@ -4,11 +4,13 @@
 //
 // Threads: one BLAS thread per process. Parallelism in depthbias is across runs (the job pool's threads, sweep
 // worker processes, MPI ranks), never inside one; OpenBLAS's own thread pool would compete with them and, in the
-// deep-net plugin, with LibTorch's OpenMP threads (one threading layer per process). So every program that links
-// the engine sets OpenBLAS to 1 thread when it starts (a static initializer in blas.cpp), unless the user chose
-// a count in the environment (OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS, which OpenBLAS reads
-// itself). A deep-net run gives OpenBLAS its run.threads (torch's intra-op threads) the same way. OpenBLAS is
-// found with dlsym (openblas_set_num_threads), not linked: with another BLAS these calls do nothing.
+// deep-net plugin, with LibTorch's OpenMP threads (one threading layer per process). So the `depthbias` executable
+// sets OpenBLAS to 1 thread first thing in main() (src/tools/depthbias.cpp), unless the user chose a count in the
+// environment (OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS, which OpenBLAS reads itself); a
+// deep-net run gives OpenBLAS its run.threads (torch's intra-op threads) the same way. A program that embeds the
+// engine as a library (the Python module, the tests) is left alone: its BLAS threads are its own business (in
+// Python they are numpy's too). OpenBLAS is found with dlsym (openblas_set_num_threads), not linked: with another
+// BLAS these calls do nothing.
 #pragma once
 #include <string>
 
