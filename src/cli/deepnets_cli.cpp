@@ -72,6 +72,8 @@ int do_reproduce(const State& s) {
         do_presets(s);
         return s.cmd.name.empty() && !s.list ? 2 : 0;
     }
+    if (!(s.cmd.max_wall_seconds >= 0) || !(s.cmd.max_wall_seconds <= 1e9))  // (CLI::Range lets nan through)
+        throw ConfigError("--max-wall-seconds", "must be in [0, 1e9] seconds (0: no budget)");
     return plugin().reproduce(s.cmd);
 }
 
@@ -124,6 +126,7 @@ const Registrar<ExperimentKindEntry> deep_experiments{{
             s.cmd.sets = r.sets;
             s.cmd.force = r.force;
             s.cmd.resume = r.resume;
+            s.cmd.max_wall_seconds = r.max_wall_seconds;
             s.cmd.no_figures = !r.figures;
             s.cmd.jobs = std::max(1, r.jobs);
             s.cmd.preset_text = p.toml;
@@ -167,6 +170,8 @@ void add_deepnets_commands(CLI::App& app, std::vector<CliCommand>& out) {
     rep->add_option("--jobs,-j", st->cmd.jobs, "runs in parallel (each on run.threads torch threads)")->check(CLI::Range(1, 64));
     rep->add_option("--preset-dir", st->cmd.preset_dir, "directory of the deep-net presets");
     rep->add_flag("--resume", st->cmd.resume, "reuse the finished runs in --out and resume unfinished ones");
+    rep->add_option("--max-wall-seconds", st->cmd.max_wall_seconds,
+                    "wall-clock budget per run: a run stops after the first epoch past it (exit 5; --resume later)");
     rep->add_flag("--force", st->cmd.force, "overwrite an experiment in --out");
     rep->add_flag("--no-figures", st->cmd.no_figures, "skip gnuplot figures");
     rep->add_flag("--quiet", st->cmd.quiet, "no per-epoch progress");

@@ -145,6 +145,7 @@ int reproduce_command(const DeepCommand& s) {
     opt.figures = !s.no_figures;
     opt.resume = s.resume;
     opt.progress = !s.quiet && stderr_is_terminal();
+    opt.max_wall_seconds = s.max_wall_seconds;
     const auto r = run_deep_experiment(e, out, opt);
     if (r.contains("figure_warning")) std::cout << "  warning: " << r["figure_warning"].get<std::string>() << "\n";
     std::cout << "experiment " << e.name << " done in " << r["wall_seconds"].get<double>() << " s -> " << out << "\n";

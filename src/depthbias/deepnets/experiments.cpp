@@ -229,6 +229,7 @@ void execute(Job& job, const ExperimentRunOptions& opt) {
         TrainOptions to;
         to.figures = opt.figures;
         to.progress = opt.progress;
+        to.max_wall_seconds = opt.max_wall_seconds;
         to.resume = opt.resume && fs::exists(r.dir + "/checkpoint.pt", ec);
         const DataSplit data = job.data ? *job.data : load_data(job.cfg);
         r.summary = train_network(job.cfg, data, r.dir, to);
@@ -763,6 +764,8 @@ json run_deep_experiment(const DeepExperiment& e, const std::string& out, const 
 int deep_experiment_exit_code(const json& r) {
     for (const auto& run : r["runs"])
         if (run["status"] == "diverged") return 3;
+    for (const auto& run : r["runs"])
+        if (run["status"] == "wall_budget_exhausted") return 5;
     return checks_exit_code(r["checks"]);
 }
 

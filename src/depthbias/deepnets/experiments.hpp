@@ -51,13 +51,15 @@ struct ExperimentRunOptions {
     bool figures = true;
     bool resume = false;   // reuse finished runs, resume unfinished ones
     bool progress = false;
+    double max_wall_seconds = 0;  // per run (TrainOptions::max_wall_seconds); 0: none
 };
 
 // Runs everything into out_dir (which must exist) and writes experiment.json last; returns its content and
 // prints one line per run and the checks / bound terms to stdout.
 nlohmann::json run_deep_experiment(const DeepExperiment& e, const std::string& out_dir,
                                    const ExperimentRunOptions& opt);
-int deep_experiment_exit_code(const nlohmann::json& result);  // 0 ok, 3 a run diverged, 4 a check failed
+// 0 ok, 3 a run diverged, 5 a run hit its wall-clock budget, 4 a check failed or was not evaluated.
+int deep_experiment_exit_code(const nlohmann::json& result);
 
 double median(std::vector<double> v);  // NaN for an empty vector
 
