@@ -109,8 +109,14 @@ def main():
     ap.add_argument("--set", action="append", default=[], metavar="PRESET:KEY=VALUE",
                     help="scale a preset on our side (--set fig1d:dynamics.max_steps=100000); the port follows "
                          "through the step counts read from our warm-up run")
+    ap.add_argument("--port-arg", action="append", default=[], metavar="PRESET:ARG",
+                    help="extra argument for a port (--port-arg fig1a:--storage=float64)")
     a = ap.parse_args()
     presets = a.presets.split(",")
+    port_args = {p: [] for p in presets}
+    for s in a.port_arg:
+        p, arg = s.split(":", 1)
+        port_args[p].append(arg)
     raw = a.raw or tempfile.mkdtemp(prefix="depthbias-e2e-")
     os.makedirs(raw, exist_ok=True)
     work = tempfile.mkdtemp(prefix="depthbias-e2e-runs-")
@@ -143,9 +149,9 @@ def main():
                 if side == "ours":
                     cmd = our_cmd(a.binary, p, os.path.join(work, p), sets[p])
                 else:
-                    cmd = [PY, PORT[p], "--steps", ",".join(map(str, steps[p]))]
+                    cmd = [PY, PORT[p], "--steps", ",".join(map(str, steps[p]))] + port_args[p]
                     if p == "kernel-rich":
-                        cmd = [PY, PORT[p], "--save", os.path.join(raw, "kernel_rich_ends.npy")]
+                        cmd = [PY, PORT[p], "--save", os.path.join(raw, "kernel_rich_ends.npy")] + port_args[p]
                 w, c, rc = timed(cmd, log)
                 if rc == 3 and side == "port":
                     print(open(log).read(), file=sys.stderr)
@@ -166,7 +172,7 @@ def main():
     print()
     print(f"Medians over {a.rounds} interleaved rounds; ratio = port / ours (> 1: ours faster); one BLAS thread each side")
     print(f"{'preset':12s} {'steps':>9s} {'ours wall':>10s} {'ours CPU':>9s} {'port wall':>10s} {'port CPU':>9s} "
-          f"{'wall ratio':>10s} {'CPU ratio':>9s}  CPU ratio per round")
+          f"{'wall ratio':>10s} {'CPU ratio':>9s} {'ours us/step':>12s} {'port us/step':>12s}  CPU ratio per round")
     summary = {}
     for p in presets:
         ow = statistics.median(x[0] for x in res[p]["ours"])
@@ -176,7 +182,8 @@ def main():
         per_round = [q[1] / o[1] for o, q in zip(res[p]["ours"], res[p]["port"])]
         summary[p] = (ow, oc, pw, pc)
         print(f"{p:12s} {sum(steps[p]):9d} {ow:10.3f} {oc:9.3f} {pw:10.3f} {pc:9.3f} {fmt_ratio(pw / ow):>10s} "
-              f"{fmt_ratio(pc / oc):>9s}  " + " ".join(f"{x:.2f}" for x in per_round))
+              f"{fmt_ratio(pc / oc):>9s} {oc / sum(steps[p]) * 1e6:12.2f} {pc / sum(steps[p]) * 1e6:12.2f}  "
+              + " ".join(f"{x:.2f}" for x in per_round))
     print()
     print("Goals (issue 10): CPU ratio >= 0.8 x the step benchmark's ratio; >= 4x where the step is not memory-bound;")
     print("fig1a (memory-bound): our time within 1.3x of the bandwidth floor.")
@@ -197,7 +204,7 @@ def main():
             b = statistics.median(bw)
             nbytes = 1000 * 2500 * 4
             floor = sum(steps[p]) * nbytes / (b * 1e9)
-            lines.append(f"bandwidth floor {sum(steps[p])} steps x {nbytes / 1e6:.0f} MB / {b:.2f} GB/s (median probe) "
+            lines.append(f"bandwidth floor {sum(steps[p])} steps x {nbytes / 1e6:.0f} MB / {b:.2f} GB/s (median over rounds of the best-of-30 probe) "
                          f"= {floor:.3f} s; ours {ow:.3f} s wall, {oc:.3f} s CPU = {ow / floor:.2f}x / {oc / floor:.2f}x "
                          f"the floor: {'met' if oc <= 1.3 * floor else 'NOT met'} (goal <= 1.3x); port {pc / floor:.2f}x")
         print(f"{p:12s} " + "; ".join(lines))
@@ -216,6 +223,8 @@ def main():
             for line in open(f):
                 if line.startswith("variant"):
                     print("  port " + line.strip())
+    print("us/step: CPU time of the whole process (start-up, data, analysis, output included) / total GD steps "
+          "(kernel-rich: accepted flow steps)")
     print(f"\nraw outputs: {raw}")
 
 
