@@ -18,6 +18,7 @@ import argparse
 import glob
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -151,7 +152,7 @@ def main():
                 else:
                     cmd = [PY, PORT[p], "--steps", ",".join(map(str, steps[p]))] + port_args[p]
                     if p == "kernel-rich":
-                        cmd = [PY, PORT[p], "--save", os.path.join(raw, "kernel_rich_ends.npy")] + port_args[p]
+                        cmd = [PY, PORT[p], "--save", os.path.join(work, "kernel_rich_ends.npy")] + port_args[p]
                 w, c, rc = timed(cmd, log)
                 if rc == 3 and side == "port":
                     print(open(log).read(), file=sys.stderr)
@@ -217,7 +218,7 @@ def main():
             print(f"  ours {label}: steps {s.get('steps')}, gradient evaluations {s.get('gradient_evaluations')}, "
                   f"relative_error_to_q {vals.get('relative_error_to_q')}, loss {vals.get('loss')}, "
                   f"run wall {s.get('timing', {}).get('wall_seconds', s.get('wall_seconds'))} s")
-        subprocess.run([PY, PORT["kernel-rich"], "--check", os.path.join(raw, "kernel_rich_ends.npy")], env=env(),
+        subprocess.run([PY, PORT["kernel-rich"], "--check", os.path.join(work, "kernel_rich_ends.npy")], env=env(),
                        check=False)
         for f in sorted(glob.glob(os.path.join(raw, "kernel-rich_port_1.txt"))):
             for line in open(f):
@@ -225,6 +226,7 @@ def main():
                     print("  port " + line.strip())
     print("us/step: CPU time of the whole process (start-up, data, analysis, output included) / total GD steps "
           "(kernel-rich: accepted flow steps)")
+    shutil.rmtree(work, ignore_errors=True)  # our run directories and the port's endpoints
     print(f"\nraw outputs: {raw}")
 
 
