@@ -116,3 +116,18 @@ TEST(DeepKill, KilledAnywhereTheContinuedRunEqualsTheUninterruptedOne) {
     EXPECT_EQ(losses(out / "training.csv"), losses(ref / "training.csv"));
     std::cout << "kills: " << kills << " (resumed from epoch " << resumed["resumed_from_epoch"].dump() << " at the end)\n";
 }
+
+TEST(DeepKill, AnExperimentPastItsWallBudgetExitsFiveAndResumes) {
+    TempDir dir("deep-budget");
+    const std::string args = "reproduce effective-depth-quick --no-figures --set data.dataset=gaussian-mixture "
+                             "--set train.epochs=30 --out " + (dir / "out").string();
+    const auto a = run_cli(args + " --max-wall-seconds 0.05");
+    EXPECT_EQ(a.code, 5) << a.output;
+    EXPECT_NE(a.output.find("wall_budget_exhausted"), std::string::npos) << a.output;
+    EXPECT_NE(a.output.find("[not evaluated]"), std::string::npos) << a.output;
+    EXPECT_EQ(a.output.find("[pass]"), std::string::npos) << "a check passed on budget-stopped runs:\n" << a.output;
+    const auto b = run_cli(args + " --resume");
+    EXPECT_EQ(b.code, 0) << b.output;
+    const json e = json::parse(read_text(dir / "out" / "experiment.json"));
+    for (const auto& r : e["runs"]) EXPECT_EQ(r["status"], "completed") << r.dump();
+}
