@@ -10,8 +10,15 @@ if [[ ! -f build/CMakeCache.txt ]] && command -v ninja >/dev/null; then gen=(-G 
 cmake -S . -B build "${gen[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
 # The Python package into /usr/bin/python3's site directory (`import depthbias` in any new shell; docs/PYTHON.md).
-if grep -q '^DEPTHBIAS_HAVE_PYTHON' build/CMakeCache.txt 2>/dev/null || [[ -d build/python/depthbias ]]; then
-  SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-  $SUDO cmake --install build --component python >/dev/null
+# Needs root or passwordless sudo; otherwise a note says how to use the build tree's package instead.
+# DEPTHBIAS_NO_PYTHON_INSTALL=1 skips it.
+if [[ -d build/python/depthbias && "${DEPTHBIAS_NO_PYTHON_INSTALL:-0}" != "1" ]]; then
+  if [[ $(id -u) -eq 0 ]]; then
+    cmake --install build --component python >/dev/null
+  elif sudo -n true 2>/dev/null; then
+    sudo cmake --install build --component python >/dev/null
+  else
+    echo "depthbias: not installing the Python package (no root or passwordless sudo); use it from the build tree:" \
+         "PYTHONPATH=$PWD/build/python /usr/bin/python3" >&2
+  fi
 fi

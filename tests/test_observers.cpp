@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "depthbias/core/rng.hpp"
 #include "depthbias/observe/incremental.hpp"
 #include "depthbias/models/diagonal_network.hpp"
 #include "depthbias/observe/learning_events.hpp"
@@ -97,4 +98,21 @@ TEST(Observers, LogScheduleIsLogSpaced) {
         ++count;
     }
     EXPECT_EQ(count, 1 + 30);  // t_min, then 10 per decade over three decades
+}
+
+// SpectrumWorkspace (what the learning-event observer uses every step) gives spectrum()'s values bit for bit,
+// for every spectrum kind, and keeps doing so when reused.
+TEST(Observers, SpectrumWorkspaceEqualsSpectrumForEveryKind) {
+    Rng rng(11);
+    for (const SpectrumKind kind : {SpectrumKind::SingularValues, SpectrumKind::Coordinates,
+                                    SpectrumKind::AbsCoordinates, SpectrumKind::FourierAmplitudes}) {
+        const bool matrix = kind == SpectrumKind::SingularValues;
+        SpectrumWorkspace ws(kind, 4);
+        for (int round = 0; round < 3; ++round) {
+            Mat beta(matrix ? 7 : 16, matrix ? 5 : 1);
+            for (Index i = 0; i < beta.size(); ++i) beta.data()[i] = rng.normal();
+            const std::vector<double> expected = spectrum(beta, kind, 4);
+            EXPECT_EQ(ws.compute(beta), expected) << int(kind) << " round " << round;
+        }
+    }
 }

@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - exercised only without pandas
 def read_table(path: str):
     """A CSV file of the engine (header + numbers) as a DataFrame, or a dict of float arrays without pandas."""
     if _pd is not None:
-        return _pd.read_csv(path)
+        return _pd.read_csv(path, float_precision="round_trip")  # doubles exactly as written
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]

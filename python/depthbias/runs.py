@@ -5,6 +5,7 @@ depthbias.results.Experiment. See run() for the arguments.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -28,9 +29,9 @@ def _toml_value(v: Any, key: str) -> str:
             return "nan"
         if math.isinf(v):
             return "inf" if v > 0 else "-inf"
-        return repr(v)
+        return repr(float(v))  # (float(): numpy >= 2 scalars repr as np.float64(...))
     if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return json.dumps(v, ensure_ascii=False)  # a valid TOML basic string: \\ \" \n \t \uXXXX escapes
     if hasattr(v, "tolist"):  # numpy scalars and arrays
         return _toml_value(v.tolist(), key)
     if isinstance(v, (list, tuple)):

@@ -154,3 +154,12 @@ def test_classification_on_your_own_data_with_its_references():
     w2 = db.references.l2_max_margin(Xt)
     np.testing.assert_allclose(s.raw["references"]["l2_max_margin"], w2, rtol=1e-9, atol=1e-12)
     assert "dist_l1_max_margin" in s.final and "dist_l2_max_margin" in s.final
+
+
+def test_strings_and_numpy_scalars_reach_the_engine_unchanged():
+    name = 'a "quoted"\tname\\with\nnewline'
+    exp = db.run(keys={"run.name": name, "task.kind": "toy", "task.target": np.array([2.0, 1.0]),
+                       "model.kind": "diagonal_power", "model.depth": np.int64(3),
+                       "model.init_scale": np.float64(1e-2), "dynamics.max_steps": 20})
+    assert exp.runs[0].summary.name == name
+    assert exp.runs[0].summary.depth == 3

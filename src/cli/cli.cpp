@@ -79,7 +79,42 @@ void print_result(const ExperimentResult& r, const std::string& out) {
 RunMonitor* g_interrupt_monitor = nullptr;
 extern "C" void on_sigint(int) {
     if (g_interrupt_monitor) g_interrupt_monitor->cancel.store(true);  // lock-free atomic: async-signal-safe
-    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process
+}
+
+// Installs on_sigint for the monitor's lifetime and restores the previous disposition on every exit path. An
+// ignored SIGINT (nohup, background jobs) stays ignored.
+class InterruptGuard {
+public:
+    explicit InterruptGuard(RunMonitor& m) {
+        previous_ = std::signal(SIGINT, SIG_IGN);
+        if (previous_ == SIG_IGN) return;
+        g_interrupt_monitor = &m;
+        std::signal(SIGINT, on_sigint);
+        installed_ = true;
+    }
+    ~InterruptGuard() {
+        if (installed_) std::signal(SIGINT, previous_ == SIG_ERR ? SIG_DFL : previous_);
+        else if (previous_ != SIG_ERR) std::signal(SIGINT, previous_);
+        g_interrupt_monitor = nullptr;
+    }
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+private:
+    void (*previous_)(int) = SIG_DFL;
+    bool installed_ = false;
+};
+
+// --resume over a finished experiment: it must be this experiment (every variant's resolved config equal to the
+// one stored in its run directory), else the stored result would be reported as this one's.
+void require_same_experiment(const Experiment& e, const std::string& out) {
+    for (const auto& v : e.variants) {
+        const fs::path stored = fs::path(out) / slug(v.label) / "config.resolved.toml";
+        if (!fs::exists(stored) || read_file_text(stored.string()) != to_toml(variant_config(e, v)))
+            throw ConfigError("--resume", "'" + out + "' holds another experiment (run '" + v.label +
+                                          "' differs or is missing); resume with the config it was started with");
+    }
 }
 
 // `run` and linear-engine `reproduce`: r.name is unused (the experiment is e).
@@ -92,6 +127,7 @@ int run_and_report(Experiment e, const ReproduceRequest& r) {
     if (out.empty()) out = default_out(e.name);
     const fs::path stored = fs::path(out) / "experiment.json";
     if (r.resume && fs::exists(stored)) {
+        require_same_experiment(e, out);
         const auto result = ExperimentResult::from_json(read_json_file(stored.string()), stored.string());
         const bool budget_stopped =
             std::any_of(result.runs.begin(), result.runs.end(), [](const auto& run) { return run.summary.wall_budget_hit(); });
@@ -106,8 +142,6 @@ int run_and_report(Experiment e, const ReproduceRequest& r) {
         throw ConfigError("--out", "'" + out + "' already holds a finished experiment; choose another directory, "
                                    "pass --force, or --resume");
     prepare_output_directory(out, "--out", r.force || r.resume, r.resume);
-    std::error_code ec;
-    fs::remove(stored, ec);
     ExperimentOptions opt;
     opt.progress = stderr_is_terminal();
     opt.figures = r.figures;
@@ -117,20 +151,17 @@ int run_and_report(Experiment e, const ReproduceRequest& r) {
     opt.resume = r.resume;
     RunMonitor monitor;
     opt.monitor = &monitor;
-    g_interrupt_monitor = &monitor;
-    const auto previous = std::signal(SIGINT, on_sigint);
     ExperimentResult result;
-    try {
-        result = run_experiment(e, out, opt);
-    } catch (const Cancelled&) {
-        std::signal(SIGINT, previous);
-        g_interrupt_monitor = nullptr;
-        std::cerr << "interrupted: the runs were checkpointed where their dynamics allow; continue with --resume --out "
-                  << out << "\n";
-        return 130;
+    {
+        InterruptGuard guard(monitor);
+        try {
+            result = run_experiment(e, out, opt);
+        } catch (const Cancelled&) {
+            std::cerr << "interrupted: the runs were checkpointed where their dynamics allow; continue with --resume "
+                         "--out " << out << "\n";
+            return 130;
+        }
     }
-    std::signal(SIGINT, previous);
-    g_interrupt_monitor = nullptr;
     print_result(result, out);
     return experiment_exit_code(result);
 }

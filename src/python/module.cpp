@@ -67,11 +67,11 @@ std::string run_experiment_json(const ExperimentArgs& a, const py::object& progr
     opt.resume = a.resume;
     opt.monitor = &monitor;
     if (!a.resume) prepare_output_directory(a.out, "out", true);
+    const int total = int(e.variants.size());
     auto task = std::async(std::launch::async, [&] { return run_experiment(e, a.out, opt).to_json().dump(); });
     const auto report = [&] {
         if (!progress.is_none())
-            progress(monitor.runs_finished.load(), monitor.runs_total, monitor.step.load(), monitor.time.load(),
-                     monitor.loss.load());
+            progress(monitor.runs_finished.load(), total, monitor.step.load(), monitor.time.load(), monitor.loss.load());
     };
     for (;;) {
         std::future_status st;
@@ -89,7 +89,9 @@ std::string run_experiment_json(const ExperimentArgs& a, const py::object& progr
             try {
                 task.get();
             } catch (const Cancelled&) {
-            } catch (...) {
+            } catch (...) {  // a real failure (e.g. a checkpoint that could not be written) wins over the interrupt
+                PyErr_Clear();
+                throw;
             }
             throw py::error_already_set();
         }

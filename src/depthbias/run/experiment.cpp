@@ -131,6 +131,8 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
     result.title = e.title;
     result.manifest = manifest_json(e.base);
     prepare_output_directory(out, "--out", true, opt.resume);
+    std::error_code stale;
+    fs::remove(fs::path(out) / "experiment.json", stale);  // not finished until written again at the end
     const size_t n = e.variants.size();
     const int jobs = resolve_jobs(opt.jobs, n);
     std::vector<RunConfig> configs;
@@ -164,6 +166,8 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
         ro.monitor = opt.monitor;
         summaries[i] = run_in_directory(configs[i], dirs[i], ro);
     });
+    // Interrupted after the last run: stop before the analysis (nothing looks finished; --resume redoes it).
+    if (opt.monitor && opt.monitor->cancel.load()) throw Cancelled();
     std::vector<VariantRun> done;
     for (size_t i = 0; i < n; ++i) {
         const auto& v = e.variants[i];

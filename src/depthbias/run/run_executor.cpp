@@ -113,11 +113,19 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
     validate(cfg);
     const auto wall0 = std::chrono::steady_clock::now();
     const std::string config_text = to_toml(cfg);
-    if (!(opt.checkpoint_seconds >= 0) || !std::isfinite(opt.checkpoint_seconds))
-        throw ConfigError("--checkpoint-seconds", "must be finite and >= 0 (0: no checkpoints)");
+    if (!(opt.checkpoint_seconds >= 0) || !(opt.checkpoint_seconds <= 1e9))
+        throw ConfigError("--checkpoint-seconds", "must be in [0, 1e9] seconds (0: no periodic checkpoints)");
+    if (!(opt.max_wall_seconds >= 0) || !(opt.max_wall_seconds <= 1e9))  // (beyond: the deadline would overflow)
+        throw ConfigError("--max-wall-seconds", "must be in [0, 1e9] seconds (0: no budget)");
     std::optional<RunCheckpoint> checkpoint;
     if (opt.resume) {
-        if (auto done = finished_run(dir, config_text)) return *done;
+        if (auto done = finished_run(dir, config_text)) {
+            if (opt.monitor) {  // counted as a run of this session for progress displays
+                opt.monitor->runs_started.fetch_add(1, std::memory_order_relaxed);
+                opt.monitor->runs_finished.fetch_add(1, std::memory_order_relaxed);
+            }
+            return *done;
+        }
         checkpoint = read_checkpoint(dir);
         if (checkpoint && checkpoint->config != config_text)
             throw ConfigError("--resume", "the checkpoint in '" + dir + "' belongs to another config; resume with "
@@ -210,9 +218,11 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
             }
         }
         if (cancelled) return StepAction::Continue;  // the final report of a cancelled run: nothing to observe
-        if (checkpointing) {
+        if (resumable) {
             const auto now = std::chrono::steady_clock::now();
-            if (v.final ? (deadline && now >= *deadline) : now >= next_checkpoint) {
+            // Periodic checkpoints (when enabled), and always one when the wall budget stops the run: --resume
+            // continues it even with --checkpoint-seconds 0.
+            if (v.final ? (deadline && now >= *deadline) : (checkpointing && now >= next_checkpoint)) {
                 save_checkpoint(v);
                 next_checkpoint = std::chrono::steady_clock::now() + checkpoint_interval;
             }
