@@ -236,9 +236,11 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
     };
     StopRules stop = stop_rules_of(cfg.dynamics);
     if (opt.max_wall_seconds > 0) {
+        // The budget covers the training loop, counted from here (after data and references are set up), so
+        // that every session of a resumed run makes progress however long its set-up takes.
         stop.wall_seconds = opt.max_wall_seconds;
-        stop.deadline = wall0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                    std::chrono::duration<double>(opt.max_wall_seconds));
+        stop.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                               std::chrono::duration<double>(opt.max_wall_seconds));
         deadline = stop.deadline;
     }
     const Outcome out = dynamics->run(obj, theta, stop, on_step);

@@ -45,9 +45,8 @@ const std::vector<double>& SpectrumWorkspace::compute(const Mat& beta) {
     // As spectrum(): eigenvalues of the smaller Gram matrix, into the kept Gram matrix and solver.
     const bool tall = beta.rows() >= beta.cols();
     const Index m = tall ? beta.cols() : beta.rows();
-    if (gram_.rows() != m) {
+    if (gram_.rows() != m) {  // (the solver sizes its buffers at its first compute() and reuses them after)
         gram_.resize(m, m);
-        eigen_ = Eigen::SelfAdjointEigenSolver<Mat>(m);
         out_.reserve(size_t(m));
     }
     if (tall)
