@@ -113,3 +113,9 @@ if(DEPTHBIAS_HAVE_PYTHON)
   set_tests_properties(python.pytest PROPERTIES LABELS python COST 20
                        ENVIRONMENT "PYTHONPATH=${CMAKE_BINARY_DIR}/python;DEPTHBIAS_BINARY=$<TARGET_FILE:depthbias>")
 endif()
+
+# The installed CMake package (cmake/DepthbiasPackage.cmake) builds a program of one's own (examples/cmake_consumer).
+add_test(NAME Package.ConsumerBuildsAgainstTheInstalledPackage
+         COMMAND ${CMAKE_COMMAND} -DBUILD_DIR=${CMAKE_BINARY_DIR} -DSOURCE_DIR=${CMAKE_SOURCE_DIR}
+                 -DWORK=${CMAKE_BINARY_DIR}/package-test -P ${CMAKE_SOURCE_DIR}/tests/package/consumer_test.cmake)
+set_tests_properties(Package.ConsumerBuildsAgainstTheInstalledPackage PROPERTIES LABELS integration COST 30)
