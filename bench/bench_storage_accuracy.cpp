@@ -25,14 +25,14 @@ struct Pair {
     std::unique_ptr<Model> m64, m32;
     Vec theta0;
     explicit Pair(std::int64_t d) {
-        c64.d = d;
-        c64.measurements = 1000;
-        c64.depth = 4;
-        c64.init_scale = 1e-4;
-        c64.seed = 0;
-        c64.test_samples = 0;
+        c64.task.d = d;
+        c64.task.measurements = 1000;
+        c64.model.depth = 4;
+        c64.model.init_scale = 1e-4;
+        c64.run.seed = 0;
+        c64.task.test_samples = 0;
         c32 = c64;
-        c32.storage = "float32";
+        c32.task.storage = "float32";
         t64 = make_task(c64);
         t32 = make_task(c32);
         m64 = make_model(c64, *t64);
