@@ -37,13 +37,7 @@ std::string default_out(const std::string& name) {
     return "runs/" + slug(name) + "-" + buf;
 }
 
-std::string read_text(const std::string& path) {
-    std::ifstream f(path);
-    if (!f) throw ConfigError("CONFIG", "cannot read config file '" + path + "'");
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
+std::string read_text(const std::string& path) { return read_user_file(path, "CONFIG", "config file"); }
 
 // A number as experiment.json writes it (shortest round-trip form; null when not finite or absent).
 std::string json_number(const std::optional<double>& v) { return v ? nlohmann::json(*v).dump() : "null"; }

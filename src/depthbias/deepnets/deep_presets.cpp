@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/io/read_file.hpp"
 #include "depthbias/run/presets.hpp"
 
 namespace depthbias::deepnets {
@@ -90,11 +91,7 @@ PresetInfo find_preset(const std::string& name, const std::string& override_dir,
 }
 
 std::string read_text_file(const std::string& path, const std::string& option) {
-    std::ifstream f(path);
-    if (!f) throw ConfigError(option, "cannot read '" + path + "'");
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
+    return read_user_file(path, option, "file");
 }
 
 }  // namespace depthbias::deepnets

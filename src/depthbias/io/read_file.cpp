@@ -16,6 +16,14 @@ std::string read_file_text(const std::string& path) {
     return s.str();
 }
 
+std::string read_user_file(const std::string& path, const std::string& option, const std::string& what) {
+    try {
+        return read_file_text(path);
+    } catch (const IoError&) {
+        throw ConfigError(option, "cannot read " + what + " '" + path + "'");
+    }
+}
+
 nlohmann::json read_json_file(const std::string& path) {
     try {
         return nlohmann::json::parse(read_file_text(path));

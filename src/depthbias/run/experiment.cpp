@@ -154,7 +154,6 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
             return configs[a].model.init_scale < configs[b].model.init_scale;
         });
     if (jobs > 1) Eigen::setNbThreads(1);  // parallel across runs, never inside one
-    if (opt.monitor) opt.monitor->runs_total = int(n);
     run_jobs(n, jobs, order, [&](size_t i) {
         RunOptions ro;
         ro.progress = opt.progress && jobs == 1;

@@ -14,7 +14,6 @@ struct RunMonitor {
     std::atomic<long> step{0};            // of the run that reported last
     std::atomic<double> time{0}, loss{0};  // likewise
     std::atomic<int> runs_started{0}, runs_finished{0};
-    int runs_total = 0;                    // set by run_experiment before the runs start
 };
 
 // A run ended by RunMonitor::cancel (an interrupt, not a failure).
