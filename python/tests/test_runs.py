@@ -163,3 +163,12 @@ def test_strings_and_numpy_scalars_reach_the_engine_unchanged():
                        "model.init_scale": np.float64(1e-2), "dynamics.max_steps": 20})
     assert exp.runs[0].summary.name == name
     assert exp.runs[0].summary.depth == 3
+
+
+@pytest.mark.parametrize("option,value", [("max_wall_seconds", float("inf")), ("max_wall_seconds", -1.0),
+                                          ("checkpoint_seconds", float("nan")), ("checkpoint_seconds", -1.0)])
+def test_bad_run_options_name_the_option(option, value):
+    with pytest.raises(db.ConfigError) as e:
+        db.run(keys={"task.kind": "toy", "task.target": [1.0], "model.kind": "diagonal_power",
+                     "dynamics.max_steps": 10}, **{option: value})
+    assert e.value.key == "--" + option.replace("_", "-"), str(e.value)

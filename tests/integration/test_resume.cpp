@@ -186,6 +186,12 @@ TEST(Resume, WrongConfigCorruptCheckpointAndMissingOutAreClearErrors) {
     const auto both = run_cli("run " + ref.cfg + " --resume --force --out " + out);
     EXPECT_EQ(both.code, 2) << both.output;
 
+    for (const char* bad : {"-1", "nan", "1e10"}) {
+        const auto r = run_cli("run " + ref.cfg + " --checkpoint-seconds " + bad + " --out " + (dir / "other").string());
+        EXPECT_EQ(r.code, 2) << bad << ": " << r.output;
+        EXPECT_NE(r.err.find("'--checkpoint-seconds'"), std::string::npos) << r.output;
+    }
+
     {
         std::fstream f(cp, std::ios::in | std::ios::out | std::ios::binary);
         f.seekp(0);
