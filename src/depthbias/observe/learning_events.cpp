@@ -12,17 +12,61 @@
 
 namespace depthbias {
 
-LearningEventDetector::LearningEventDetector(const Objective& objective, std::vector<double> fractions, long every)
+LearningEventDetector::LearningEventDetector(const Objective& objective, std::vector<double> fractions, long every,
+                                             bool exact_every_check)
     : obj_(objective), fractions_(std::move(fractions)), targets_(objective.task().target_spectrum()),
-      every_(std::max(1L, every)), spectrum_(objective.task().spectrum_kind(), Index(targets_.size())) {
+      every_(std::max(1L, every)), spectrum_(objective.task().spectrum_kind(), Index(targets_.size())),
+      bound_applies_(!exact_every_check && objective.task().spectrum_kind() != SpectrumKind::FourierAmplitudes) {
     crossed_.assign(targets_.size(), std::vector<bool>(fractions_.size(), false));
     events_.reserve(targets_.size() * fractions_.size());
     prev_.reserve(targets_.size());
+    last_.reserve(targets_.size());
+    // Sized once: the assignments per check then copy without allocating.
+    prev_beta_.resize(objective.task().rows(), objective.task().cols());
+    last_beta_.resize(objective.task().rows(), objective.task().cols());
+}
+
+double LearningEventDetector::distance(const Mat& a, const Mat& b) const {
+    if (a.rows() != b.rows() || a.cols() != b.cols()) return std::numeric_limits<double>::infinity();
+    if (obj_.task().spectrum_kind() == SpectrumKind::SingularValues) return (a - b).norm();  // >= ||a - b||_2
+    return (a - b).cwiseAbs().maxCoeff();  // sorted |coordinates| and coordinates move by at most this
+}
+
+// True unless every level not yet reached is provably out of reach at this check (NaN anywhere: true).
+bool LearningEventDetector::needs_spectrum(const Mat& beta) const {
+    if (!bound_applies_ || !has_last_) return true;
+    const double d = distance(beta, last_beta_);
+    const double scale = last_beta_.norm();
+    for (size_t i = 0; i < last_.size() && i < targets_.size(); ++i)
+        for (size_t a = 0; a < fractions_.size(); ++a) {
+            if (crossed_[i][a]) continue;
+            const double level = fractions_[a] * targets_[i];
+            if (!(level > 0)) return true;
+            // Rounding of the computed spectrum (singular values from a Gram eigendecomposition: relative error
+            // ~ n eps ||beta||^2 / s near s = level), with a margin of several hundred times.
+            const double margin = 1e-10 * (scale + scale * scale / level);
+            if (!(last_[i] + d + margin < level)) return true;
+        }
+    return false;
 }
 
 void LearningEventDetector::observe(const StepView& v) {
     if (v.step % every_ != 0 && !v.final) return;
-    const std::vector<double>& s = spectrum_.compute(v.predictor.beta);
+    ++checks_;
+    const Mat& beta = v.predictor.beta;
+    if (!needs_spectrum(beta)) {  // no event can fire here; keep beta in case the next check may
+        prev_beta_ = beta;
+        prev_exact_ = false;
+        has_prev_ = true;
+        prev_time_ = v.time;
+        return;
+    }
+    if (has_prev_ && !prev_exact_) {
+        prev_ = spectrum_.compute(prev_beta_);
+        ++spectra_;
+    }
+    const std::vector<double>& s = spectrum_.compute(beta);
+    ++spectra_;
     for (size_t i = 0; i < targets_.size() && i < s.size(); ++i) {
         for (size_t a = 0; a < fractions_.size(); ++a) {
             if (crossed_[i][a]) continue;
@@ -30,13 +74,20 @@ void LearningEventDetector::observe(const StepView& v) {
             if (s[i] < level) continue;
             crossed_[i][a] = true;
             double t = v.time;
-            if (!prev_.empty() && s[i] > prev_[i] && prev_[i] < level)
+            if (has_prev_ && i < prev_.size() && s[i] > prev_[i] && prev_[i] < level)
                 t = prev_time_ + (v.time - prev_time_) * (level - prev_[i]) / (s[i] - prev_[i]);
             events_.push_back({int(i), fractions_[a], t, v.step});
         }
     }
     prev_ = s;
+    prev_exact_ = has_prev_ = true;
     prev_time_ = v.time;
+    if (bound_applies_) {
+        prev_beta_ = beta;
+        last_ = s;
+        last_beta_ = beta;
+        has_last_ = true;
+    }
 }
 
 nlohmann::json LearningEventDetector::save_state() const {
@@ -44,13 +95,19 @@ nlohmann::json LearningEventDetector::save_state() const {
     for (const auto& row : crossed_)
         for (bool c : row) crossed.push_back(c ? 1.0 : 0.0);
     for (const auto& e : events_) events.insert(events.end(), {double(e.component), e.fraction, e.time, double(e.step)});
-    return {{"prev_time", prev_time_}, {"prev", state::of(prev_)}, {"crossed", state::of(crossed)},
+    // "prev" is the previous check's spectrum (empty before the first check): computed here when that check was
+    // skipped, so the state is the same whether or not checks were skipped.
+    std::vector<double> prev;
+    if (has_prev_) prev = prev_exact_ ? prev_ : spectrum(prev_beta_, obj_.task().spectrum_kind(), Index(targets_.size()));
+    return {{"prev_time", prev_time_}, {"prev", state::of(prev)}, {"crossed", state::of(crossed)},
             {"events", state::of(events)}};
 }
 
 void LearningEventDetector::restore_state(const nlohmann::json& s) {
     prev_time_ = state::number(s, "prev_time");
     prev_ = state::vector_of<double>(s, "prev");
+    has_prev_ = prev_exact_ = !prev_.empty();
+    has_last_ = false;  // the next check computes the spectrum (beta_last is not saved)
     const auto crossed = state::vector_of<double>(s, "crossed"), events = state::vector_of<double>(s, "events");
     if (crossed.size() != targets_.size() * fractions_.size() || events.size() % 4 != 0 ||
         (!prev_.empty() && prev_.size() > targets_.size()))
