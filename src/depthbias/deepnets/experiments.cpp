@@ -570,10 +570,12 @@ json run_sweep(const DeepExperiment& e, const std::string& out, const Experiment
             jobs.push_back(std::move(j));
         }
     std::cout << "experiment " << e.name << ": " << jobs.size() << " runs -> " << out << std::endl;
+    FigureBatch figures;  // the runs' figures and the experiment's in one gnuplot process
     run_all(jobs, opt);
     std::vector<RunRecord> runs;
     for (auto& j : jobs) runs.push_back(j.rec);
     json result = sweep_tables_and_figure(e, runs, out, opt.figures);
+    if (std::string err; !figures.close(&err)) result["figure_warning"] = err;
     json checks = json::array();
     for (const auto& c : e.checks) {
         if (c == "fit") checks.push_back(check_fit(e, runs));

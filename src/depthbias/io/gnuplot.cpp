@@ -1,11 +1,16 @@
 #include "depthbias/io/gnuplot.hpp"
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <unistd.h>
+#include <utility>
+#include <vector>
 
 namespace depthbias {
 namespace fs = std::filesystem;
@@ -32,6 +37,29 @@ std::string capture(const std::string& cmd) {
     pclose(p);
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
     return out;
+}
+
+// The open batch, if any (process-wide; FigureBatch).
+struct BatchState {
+    std::mutex mutex;
+    int depth = 0;
+    std::vector<std::pair<std::string, std::string>> queued;  // (absolute directory, stem)
+};
+BatchState& batch_state() {
+    static BatchState s;
+    return s;
+}
+
+// gnuplot on one script, from its directory; its stderr to <stem>.gp.log, removed on success.
+bool run_one(const std::string& dir, const std::string& stem, std::string* error) {
+    const std::string cmd = "cd " + shell_quote(dir) + " && gnuplot " + shell_quote(stem + ".gp") + " 2>" +
+                            shell_quote(stem + ".gp.log");
+    if (std::system(cmd.c_str()) != 0) {
+        if (error) *error = "gnuplot failed on " + (fs::path(dir) / (stem + ".gp")).string() + " (see " + stem + ".gp.log)";
+        return false;
+    }
+    fs::remove(fs::path(dir) / (stem + ".gp.log"));
+    return true;
 }
 
 std::string body(const Figure& fig) {
@@ -83,14 +111,69 @@ bool render(const Figure& fig, const std::string& dir, const std::string& stem, 
         if (error) *error = "gnuplot not found (install gnuplot-nox); figure script left at " + gp;
         return false;
     }
-    const std::string cmd = "cd " + shell_quote(dir) + " && gnuplot " + shell_quote(stem + ".gp") + " 2>" +
-                            shell_quote(stem + ".gp.log");
-    if (std::system(cmd.c_str()) != 0) {
-        if (error) *error = "gnuplot failed on " + gp + " (see " + stem + ".gp.log)";
-        return false;
+    {
+        BatchState& b = batch_state();
+        std::lock_guard lock(b.mutex);
+        if (b.depth > 0) {
+            b.queued.emplace_back(fs::absolute(dir).string(), stem);
+            return true;
+        }
     }
-    fs::remove(fs::path(dir) / (stem + ".gp.log"));
-    return true;
+    return run_one(dir, stem, error);
+}
+
+FigureBatch::FigureBatch() {
+    BatchState& b = batch_state();
+    std::lock_guard lock(b.mutex);
+    outermost_ = b.depth++ == 0;
+}
+
+FigureBatch::~FigureBatch() {
+    if (!closed_) {
+        try {
+            close(nullptr);
+        } catch (...) {  // a destructor reports nothing
+        }
+    }
+}
+
+bool FigureBatch::close(std::string* error) {
+    if (closed_) return true;
+    closed_ = true;
+    std::vector<std::pair<std::string, std::string>> figures;
+    {
+        BatchState& b = batch_state();
+        std::lock_guard lock(b.mutex);
+        --b.depth;
+        if (!outermost_) return true;
+        figures.swap(b.queued);
+    }
+    if (figures.empty()) return true;
+    // The driver goes to a file (not a pipe: a gnuplot that stops early must not SIGPIPE this process).
+    static std::atomic<int> counter{0};
+    const std::string tag = "depthbias-gnuplot-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+    const fs::path driver = fs::temp_directory_path() / (tag + ".gp"), log = fs::temp_directory_path() / (tag + ".log");
+    bool ok = false;
+    {
+        std::ofstream f(driver);
+        for (const auto& [dir, stem] : figures)
+            f << "cd " << quote(dir) << "\nload " << quote(stem + ".gp") << "\nreset session\n";
+        f.close();
+        ok = f && std::system(("gnuplot " + shell_quote(driver.string()) + " 2>" + shell_quote(log.string())).c_str()) == 0;
+    }
+    std::error_code ec;
+    fs::remove(driver, ec);
+    fs::remove(log, ec);
+    if (ok) return true;
+    // Which ones: each again on its own (their logs kept).
+    std::string failed;
+    for (const auto& [dir, stem] : figures) {
+        std::string e;
+        if (!run_one(dir, stem, &e)) failed += (failed.empty() ? "" : "; ") + e;
+    }
+    if (failed.empty()) return true;  // the batch failed but each figure renders alone
+    if (error) *error = failed;
+    return false;
 }
 
 }  // namespace depthbias

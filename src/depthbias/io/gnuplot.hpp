@@ -1,6 +1,7 @@
 // Figures through gnuplot: a Figure is a grid of panels, each a set of curves read from CSV files.
 // render() writes <stem>.gp next to the data and runs gnuplot twice (pngcairo -> <stem>.png, svg -> <stem>.svg).
 // Returns false (with a message) when gnuplot is missing or fails; the data files are written regardless.
+// Inside a FigureBatch (below) render() only writes and queues the script: one gnuplot process per experiment.
 #pragma once
 #include <string>
 #include <vector>
@@ -33,5 +34,26 @@ struct Figure {
 bool gnuplot_available();
 std::string gnuplot_version();
 bool render(const Figure& fig, const std::string& dir, const std::string& stem, std::string* error);
+
+// One gnuplot process for many figures (an experiment's per-run figures and its own). While a batch is open in this
+// process, render() writes the figure's .gp script, queues it and returns true (false only when gnuplot is
+// missing); close() runs ONE gnuplot that loads every queued script from its own directory (cd, load,
+// reset session), so each .gp stays re-renderable on its own. If that process fails, the queued figures are
+// rendered again one by one to name the failing ones (their .gp.log kept). Batches nest: an inner batch joins the
+// outermost, which renders everything when it closes. Thread-safe: runs on the job pool's threads may render
+// while a batch is open. The destructor closes a batch that was not closed (errors then go unreported).
+class FigureBatch {
+public:
+    FigureBatch();
+    ~FigureBatch();
+    FigureBatch(const FigureBatch&) = delete;
+    FigureBatch& operator=(const FigureBatch&) = delete;
+    // Renders the queued figures (outermost batch; an inner one returns true). False with a message naming the
+    // figures gnuplot failed on.
+    bool close(std::string* error);
+
+private:
+    bool outermost_ = false, closed_ = false;
+};
 
 }  // namespace depthbias

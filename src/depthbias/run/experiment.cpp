@@ -14,6 +14,7 @@
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/run/check_spec.hpp"
 #include "depthbias/run/experiment_analysis.hpp"
+#include "depthbias/io/gnuplot.hpp"
 #include "depthbias/run/experiment_figures.hpp"
 #include "depthbias/run/run_executor.hpp"
 
@@ -154,6 +155,7 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
             return configs[a].model.init_scale < configs[b].model.init_scale;
         });
     if (jobs > 1) Eigen::setNbThreads(1);  // parallel across runs, never inside one
+    FigureBatch figures;  // every run's figure and the experiment's in one gnuplot process (io/gnuplot.hpp)
     run_jobs(n, jobs, order, [&](size_t i) {
         RunOptions ro;
         ro.progress = opt.progress && jobs == 1;
@@ -193,6 +195,8 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
         if (!result.analysis_error) throw;  // drawing failed on a complete analysis: a real error
         result.figure_warning = std::string("no figure: ") + ex.what();
     }
+    if (std::string err; !figures.close(&err))
+        result.figure_warning = result.figure_warning ? *result.figure_warning + "; " + err : err;
     result.analysis = analysis.to_json();
     result.checks = evaluate_checks(e, done, analysis);
     write_file_atomically((fs::path(out) / "experiment.json").string(), result.to_json().dump(2) + "\n");

@@ -366,6 +366,7 @@ SweepReport write_sweep_report(const std::string& dir_in, bool figures) {
 
     const fs::path rdir = fs::path(rep.dir) / "report";
     fs::create_directories(rdir);
+    FigureBatch batch;  // the report's figures in one gnuplot process
     const Table t = build_table(rows, rep.swept_keys, metrics);
     std::string csv = join_row(t.header);
     for (const auto& r : t.rows) csv += join_row(r);
@@ -479,6 +480,7 @@ SweepReport write_sweep_report(const std::string& dir_in, bool figures) {
     }
     kernel_rich_diagram(rows, rep, rdir, figures);
     l1_direction_diagram(rows, rep, rdir, figures);
+    if (std::string err; !batch.close(&err)) rep.notes.push_back("figures not drawn: " + err);
     return rep;
 }
 
