@@ -13,6 +13,7 @@ struct ObserveParams {
     std::int64_t top_k = 5;
     std::int64_t event_every = 1;
     double activation_threshold = 0;  // record the order in which coordinates first exceed it (0: off)
+    std::int64_t sharpness_every = 0;  // top Hessian eigenvalue every this many steps (0: off; observe/sharpness)
 };
 
 // The [analysis] section: the incremental-learning epsilon and the reference solutions tracked during a run.

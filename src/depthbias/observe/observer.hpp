@@ -27,6 +27,8 @@ struct ObserverContext {
     double first_record_time;                        // the dynamics' earliest interesting time (log schedules)
     const std::vector<NamedReference>& references;   // tracked references (analysis.references)
     const std::string& run_name;
+    Model* model = nullptr;  // the run's model, for observers that evaluate it between steps (sharpness); every
+                             // evaluation recomputes the model's scratch, so this does not change the run
 };
 
 // What an observer may write after the run. `finished`: the run did not diverge (a diverged run gets no

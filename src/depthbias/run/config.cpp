@@ -114,6 +114,8 @@ const Schema& the_schema() {
                 {"observe.event_every", &R::observe, &ObserveParams::event_every, "check learning events every this many steps"},
                 {"observe.activation_threshold", &R::observe, &ObserveParams::activation_threshold,
                  "record the order in which coordinates first exceed this value (0: off; gissin OMP comparison)"},
+                {"observe.sharpness_every", &R::observe, &ObserveParams::sharpness_every,
+                 "top eigenvalue of the loss Hessian (Lanczos) every this many steps and at the end (0: off)"},
                 {"analysis.epsilon", &R::analysis, &AnalysisParams::epsilon,
                  "epsilon of the incremental-learning test, in (0, 0.5)"},
                 {"analysis.references", &R::analysis, &AnalysisParams::references,
@@ -210,6 +212,7 @@ void validate(const RunConfig& c) {
     if (c.observe.top_k > 1000)  // one timeseries.csv column each, at every record: 1e5 took minutes
         throw ConfigError("observe.top_k", "must be at most 1000, got " + std::to_string(c.observe.top_k));
     if (c.observe.event_every < 1) throw ConfigError("observe.event_every", "must be at least 1");
+    if (c.observe.sharpness_every < 0) throw ConfigError("observe.sharpness_every", "must be >= 0 (0: off)");
     if (!(c.analysis.epsilon > 0 && c.analysis.epsilon < 0.5)) throw ConfigError("analysis.epsilon", "must be in (0, 0.5)");
     // The selected components: their own rules, then the pairings, then keys that nothing selected reads.
     if (task.validate) task.validate(c.task, c.extra);

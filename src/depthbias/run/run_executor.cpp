@@ -150,7 +150,8 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
         write_file_atomically(dir + "/manifest.json", manifest_json(cfg).dump(2) + "\n");
 
     Objective obj(*model, *task);
-    const ObserverContext ctx{cfg.observe, cfg.analysis, obj, theta0, dynamics->first_record_time(), references, cfg.run.name};
+    const ObserverContext ctx{cfg.observe, cfg.analysis, obj, theta0, dynamics->first_record_time(), references,
+                              cfg.run.name, model.get()};
     std::vector<std::pair<std::string, std::unique_ptr<Observer>>> observers;
     for (const auto& entry : ObserverRegistry::instance().entries())
         if (auto o = entry.build(ctx)) observers.emplace_back(entry.name, std::move(o));
