@@ -64,7 +64,13 @@ Breaking breaking_for(const std::string& toml_text) {
     const std::string dyn = t["dynamics"]["kind"].value_or(std::string("gd"));
     const std::string task = t["task"]["kind"].value_or(std::string("sensing"));
     Breaking b;
-    if (dyn == "gd") {
+    bool variants_set_lr = false;  // (a variant's own dynamics.lr wins over --set: break by divergence_factor)
+    if (const auto* vs = t["variant"].as_array())
+        for (const auto& v : *vs)
+            if (const auto* vt = v.as_table(); vt && vt->contains("dynamics.lr")) variants_set_lr = true;
+    if (dyn == "gd" && variants_set_lr) {
+        b.sets = {"dynamics.divergence_factor=1e-12", "dynamics.max_steps=200"};
+    } else if (dyn == "gd") {
         b.sets = {"dynamics.lr=1e3", "dynamics.max_steps=200"};
     } else if (dyn == "flow") {
         // The adaptive flow does not diverge by step size; a divergence factor below 1 declares any loss above a

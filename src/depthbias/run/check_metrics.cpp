@@ -156,6 +156,17 @@ MetricValue m_value(MetricContext& c) {
     return number(x, fmt4(x));
 }
 
+// factor * field * (config key `scale_by` of the run), e.g. 4 lr sum xbar^2 |beta| (the Nacson bound as a ratio).
+MetricValue m_scaled_value(MetricContext& c) {
+    const Run& r = single_run(c);
+    const std::string field = param_string(c, "field"), key = param_string(c, "scale_by");
+    const double x = run_number(r, field), factor = param_number(c, "factor", 1.0);
+    const json k = config_value(c.experiment, r.first, key);
+    if (!k.is_number()) throw NotEvaluated{"config key '" + key + "' of run '" + r.first.label + "' is not a number"};
+    const double v = factor * x * k.get<double>();
+    return number(v, fmt4(factor) + " x " + fmt4(x) + " x " + key + " " + fmt4(k.get<double>()) + " = " + fmt4(v));
+}
+
 MetricValue m_mean(MetricContext& c) {
     const auto rs = select_runs(c);
     const std::string field = param_string(c, "field");
@@ -491,6 +502,10 @@ const std::map<std::string, Metric>& metrics() {
                    "the value at `field` (e.g. final.reconstruction_error, final.spectrum[4], incremental.verdict) of "
                    "the one selected run"}},
         {"mean", {m_mean, {"select", "field"}, {"field"}, true, "the mean of `field` over the selected runs"}},
+        {"scaled_value",
+         {m_scaled_value, {"select", "field", "scale_by", "factor"}, {"field", "scale_by"}, true,
+          "`factor` (default 1) x the value at `field` x the run's config key `scale_by` (e.g. 0.5 x final.sharpness "
+          "x dynamics.lr: the sharpness over GD's stability limit 2 / lr)"}},
         {"group_mean_decreases",
          {m_group_mean_decreases, {"select", "field", "group_by"}, {"field", "group_by"}, true,
           "groups by the config key `group_by` (ascending): how often the mean of `field` decreases"}},

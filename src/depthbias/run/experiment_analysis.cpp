@@ -307,6 +307,8 @@ const Registrar<Entry> r5{{"kernel_rich", "Q^D_alpha programs over alpha against
 const Registrar<Entry> r6{{"omp", "activation order against greedy OMP over seeds", true, omp}};
 const Registrar<Entry> r7{{"saddle_to_saddle", "jump times in accelerated time against the limit algorithm", true,
                            saddle_to_saddle}};
+const Registrar<Entry> r9{{"sharpness", "sharpness (top loss-Hessian eigenvalue) along GD against 2 / lr (nothing to analyze)",
+                           true, [](const Experiment&, const std::string&, const std::vector<VariantRun>&, ExperimentAnalysis&) {}}};
 const Registrar<Entry> r8{{"separation", "depth-separation thresholds (references only: no runs)", false, separation}};
 
 }  // namespace

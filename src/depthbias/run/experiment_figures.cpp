@@ -328,6 +328,29 @@ bool separation(const Experiment& e, const std::string& out, const ExperimentAna
     return render(fig, out, "figure", warning);
 }
 
+// Sharpness along GD (each run's sharpness.csv) with each run's stability limit 2 / lr as a dashed line.
+bool sharpness(const Experiment& e, const std::string& out, const std::vector<VariantRun>& runs, bool draw,
+               std::string* warning) {
+    if (!draw) return true;
+    Figure fig;
+    fig.title = e.title;
+    layout(fig, 1);
+    Panel p{"top eigenvalue of the loss Hessian (dashed: 2 / lr)", "step", "sharpness", false, true, {}, ""};
+    std::ostringstream extra;
+    int colour = 1;
+    for (const auto& [v, s] : runs) {
+        const RunConfig c = variant_config(e, v);
+        p.curves.push_back({slug(v.label) + "/sharpness.csv", 1, 3, v.label + (s.diverged() ? " (DIVERGED)" : ""),
+                            "linespoints lw 2 lc " + std::to_string(colour)});
+        extra << "set arrow from graph 0, first " << 2 / c.dynamics.lr << " to graph 1, first " << 2 / c.dynamics.lr
+              << " nohead dt 2 lc " << colour << "\n";
+        ++colour;
+    }
+    p.extra = extra.str();
+    fig.panels.push_back(p);
+    return render(fig, out, "figure", warning);
+}
+
 using V = const std::vector<VariantRun>&;
 using A = const ExperimentAnalysis&;
 const Registrar<FigureEntry> f1{{"spectrum_panels", [](const Experiment& e, const std::string& o, V r, A, bool d, std::string* w) {
@@ -350,6 +373,9 @@ const Registrar<FigureEntry> f6{{"omp", [](const Experiment& e, const std::strin
 }}};
 const Registrar<FigureEntry> f7{{"saddle_to_saddle", [](const Experiment& e, const std::string& o, V r, A a, bool d, std::string* w) {
     return saddle_to_saddle(e, o, r, a, d, w);
+}}};
+const Registrar<FigureEntry> f9{{"sharpness", [](const Experiment& e, const std::string& o, V r, A, bool d, std::string* w) {
+    return sharpness(e, o, r, d, w);
 }}};
 const Registrar<FigureEntry> f8{{"separation", [](const Experiment& e, const std::string& o, V, A a, bool d, std::string* w) {
     return separation(e, o, a, d, w);

@@ -20,8 +20,11 @@ SparseRegression::SparseRegression(const SparseRegressionSpec& spec, std::uint64
     if (spec.target_law != "fixed" && spec.target_law != "exponential")
         throw ConfigError("task.target_law", "'" + spec.target_law + "' is not one of: fixed, exponential");
     Rng rng = Rng::stream(seed, kStreamTask);
+    if (!std::isfinite(spec.input_mean)) throw ConfigError("task.input_mean", "must be finite");
     x_ = rng.normal_matrix(spec.samples, spec.d);
+    if (spec.input_mean != 0) x_.array() += spec.input_mean;
     if (spec.normalize_columns) x_.colwise().normalize();
+    mean_sq_ = x_.colwise().mean().transpose().array().square();
     std::vector<Index> idx(size_t(spec.d));
     std::iota(idx.begin(), idx.end(), Index(0));
     for (size_t k = 0; k < spec.target.size(); ++k) {
@@ -37,6 +40,7 @@ SparseRegression::SparseRegression(const SparseRegressionSpec& spec, std::uint64
     for (Index i = 0; i < y_.size(); ++i) y_(i) += spec.noise_std * rng.normal();
     Rng trng = Rng::stream(seed, kStreamTest);
     test_x_ = trng.normal_matrix(spec.test_samples, spec.d);
+    if (spec.input_mean != 0) test_x_.array() += spec.input_mean;
     if (spec.normalize_columns && spec.test_samples > 0) test_x_ *= 1.0 / std::sqrt(double(spec.samples));
     test_y_ = test_x_ * target_.col(0);
     r_.resize(spec.samples);
@@ -69,7 +73,8 @@ double SparseRegression::test_error(const Predictor& p) const {
 }
 
 std::vector<double> SparseRegression::metrics(const Predictor& p) const {
-    return {(p.beta - target_).squaredNorm(), p.beta.col(0).lpNorm<1>(), p.beta.norm()};
+    return {(p.beta - target_).squaredNorm(), p.beta.col(0).lpNorm<1>(), p.beta.norm(),
+            mean_sq_.dot(p.beta.col(0).cwiseAbs())};
 }
 
 std::unique_ptr<Task> make_sparse_regression(const SparseRegressionSpec& spec, std::uint64_t seed) {
@@ -81,22 +86,29 @@ std::unique_ptr<Task> make_sparse_regression(const SparseRegressionSpec& spec, s
 namespace depthbias {
 namespace {
 
-const Registrar<TaskEntry> registration{{
+constexpr const char* kInputMean = "task.input_mean";
+
+const Registrar<TaskEntry> registration{[] {
+    register_extra_keys("task.kind", "regression",
+                        {{kInputMean, "mean of every input entry, x ~ N(input_mean, 1) (non-centred data; 0: centred)", 0.0}});
+    return TaskEntry{
     .name = "regression",
     .doc = "sparse linear regression y = X beta* + noise, nonzero entries of beta* = task.target",
     .shape = PredictorShape::Vector,
     .uses = {"task.noise_std", "task.normalize_columns", "task.target_law"},
     .validate =
-        [](const TaskParams& p, const ExtraParams&) {
+        [](const TaskParams& p, const ExtraParams& e) {
             require_positive_target(p);
             require_target_fits_d(p);
             if (p.target_law != "fixed" && p.target_law != "exponential")
                 throw ConfigError("task.target_law", "'" + p.target_law + "' is not one of: fixed, exponential");
             if (p.noise_std < 0) throw ConfigError("task.noise_std", "must be >= 0");
+            if (!std::isfinite(e.get<double>(kInputMean))) throw ConfigError(kInputMean, "must be finite");
         },
     .build =
-        [](const TaskParams& p, const ExtraParams&, std::uint64_t seed) {
+        [](const TaskParams& p, const ExtraParams& e, std::uint64_t seed) {
             SparseRegressionSpec s;
+            s.input_mean = e.get<double>(kInputMean);
             s.d = p.d;
             s.samples = p.measurements;
             s.target = p.target;
@@ -107,7 +119,8 @@ const Registrar<TaskEntry> registration{{
             return make_sparse_regression(s, seed);
         },
     .stored_numbers = [](const TaskParams& p) { return (double(p.measurements) + double(p.test_samples) + 2.0) * double(p.d); },
-}};
+    };
+}()};
 
 }  // namespace
 }  // namespace depthbias

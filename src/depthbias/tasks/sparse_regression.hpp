@@ -3,7 +3,10 @@
 // support with the values of `target` ("fixed") or Exponential(scale 10) + 1 draws ("exponential", gissin 3.5),
 // y = X beta* + N(0, noise_std^2). Loss L = (1/n) sum (x_n^T beta - y_n)^2 (mse, no 1/2).
 // Test error on fresh noiseless samples (mse / var y); metrics: population error ||beta - beta*||^2 (the
-// population error for isotropic x), l1 and l2 norms of beta.
+// population error for isotropic x), l1 and l2 norms of beta, and mean_weighted_l1 = sum_i xbar_i^2 |beta_i|
+// (xbar = the training inputs' column means; Nacson et al.'s stability bound, moroshko_woodworth.md 3.3).
+// input_mean (task.input_mean) shifts every input entry: x ~ N(input_mean, 1) (non-centred data; then normalized
+// when normalize_columns).
 #pragma once
 #include <memory>
 #include <string>
@@ -22,6 +25,7 @@ struct SparseRegressionSpec {
     double noise_std = 0.1;
     bool normalize_columns = false;
     Index test_samples = 2000;
+    double input_mean = 0;
 };
 
 class SparseRegression : public Task {
@@ -36,7 +40,9 @@ public:
     double loss(const Predictor& p) const override;
     double loss_and_gradient(const Predictor& p, Predictor& g) const override;
     double test_error(const Predictor& p) const override;
-    std::vector<std::string> metric_names() const override { return {"population_error", "l1_norm", "l2_norm"}; }
+    std::vector<std::string> metric_names() const override {
+        return {"population_error", "l1_norm", "l2_norm", "mean_weighted_l1"};
+    }
     std::vector<double> metrics(const Predictor& p) const override;
 
     const Mat& inputs() const { return x_; }
@@ -45,7 +51,7 @@ public:
 
 private:
     Mat x_, target_, test_x_;
-    Vec y_, test_y_;
+    Vec y_, test_y_, mean_sq_;  // mean_sq_: xbar_i^2
     std::vector<Index> support_;
     mutable Vec r_;
 };
