@@ -85,16 +85,55 @@ class Check:
         return self.status == "pass"
 
 
+def _columns(table) -> Dict[str, np.ndarray]:
+    """A table (DataFrame or dict of arrays) as {column: numpy array} (DataFrame columns are views, not copies)."""
+    if table is None:
+        return {}
+    if _pd is not None and isinstance(table, _pd.DataFrame):
+        return {str(c): table[c].to_numpy() for c in table.columns}
+    return {str(k): np.asarray(v) for k, v in table.items()}
+
+
 @dataclass
 class Run:
     """One run of an experiment: its summary, its time series (timeseries.csv) and learning events (events.csv),
-    and its directory (None when the experiment was run without `out`: the files were read, then removed)."""
+    every CSV file the run wrote (`records`, by file name without .csv: timeseries, events, and e.g. checkpoints
+    of the dual flow), and its directory (None when the experiment was run without `out`: the files were read,
+    then removed). observer_arrays() gives every observer's records as numpy arrays."""
 
     label: str
     summary: Summary
     timeseries: Any
     events: Any
     directory: Optional[str]
+    records: Dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def observer_arrays(self) -> Dict[str, Dict[str, np.ndarray]]:
+        """Each registered observer's records as numpy arrays (depthbias.names("observer")):
+
+        recorder          {column: array} of timeseries.csv (step, time, loss, ..., the spectrum s1..sk, metrics)
+        learning_events   {column: array} of events.csv (one row per component and fraction reached)
+        activation_order  {"order": int array, "times": float array} (coordinates in the order they activated;
+                          empty when the run did not finish)
+        """
+        s = self.summary.raw
+        return {
+            "recorder": _columns(self.timeseries),
+            "learning_events": _columns(self.events),
+            "activation_order": {"order": np.asarray(s.get("activation_order", []), dtype=np.int64),
+                                 "times": np.asarray(s.get("activation_times", []), dtype=np.float64)},
+        }
+
+    def arrays(self, name: str) -> Dict[str, np.ndarray]:
+        """The CSV file `name` (e.g. "timeseries", "events") of this run as {column: numpy array}."""
+        if name not in self.records:
+            raise KeyError(f"run {self.label!r} wrote no {name}.csv; files: {sorted(self.records)}")
+        return _columns(self.records[name])
+
+    @property
+    def references(self) -> Dict[str, np.ndarray]:
+        """The exact references the run computed (analysis.references): {name: first entries (up to 16)}."""
+        return {k: np.asarray(v, dtype=np.float64) for k, v in self.summary.raw.get("references", {}).items()}
 
 
 class Experiment:
@@ -117,12 +156,14 @@ class Experiment:
         self.runs: List[Run] = []
         for r in j["runs"]:
             d = os.path.join(out, r["directory"])
-            ts = os.path.join(d, "timeseries.csv")
-            ev = os.path.join(d, "events.csv")
+            records = {}
+            if os.path.isdir(d):
+                for fname in sorted(os.listdir(d)):
+                    if fname.endswith(".csv"):
+                        records[fname[:-4]] = read_table(os.path.join(d, fname))
             self.runs.append(Run(label=r["label"], summary=Summary.from_json(r["summary"]),
-                                 timeseries=read_table(ts) if os.path.exists(ts) else None,
-                                 events=read_table(ev) if os.path.exists(ev) else None,
-                                 directory=d if keep_directory else None))
+                                 timeseries=records.get("timeseries"), events=records.get("events"),
+                                 directory=d if keep_directory else None, records=records))
 
     @property
     def passed(self) -> bool:

@@ -4,6 +4,8 @@
 // y = X beta* + N(0, noise_std^2). Loss L = (1/n) sum (x_n^T beta - y_n)^2 (mse, no 1/2).
 // Test error on fresh noiseless samples (mse / var y); metrics: population error ||beta - beta*||^2 (the
 // population error for isotropic x), l1 and l2 norms of beta.
+// On user data (task.data_file, tasks/data_file.hpp): X and y as given, no planted beta* (target zero, empty
+// support), no test set; reconstruction, test and population errors are NaN.
 #pragma once
 #include <memory>
 #include <string>
@@ -27,6 +29,7 @@ struct SparseRegressionSpec {
 class SparseRegression : public Task {
 public:
     SparseRegression(const SparseRegressionSpec& spec, std::uint64_t seed);
+    SparseRegression(Mat x, Vec y);  // user data: n x d inputs, n labels
     std::string name() const override { return "sparse_regression"; }
     Index rows() const override { return x_.cols(); }
     Index cols() const override { return 1; }
@@ -36,6 +39,7 @@ public:
     double loss(const Predictor& p) const override;
     double loss_and_gradient(const Predictor& p, Predictor& g) const override;
     double test_error(const Predictor& p) const override;
+    double reconstruction_error(const Predictor& p) const override;
     std::vector<std::string> metric_names() const override { return {"population_error", "l1_norm", "l2_norm"}; }
     std::vector<double> metrics(const Predictor& p) const override;
 
@@ -48,6 +52,7 @@ private:
     Vec y_, test_y_;
     std::vector<Index> support_;
     mutable Vec r_;
+    bool user_data_ = false;
 };
 
 std::unique_ptr<Task> make_sparse_regression(const SparseRegressionSpec& spec, std::uint64_t seed);
