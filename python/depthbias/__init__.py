@@ -22,6 +22,10 @@ from .results import Check, Experiment, Run, Summary  # noqa: F401
 from .runs import describe_keys, preset_names, preset_toml, run  # noqa: F401
 from .sweeps import read_sweep, sweep  # noqa: F401
 
+ConfigError.__doc__ = ("Bad input (a ValueError): .key is the config key or option at fault, the message the "
+                       "command line's ('invalid 'KEY': ...').")
+IoError.__doc__ = "A file that could not be read or written (an OSError); the message names the path."
+
 __all__ = [
     "run", "task", "model", "dynamics", "components", "names", "write_data_file", "Component", "preset_names", "preset_toml", "describe_keys", "sweep", "read_sweep",
     "Experiment", "Run", "Summary", "Check", "ConfigError", "IoError", "theory", "references", "__version__",

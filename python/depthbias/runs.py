@@ -237,10 +237,15 @@ def run(config: Optional[str] = None, *, preset: Optional[str] = None, keys: Opt
         if data_task is not None:  # the arrays as the engine's data file, named in the run's config
             data_file = data_task.write_data(os.path.join(directory, "data", "task.csv"))
             text = _keys_toml({**keys, "task.data_file": data_file})
-        text_json = _depthbias.run_experiment(text, origin, sets, directory, figures=figures, jobs=jobs,
-                                              max_wall_seconds=max_wall_seconds,
-                                              checkpoint_seconds=checkpoint_seconds, resume=resume,
-                                              progress=_progress_callback(progress))
+        try:
+            text_json = _depthbias.run_experiment(text, origin, sets, directory, figures=figures, jobs=jobs,
+                                                  max_wall_seconds=max_wall_seconds,
+                                                  checkpoint_seconds=checkpoint_seconds, resume=resume,
+                                                  progress=_progress_callback(progress))
+        except _depthbias.ConfigError as e:
+            if getattr(e, "key", None) == "--out":  # the engine's name for the option; here it is out=
+                raise _config_error("out", str(e).split(": ", 1)[-1]) from None
+            raise
         return Experiment(text_json, directory, keep_directory=keep)
     finally:
         if not keep:

@@ -250,3 +250,45 @@ def test_every_observer_has_its_records_as_arrays():
     np.testing.assert_array_equal(run.arrays("timeseries")["loss"], rec["loss"])
     with pytest.raises(KeyError, match="wrote no nope.csv"):
         run.arrays("nope")
+
+
+def test_an_unusable_out_is_an_error_naming_out(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(db.ConfigError) as e:
+        db.run(task="toy", model="diagonal_power", out=str(f))
+    assert e.value.key == "out" and "is not a directory" in str(e.value)
+
+
+def test_observer_arrays_are_views_of_the_tables_not_copies():
+    exp = db.run(task="toy", task_params=dict(target=[2.0, 1.0]), model="diagonal_power", dynamics="gd",
+                 dynamics_params=dict(lr=0.02, max_steps=300))
+    run = exp.runs[0]
+    ts = run.timeseries
+    if not hasattr(ts, "to_numpy"):
+        pytest.skip("without pandas the tables are dicts of arrays already")
+    loss = run.observer_arrays()["recorder"]["loss"]
+    assert np.shares_memory(loss, ts["loss"].to_numpy())  # as docs/PYTHON.md says: no copy
+    assert run.records["timeseries"] is ts  # parsed once, on first access
+
+
+def test_public_functions_have_docstrings():
+    import inspect
+    missing = []
+    for name in db.__all__:
+        obj = getattr(db, name)
+        if name.startswith("__") or isinstance(obj, str):
+            continue
+        if not (getattr(obj, "__doc__", None) or "").strip():
+            missing.append(name)
+        if inspect.isclass(obj) and obj.__module__.startswith("depthbias"):
+            for m, f in vars(obj).items():
+                if not m.startswith("_") and (callable(f) or isinstance(f, property)):
+                    if not (getattr(f, "__doc__", None) or "").strip():
+                        missing.append(f"{name}.{m}")
+    for sub in (db.theory, db.references):
+        for m in dir(sub):
+            if not m.startswith("_") and not (getattr(sub, m).__doc__ or "").strip():
+                missing.append(f"{sub.__name__}.{m}")
+    assert not missing, missing
+    assert "task=" in db.run.__doc__ and "keys" in db.run.__doc__

@@ -71,7 +71,8 @@ std::string run_experiment_json(const ExperimentArgs& a, const py::object& progr
     opt.checkpoint_seconds = a.checkpoint_seconds;
     opt.resume = a.resume;
     opt.monitor = &monitor;
-    if (!a.resume) prepare_output_directory(a.out, "out", true);
+    // (run_experiment prepares `out` itself, on the worker thread; its ConfigError names --out, which the Python
+    // front reports as `out`. A second probe here cost a file creation per call: P8a, bench/bench_python_overhead.py.)
     const int total = int(e.variants.size());
     auto task = std::async(std::launch::async, [&] { return run_experiment(e, a.out, opt).to_json().dump(); });
     const auto report = [&] {
