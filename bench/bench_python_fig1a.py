@@ -9,8 +9,8 @@ the call; the port: the child's), ratio port / ours printed (> 1: ours faster).
 
     PYTHONPATH=build/python bench/bench_python_fig1a.py [--rounds 3] [--write]
 
-Compare with bench/results/e2e.txt (the same work through `depthbias reproduce fig1a`): the Python front should
-cost nothing measurable on a 5 s experiment. With --write the table is appended to bench/results/python_fig1a.txt.
+The same rounds also time `depthbias reproduce fig1a --no-figures --jobs 1` (the same work from the command line;
+--binary '' skips it): the Python front should cost nothing measurable on a 5 s experiment. With --write the table is appended to bench/results/python_fig1a.txt.
 """
 import os
 
@@ -41,6 +41,20 @@ def ours():
     return wall, cpu, steps, exp
 
 
+def cli(binary):
+    import tempfile
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    w0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="depthbias-bench-fig1a-") as out:
+        p = subprocess.run([binary, "reproduce", "fig1a", "--no-figures", "--jobs", "1", "--out", out],
+                           capture_output=True, text=True)
+    wall = time.perf_counter() - w0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode != 0:
+        sys.exit(f"depthbias reproduce fig1a failed ({p.returncode}): {p.stderr}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def port(steps):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     w0 = time.perf_counter()
@@ -58,6 +72,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--binary", default=os.environ.get("DEPTHBIAS_BINARY", os.path.join(HERE, "..", "build", "depthbias")),
+                    help="also time `depthbias reproduce fig1a --jobs 1` (the same work from the command line); '' skips")
     a = ap.parse_args()
     blas_check.require_optimized("depthbias from Python (engine and numpy in one process)")
     info = blas_check.describe()
@@ -68,12 +84,15 @@ def main() -> int:
     w, c, steps, exp = ours()  # warm-up, and the step counts the port is given
     print(f"# warm-up: {w:.2f} s, steps per variant {','.join(map(str, steps))}; checks "
           f"{sum(ch.passed for ch in exp.checks)}/{len(exp.checks)} pass", flush=True)
-    rows = {"ours": [], "port": []}
+    sides = ["ours", "port"] + (["cli"] if a.binary else [])
+    rows = {k: [] for k in sides}
     for r in range(a.rounds):
-        for side in (("ours", "port") if r % 2 == 0 else ("port", "ours")):
+        for side in (sides if r % 2 == 0 else sides[::-1]):
             if side == "ours":
                 wall, cpu, s, _ = ours()
                 assert s == steps, (s, steps)  # deterministic: the same steps every round
+            elif side == "cli":
+                wall, cpu = cli(a.binary)
             else:
                 wall, cpu, _ = port(steps)
             rows[side].append((wall, cpu))
@@ -88,6 +107,9 @@ def main() -> int:
         f"{1e6 * med['port'][1] / total:.1f} us/step",
         f"  ratio port / ours: wall {med['port'][0] / med['ours'][0]:.2f}x, CPU {med['port'][1] / med['ours'][1]:.2f}x",
     ]
+    if "cli" in med:
+        lines += [f"  CLI (reproduce --jobs 1): wall {med['cli'][0]:.3f} s, CPU {med['cli'][1]:.3f} s; "
+                  f"Python / CLI: wall {med['ours'][0] / med['cli'][0]:.3f}, CPU {med['ours'][1] / med['cli'][1]:.3f}"]
     print("\n".join(lines))
     if a.write:
         with open(os.path.join(HERE, "results", "python_fig1a.txt"), "a") as f:

@@ -86,6 +86,7 @@ def main() -> int:
                 shutil.rmtree(out, ignore_errors=True)
         mp, mc = statistics.median(py), statistics.median(cli)
         lines = [
+            f"# {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, load average {os.getloadavg()}, depthbias {db.__version__}",
             f"P8a Python calling overhead: {a.runs} toy runs (depth 3, GD to loss 1e-6), {a.rounds} interleaved rounds, "
             f"files in {os.path.dirname(work)}",
             f"  python loop of depthbias.run(out=...): rounds {', '.join(f'{x:.3f}' for x in py)} s; "
