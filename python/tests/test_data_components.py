@@ -292,3 +292,14 @@ def test_public_functions_have_docstrings():
                 missing.append(f"{sub.__name__}.{m}")
     assert not missing, missing
     assert "task=" in db.run.__doc__ and "keys" in db.run.__doc__
+
+
+def test_sensing_matrices_are_read_column_major(tmp_path):
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((6, 3, 3))
+    y = rng.standard_normal(6)
+    a = db.write_data_file(str(tmp_path / "a.csv"), "sensing", A=A, y=y)
+    b = db.write_data_file(str(tmp_path / "b.csv"), "sensing", A=A.reshape(6, 9, order="F"), y=y)
+    assert open(a).read() == open(b).read()
+    back = np.loadtxt(a, delimiter=",", skiprows=1)
+    assert back[0, 1] == A[0, 1, 0]  # column a1 is entry (1, 0): vec() is column-major, as the engine's predictor
