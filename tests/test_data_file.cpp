@@ -79,7 +79,8 @@ TEST(DataFile, RegressionOnItsOwnSampledDataIsTheSameObjective) {
     p.kind = "regression";
     p.d = 30;
     p.measurements = 12;
-    p.target = {1.0, -0.5, 0.25};
+    p.target = {1.0, 0.5, 0.25};
+    p.noise_std = 0.1;
     p.test_samples = 0;
     const auto sampled = build_task(p, {}, 3);
     const auto& r = dynamic_cast<const SparseRegression&>(*sampled);
