@@ -209,7 +209,7 @@ def task(kind: str, *, shape: Optional[Tuple[int, int]] = None, **params: Any) -
     params = dict(params)
     arrays = {k: params.pop(k) for k in list(params) if k in ("X", "y", "A", "labels", "rows", "cols", "values")}
     if "data_file" in params and arrays:
-        raise _config_error("task.data_file", f"give arrays or data_file, not both")
+        raise _config_error("task.data_file", "give arrays or data_file, not both")
     if not arrays:
         if shape is not None:
             raise ValueError("shape= goes with data arrays (task 'completion')")

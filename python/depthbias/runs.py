@@ -59,7 +59,7 @@ def _keys_toml(keys: KeyValues) -> str:
     for k, v in _flatten(keys).items():
         section, dot, name = k.partition(".")
         if not dot or not name:
-            raise _config_error(k, f"keys are 'section.key' (e.g. 'model.depth')")
+            raise _config_error(k, "keys are 'section.key' (e.g. 'model.depth')")
         sections.setdefault(section, []).append(f"{name} = {_toml_value(v, k)}")
     return "".join(f"[{sec}]\n" + "\n".join(lines) + "\n" for sec, lines in sections.items())
 
@@ -148,7 +148,7 @@ def _component_keys(keys: Optional[KeyValues], comps: List[Component], sections:
 
     def add(k: str, v: Any) -> None:
         if k in merged:
-            raise _config_error(k, f"given twice (in keys= and a component or section argument)")
+            raise _config_error(k, "given twice (in keys= and a component or section argument)")
         merged[k] = v
 
     for c in comps:
@@ -203,15 +203,15 @@ def run(config: Optional[str] = None, *, preset: Optional[str] = None, keys: Opt
     run_section = {k: v for k, v in (("seed", seed), ("name", name)) if v is not None}
     if comps or observe or analysis or run_section:
         if config is not None or preset is not None:
-            raise _config_error("config", f"components (task=, model=, ...) go with keys=, "
+            raise _config_error("config", "components (task=, model=, ...) go with keys=, "
                                          "not with config= or preset= (use set= to override those)")
         keys = _component_keys(keys, comps, {"observe": observe, "analysis": analysis, "run": run_section})
     data_task = next((c for c in comps if c.section == "task" and c.data is not None), None)
     if data_task is not None and "task.data_file" in keys:
-        raise _config_error("task.data_file", f"the task has data arrays; leave task.data_file out")
+        raise _config_error("task.data_file", "the task has data arrays; leave task.data_file out")
     sources = sum(x is not None for x in (config, preset, keys))
     if sources != 1:
-        raise _config_error("config", f"give exactly one of config, preset or keys (or components)")
+        raise _config_error("config", "give exactly one of config, preset or keys (or components)")
     sets = _overrides(set)
     if config is not None:
         try:
@@ -228,9 +228,9 @@ def run(config: Optional[str] = None, *, preset: Optional[str] = None, keys: Opt
     else:
         text, origin = _keys_toml(keys), "keys"
     if resume and out is None:
-        raise _config_error("resume", f"needs out=, the directory of the interrupted experiment")
+        raise _config_error("resume", "needs out=, the directory of the interrupted experiment")
     if figures and out is None:
-        raise _config_error("figures", f"figures need out= (a directory to keep)")
+        raise _config_error("figures", "figures need out= (a directory to keep)")
     keep = out is not None
     directory = os.path.abspath(out) if keep else tempfile.mkdtemp(prefix="depthbias-")
     try:
