@@ -112,6 +112,16 @@ if(DEPTHBIAS_HAVE_PYTHON)
            COMMAND ${PYTHON_EXECUTABLE} -m pytest -q -p no:cacheprovider ${CMAKE_SOURCE_DIR}/python/tests)
   set_tests_properties(python.pytest PROPERTIES LABELS python COST 20
                        ENVIRONMENT "PYTHONPATH=${CMAKE_BINARY_DIR}/python;DEPTHBIAS_BINARY=$<TARGET_FILE:depthbias>")
+  # The example notebooks (examples/*.ipynb), executed headless by nbclient + ipykernel with a kernel spec for
+  # /usr/bin/python3 written to a temporary directory (python/run_notebook.py); a failing cell fails the test.
+  file(GLOB _depthbias_notebooks CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/examples/*.ipynb)
+  foreach(nb ${_depthbias_notebooks})
+    get_filename_component(_nb ${nb} NAME_WE)
+    add_test(NAME python.notebook.${_nb}
+             COMMAND ${PYTHON_EXECUTABLE} ${CMAKE_SOURCE_DIR}/python/run_notebook.py ${nb} --timeout 300)
+    set_tests_properties(python.notebook.${_nb} PROPERTIES LABELS python COST 10 ENVIRONMENT
+                         "PYTHONPATH=${CMAKE_BINARY_DIR}/python;DEPTHBIAS_BINARY=$<TARGET_FILE:depthbias>")
+  endforeach()
 endif()
 
 # The installed CMake package (cmake/DepthbiasPackage.cmake) builds a program of one's own (examples/cmake_consumer).

@@ -6,10 +6,11 @@ DataFrames when pandas is installed, else dicts of numpy arrays (one per CSV col
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Union
 
 import numpy as np
 
@@ -19,12 +20,16 @@ except ImportError:  # pragma: no cover - exercised only without pandas
     _pd = None
 
 
-def read_table(path: str):
-    """A CSV file of the engine (header + numbers) as a DataFrame, or a dict of float arrays without pandas."""
-    if _pd is not None:
-        return _pd.read_csv(path, float_precision="round_trip")  # doubles exactly as written
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
+def read_table(source: Union[str, bytes]):
+    """A CSV file of the engine (header + numbers; a path, or the file's bytes) as a DataFrame, or a dict of float
+    arrays without pandas."""
+    if _pd is not None:  # doubles exactly as written
+        return _pd.read_csv(io.BytesIO(source) if isinstance(source, bytes) else source, float_precision="round_trip")
+    if isinstance(source, bytes):
+        rows = list(csv.reader(io.StringIO(source.decode())))
+    else:
+        with open(source, newline="") as f:
+            rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
     table = {}
     for i, name in enumerate(header):
@@ -64,6 +69,7 @@ class Summary:
 
     @property
     def diverged(self) -> bool:
+        """True when the run diverged (then `final` is None)."""
         return self.status == "diverged"
 
     def to_dict(self) -> Dict[str, Any]:
@@ -82,19 +88,90 @@ class Check:
 
     @property
     def passed(self) -> bool:
+        """True only for 'pass' (a check not evaluated is not passed)."""
         return self.status == "pass"
+
+
+def _columns(table) -> Dict[str, np.ndarray]:
+    """A table (DataFrame or dict of arrays) as {column: numpy array} (DataFrame columns are views, not copies)."""
+    if table is None:
+        return {}
+    if _pd is not None and isinstance(table, _pd.DataFrame):
+        return {str(c): table[c].to_numpy() for c in table.columns}
+    return {str(k): np.asarray(v) for k, v in table.items()}
+
+
+class Tables(Mapping):
+    """The CSV files of a run, by name without .csv: the files' bytes are read when the run's results are read
+    (so they outlive a temporary directory), each is parsed (read_table) the first time it is accessed."""
+
+    def __init__(self, raw: Dict[str, bytes]):
+        self._raw = raw
+        self._parsed: Dict[str, Any] = {}
+
+    def __getitem__(self, name: str):
+        if name not in self._parsed:
+            self._parsed[name] = read_table(self._raw[name])
+        return self._parsed[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __repr__(self) -> str:
+        return f"<depthbias.Tables {sorted(self._raw)}>"
 
 
 @dataclass
 class Run:
     """One run of an experiment: its summary, its time series (timeseries.csv) and learning events (events.csv),
-    and its directory (None when the experiment was run without `out`: the files were read, then removed)."""
+    every CSV file the run wrote (`records`, by file name without .csv: timeseries, events, and e.g. checkpoints
+    of the dual flow), and its directory (None when the experiment was run without `out`: the files were read,
+    then removed). observer_arrays() gives every observer's records as numpy arrays."""
 
     label: str
     summary: Summary
-    timeseries: Any
-    events: Any
     directory: Optional[str]
+    records: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def timeseries(self):
+        """timeseries.csv (the recorder): a DataFrame (dict of numpy arrays without pandas); None if not written."""
+        return self.records["timeseries"] if "timeseries" in self.records else None
+
+    @property
+    def events(self):
+        """events.csv (learning events): a DataFrame (dict of numpy arrays without pandas); None if not written."""
+        return self.records["events"] if "events" in self.records else None
+
+    def observer_arrays(self) -> Dict[str, Dict[str, np.ndarray]]:
+        """Each registered observer's records as numpy arrays (depthbias.names("observer")):
+
+        recorder          {column: array} of timeseries.csv (step, time, loss, ..., the spectrum s1..sk, metrics)
+        learning_events   {column: array} of events.csv (one row per component and fraction reached)
+        activation_order  {"order": int array, "times": float array} (coordinates in the order they activated;
+                          empty when the run did not finish)
+        """
+        s = self.summary.raw
+        return {
+            "recorder": _columns(self.timeseries),
+            "learning_events": _columns(self.events),
+            "activation_order": {"order": np.asarray(s.get("activation_order", []), dtype=np.int64),
+                                 "times": np.asarray(s.get("activation_times", []), dtype=np.float64)},
+        }
+
+    def arrays(self, name: str) -> Dict[str, np.ndarray]:
+        """The CSV file `name` (e.g. "timeseries", "events") of this run as {column: numpy array}."""
+        if name not in self.records:
+            raise KeyError(f"run {self.label!r} wrote no {name}.csv; files: {sorted(self.records)}")
+        return _columns(self.records[name])
+
+    @property
+    def references(self) -> Dict[str, np.ndarray]:
+        """The exact references the run computed (analysis.references): {name: first entries (up to 16)}."""
+        return {k: np.asarray(v, dtype=np.float64) for k, v in self.summary.raw.get("references", {}).items()}
 
 
 class Experiment:
@@ -117,12 +194,14 @@ class Experiment:
         self.runs: List[Run] = []
         for r in j["runs"]:
             d = os.path.join(out, r["directory"])
-            ts = os.path.join(d, "timeseries.csv")
-            ev = os.path.join(d, "events.csv")
+            raw = {}
+            if os.path.isdir(d):
+                for fname in sorted(os.listdir(d)):
+                    if fname.endswith(".csv"):
+                        with open(os.path.join(d, fname), "rb") as f:
+                            raw[fname[:-4]] = f.read()
             self.runs.append(Run(label=r["label"], summary=Summary.from_json(r["summary"]),
-                                 timeseries=read_table(ts) if os.path.exists(ts) else None,
-                                 events=read_table(ev) if os.path.exists(ev) else None,
-                                 directory=d if keep_directory else None))
+                                 directory=d if keep_directory else None, records=Tables(raw)))
 
     @property
     def passed(self) -> bool:

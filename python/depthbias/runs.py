@@ -14,6 +14,7 @@ import tempfile
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
 
 from . import _depthbias
+from .components import Component, _config_error, dynamics as _dynamics, model as _model, task as _task
 from .results import Experiment
 
 KeyValues = Mapping[str, Any]
@@ -36,7 +37,7 @@ def _toml_value(v: Any, key: str) -> str:
         return _toml_value(v.tolist(), key)
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_toml_value(x, key) for x in v) + "]"
-    raise _depthbias.ConfigError(f"invalid '{key}': a value of type {type(v).__name__} has no TOML form")
+    raise _config_error(key, f"a value of type {type(v).__name__} has no TOML form")
 
 
 def _flatten(keys: KeyValues) -> Dict[str, Any]:
@@ -58,7 +59,7 @@ def _keys_toml(keys: KeyValues) -> str:
     for k, v in _flatten(keys).items():
         section, dot, name = k.partition(".")
         if not dot or not name:
-            raise _depthbias.ConfigError(f"invalid '{k}': keys are 'section.key' (e.g. 'model.depth')")
+            raise _config_error(k, "keys are 'section.key' (e.g. 'model.depth')")
         sections.setdefault(section, []).append(f"{name} = {_toml_value(v, k)}")
     return "".join(f"[{sec}]\n" + "\n".join(lines) + "\n" for sec, lines in sections.items())
 
@@ -122,7 +123,49 @@ def describe_keys() -> str:
     return _depthbias.describe_keys()
 
 
+def _component(section: str, value: Union[None, str, Component], params: Optional[KeyValues], make) -> Optional[Component]:
+    if value is None:
+        if params:
+            raise _config_error(f"{section}.kind", f"{section}_params= needs {section}= (a name)")
+        return None
+    if isinstance(value, Component):
+        if value.section != section:
+            raise _config_error(f"{section}.kind", f"got a {value.section} component "
+                                         f"({value.section}.kind = '{value.kind}')")
+        if params:
+            return Component(section, value.kind, {**value.params, **params}, value.data)
+        return value
+    if isinstance(value, str):
+        return make(value, **dict(params or {}))
+    raise _config_error(f"{section}.kind", f"expected a name or depthbias.{section}(...), "
+                                 f"got {type(value).__name__}")
+
+
+def _component_keys(keys: Optional[KeyValues], comps: List[Component], sections: Dict[str, Optional[KeyValues]]) -> Dict[str, Any]:
+    """keys= merged with the components' keys and the section dicts (observe=, analysis=, run=); a key given twice
+    is an error naming it."""
+    merged: Dict[str, Any] = dict(_flatten(keys)) if keys is not None else {}
+
+    def add(k: str, v: Any) -> None:
+        if k in merged:
+            raise _config_error(k, "given twice (in keys= and a component or section argument)")
+        merged[k] = v
+
+    for c in comps:
+        for k, v in c.keys().items():
+            add(k, v)
+    for sec, d in sections.items():
+        for k, v in (d or {}).items():
+            add(f"{sec}.{k}", v)
+    return merged
+
+
 def run(config: Optional[str] = None, *, preset: Optional[str] = None, keys: Optional[KeyValues] = None,
+        task: Union[None, str, Component] = None, model: Union[None, str, Component] = None,
+        dynamics: Union[None, str, Component] = None, task_params: Optional[KeyValues] = None,
+        model_params: Optional[KeyValues] = None, dynamics_params: Optional[KeyValues] = None,
+        observe: Optional[KeyValues] = None, analysis: Optional[KeyValues] = None, seed: Optional[int] = None,
+        name: Optional[str] = None,
         set: Union[None, KeyValues, Iterable[str]] = None, out: Optional[str] = None, figures: bool = False,
         jobs: int = 1, max_wall_seconds: float = 0.0, checkpoint_seconds: float = 60.0, resume: bool = False,
         progress: Union[bool, Callable[[int, int, int, float, float], None]] = False) -> Experiment:
@@ -132,6 +175,15 @@ def run(config: Optional[str] = None, *, preset: Optional[str] = None, keys: Opt
       config  path of a TOML config or experiment file (as `depthbias run CONFIG`)
       preset  name of a shipped preset (as `depthbias reproduce NAME`; see preset_names())
       keys    a dict of config keys, {"task.kind": "toy", "model.depth": 3, ...} or {"task": {"kind": "toy"}}
+      components (with or without keys=; a key given twice is an error naming it):
+        task=     depthbias.task(name, **params) -- sampled, or on your numpy arrays -- or a task name
+        model=    depthbias.model(name, **params) or a name; dynamics= likewise
+        task_params / model_params / dynamics_params   keyword parameters when the component is given by name
+        observe / analysis   dicts of [observe] / [analysis] keys; seed, name: run.seed, run.name
+      e.g. run(task=db.task("regression", X=X, y=y), model="diagonal_power",
+               model_params=dict(depth=2, init_scale=0.1), dynamics="gd", dynamics_params=dict(lr=0.01))
+      A task on arrays is written as a data file into `out`/data/task.csv (the temporary directory without
+      `out`) and named by task.data_file: a copy (exact, 17 digits), which the engine reads as the CLI would.
     Options:
       set                 overrides on top: a dict of keys, or CLI-style strings ["model.depth=4"]
       out                 directory for the run directories and experiment.json (kept); None: a temporary
@@ -146,35 +198,54 @@ def run(config: Optional[str] = None, *, preset: Optional[str] = None, keys: Opt
     Errors: depthbias.ConfigError (a ValueError; .key names the config key) for bad input, depthbias.IoError for
     files. KeyboardInterrupt stops the runs cleanly (checkpointed; nothing looks finished) and is re-raised.
     """
+    comps = [c for c in (_component("task", task, task_params, _task), _component("model", model, model_params, _model),
+                         _component("dynamics", dynamics, dynamics_params, _dynamics)) if c is not None]
+    run_section = {k: v for k, v in (("seed", seed), ("name", name)) if v is not None}
+    if comps or observe or analysis or run_section:
+        if config is not None or preset is not None:
+            raise _config_error("config", "components (task=, model=, ...) go with keys=, "
+                                         "not with config= or preset= (use set= to override those)")
+        keys = _component_keys(keys, comps, {"observe": observe, "analysis": analysis, "run": run_section})
+    data_task = next((c for c in comps if c.section == "task" and c.data is not None), None)
+    if data_task is not None and "task.data_file" in keys:
+        raise _config_error("task.data_file", "the task has data arrays; leave task.data_file out")
     sources = sum(x is not None for x in (config, preset, keys))
     if sources != 1:
-        raise _depthbias.ConfigError("invalid 'config': give exactly one of config, preset or keys")
+        raise _config_error("config", "give exactly one of config, preset or keys (or components)")
     sets = _overrides(set)
     if config is not None:
         try:
             with open(config) as f:
                 text, origin = f.read(), str(config)
         except OSError as e:
-            raise _depthbias.ConfigError(f"invalid 'config': cannot read config file '{config}': {e}") from None
+            raise _config_error("config", f"cannot read config file '{config}': {e}") from None
     elif preset is not None:
         text, module = _depthbias.preset_toml(preset)
         if module:
-            raise _depthbias.ConfigError(f"invalid 'preset': '{preset}' is a {module} preset; "
+            raise _config_error("preset", f"'{preset}' is a {module} preset; "
                                          f"run it with the command line (depthbias reproduce {preset})")
         origin = f"preset {preset}"
     else:
         text, origin = _keys_toml(keys), "keys"
     if resume and out is None:
-        raise _depthbias.ConfigError("invalid 'resume': needs out=, the directory of the interrupted experiment")
+        raise _config_error("resume", "needs out=, the directory of the interrupted experiment")
     if figures and out is None:
-        raise _depthbias.ConfigError("invalid 'figures': figures need out= (a directory to keep)")
+        raise _config_error("figures", "figures need out= (a directory to keep)")
     keep = out is not None
     directory = os.path.abspath(out) if keep else tempfile.mkdtemp(prefix="depthbias-")
     try:
-        text_json = _depthbias.run_experiment(text, origin, sets, directory, figures=figures, jobs=jobs,
-                                              max_wall_seconds=max_wall_seconds,
-                                              checkpoint_seconds=checkpoint_seconds, resume=resume,
-                                              progress=_progress_callback(progress))
+        if data_task is not None:  # the arrays as the engine's data file, named in the run's config
+            data_file = data_task.write_data(os.path.join(directory, "data", "task.csv"))
+            text = _keys_toml({**keys, "task.data_file": data_file})
+        try:
+            text_json = _depthbias.run_experiment(text, origin, sets, directory, figures=figures, jobs=jobs,
+                                                  max_wall_seconds=max_wall_seconds,
+                                                  checkpoint_seconds=checkpoint_seconds, resume=resume,
+                                                  progress=_progress_callback(progress))
+        except _depthbias.ConfigError as e:
+            if getattr(e, "key", None) == "--out":  # the engine's name for the option; here it is out=
+                raise _config_error("out", str(e).split(": ", 1)[-1]) from None
+            raise
         return Experiment(text_json, directory, keep_directory=keep)
     finally:
         if not keep:

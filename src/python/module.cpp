@@ -22,6 +22,11 @@
 #include <thread>
 
 #include "depthbias/analysis/depth_separation.hpp"
+#include "depthbias/analysis/references/reference_registry.hpp"
+#include "depthbias/dynamics/dynamics.hpp"
+#include "depthbias/models/model_registry.hpp"
+#include "depthbias/observe/observer.hpp"
+#include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/analysis/references/lp.hpp"
 #include "depthbias/analysis/references/omp.hpp"
 #include "depthbias/analysis/references/q_potential.hpp"
@@ -66,7 +71,8 @@ std::string run_experiment_json(const ExperimentArgs& a, const py::object& progr
     opt.checkpoint_seconds = a.checkpoint_seconds;
     opt.resume = a.resume;
     opt.monitor = &monitor;
-    if (!a.resume) prepare_output_directory(a.out, "out", true);
+    // (run_experiment prepares `out` itself, on the worker thread; its ConfigError names --out, which the Python
+    // front reports as `out`. A second probe here cost a file creation per call: P8a, bench/bench_python_overhead.py.)
     const int total = int(e.variants.size());
     auto task = std::async(std::launch::async, [&] { return run_experiment(e, a.out, opt).to_json().dump(); });
     const auto report = [&] {
@@ -168,6 +174,34 @@ PYBIND11_MODULE(_depthbias, m) {
         },
         py::arg("name"));
     m.def("describe_keys", &describe_keys, "every config key with its type, default and meaning");
+    m.def(
+        "components",
+        [] {
+            // The registries themselves (no second list of names in Python): per kind, (name, doc, keys read).
+            py::dict out;
+            const auto with_uses = [](const auto& entries) {
+                py::list l;
+                for (const auto& e : entries) l.append(py::make_tuple(e.name, e.doc, e.uses));
+                return l;
+            };
+            const auto plain = [](const auto& entries) {
+                py::list l;
+                for (const auto& e : entries) l.append(py::make_tuple(e.name, e.doc, std::vector<std::string>{}));
+                return l;
+            };
+            out["task"] = with_uses(TaskRegistry::instance().entries());
+            out["model"] = with_uses(ModelRegistry::instance().entries());
+            out["dynamics"] = with_uses(DynamicsRegistry::instance().entries());
+            out["observer"] = plain(ObserverRegistry::instance().entries());
+            out["reference"] = plain(Registry<ReferenceEntry>::instance().entries());
+            py::list extra;
+            for (const auto& k : Registry<ExtraKey>::instance().entries())
+                extra.append(py::make_tuple(k.name, k.doc, k.owner_key, k.owner_name));
+            out["extension_keys"] = extra;
+            return out;
+        },
+        "the registered components: {kind: [(name, doc, keys read)]} for task, model, dynamics, observer, reference, "
+        "and extension_keys [(key, doc, owner key, owner name)]");
 
     // Theory (analysis/toy_theory.hpp, depth_separation.hpp): scalar functions, vectorized over numpy arrays.
     auto th = m.def_submodule("theory", "closed forms of the toy model (gissin.md sections 1-2)");

@@ -84,6 +84,9 @@ const Schema& the_schema() {
                  doc("task.signed_inputs", "explicit data rows x~_n = y_n x_n, flattened (task.d per row); replaces sampling")},
                 {"task.target_law", &R::task, &TaskParams::target_law,
                  doc("task.target_law", "fixed (target values) | exponential (Exp(10) + 1 draws, one per target entry)")},
+                {"task.data_file", &R::task, &TaskParams::data_file,
+                 doc("task.data_file", "CSV of your own data instead of sampled data (docs/DATA.md: columns per task; "
+                                       "task.d and task.measurements must match it); \"\" = sample")},
                 {"model.kind", &R::model, &ModelParams::kind, kinds_doc<ModelEntry>("")},
                 {"model.depth", &R::model, &ModelParams::depth, "N >= 1 (linear forces 1; symmetric is 2)"},
                 {"model.init", &R::model, &ModelParams::init, doc("model.init", "gaussian | identity | orthogonal")},

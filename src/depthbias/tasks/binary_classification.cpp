@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/tasks/data_file.hpp"
 #include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/core/rng.hpp"
 #include "depthbias/tasks/fourier.hpp"
@@ -132,7 +133,7 @@ const Registrar<TaskEntry> registration{{
     .doc = "binary classification, labels sign(<w*, x>) (or explicit rows task.signed_inputs), exponential or "
            "logistic loss; task.target is a direction (signs and zeros allowed)",
     .shape = PredictorShape::Vector,
-    .uses = {"task.loss", "task.reduction", "task.target_domain", "task.signed_inputs"},
+    .uses = {"task.loss", "task.reduction", "task.target_domain", "task.signed_inputs", "task.data_file"},
     .validate =
         [](const TaskParams& p, const ExtraParams&) {
             if (p.loss != "exponential" && p.loss != "logistic")
@@ -143,8 +144,21 @@ const Registrar<TaskEntry> registration{{
                 throw ConfigError("task.target_domain", "'" + p.target_domain + "' is not one of: time, fourier");
             if (std::int64_t(p.signed_inputs.size()) % p.d != 0)
                 throw ConfigError("task.signed_inputs", "needs a multiple of task.d entries");
+            if (!p.signed_inputs.empty() && !p.data_file.empty())
+                throw ConfigError("task.data_file", "and task.signed_inputs both give the data; set one");
         },
     .build = [](const TaskParams& p, const ExtraParams&, std::uint64_t seed) -> std::unique_ptr<Task> {
+        if (!p.data_file.empty()) {  // rows x_n and labels s_n in {-1, +1}: the task trains on x~_n = s_n x_n
+            const DataTable t = read_data_file(p.data_file);
+            LabelledData d = labelled_data(t, "label", p.d, "task.d", p.measurements);
+            for (Index i = 0; i < d.y.size(); ++i) {
+                if (d.y(i) != 1.0 && d.y(i) != -1.0)
+                    throw ConfigError("task.data_file", "'" + t.path + "': data line " + std::to_string(i + 1) +
+                                                            ", column 'label': " + std::to_string(d.y(i)) + " is not -1 or +1");
+                d.x.row(i) *= d.y(i);
+            }
+            return std::make_unique<BinaryClassification>(std::move(d.x), p.loss, p.reduction);
+        }
         if (!p.signed_inputs.empty()) {
             const Index rows = Index(p.signed_inputs.size()) / p.d;
             Mat xt(rows, p.d);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/tasks/data_file.hpp"
 #include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/tasks/planted_target.hpp"
 #include "depthbias/tasks/sensing_kernel.hpp"
@@ -32,6 +33,20 @@ public:
         test_a_ = trng.normal_matrix(spec.test_samples, n);
         test_y_ = test_a_ * wstar;
         residual_.resize(spec.measurements);
+    }
+
+    // User data (task.data_file): rows of `a` are vec(A_i) (column-major), y the measurements; no planted target,
+    // no test set (reconstruction and test errors NaN).
+    GaussianSensing(const GaussianSensingSpec& spec, const Mat& a, Vec y) : spec_(spec), user_data_(true) {
+        a_ = a.template cast<S>();
+        y_ = std::move(y);
+        label_mean_ = y_.mean();
+        target_ = Mat::Zero(spec.d, spec.d);
+        residual_.resize(y_.size());
+    }
+
+    double reconstruction_error(const Predictor& p) const override {
+        return user_data_ ? NAN : Task::reconstruction_error(p);
     }
 
     std::string name() const override { return "gaussian_sensing"; }
@@ -136,19 +151,33 @@ private:
     Mat test_a_;
     Vec test_y_;
     mutable Vec residual_;
+    bool user_data_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<Task> make_gaussian_sensing(const GaussianSensingSpec& spec, std::uint64_t seed) {
+namespace {
+void check_spec(const GaussianSensingSpec& spec) {
     if (spec.d < 1) throw ConfigError("task.d", "must be at least 1, got " + std::to_string(spec.d));
     if (spec.measurements < 1)
         throw ConfigError("task.measurements", "must be at least 1, got " + std::to_string(spec.measurements));
     if (spec.kernel != "fused" && spec.kernel != "two_pass")
         throw ConfigError("task.kernel", "'" + spec.kernel + "' is not one of: fused, two_pass");
+    if (spec.storage != "float64" && spec.storage != "float32")
+        throw ConfigError("task.storage", "'" + spec.storage + "' is not one of: float64, float32");
+}
+}  // namespace
+
+std::unique_ptr<Task> make_gaussian_sensing(const GaussianSensingSpec& spec, const Mat& a, Vec y) {
+    check_spec(spec);
+    if (spec.storage == "float64") return std::make_unique<GaussianSensing<double>>(spec, a, std::move(y));
+    return std::make_unique<GaussianSensing<float>>(spec, a, std::move(y));
+}
+
+std::unique_ptr<Task> make_gaussian_sensing(const GaussianSensingSpec& spec, std::uint64_t seed) {
+    check_spec(spec);
     if (spec.storage == "float64") return std::make_unique<GaussianSensing<double>>(spec, seed);
-    if (spec.storage == "float32") return std::make_unique<GaussianSensing<float>>(spec, seed);
-    throw ConfigError("task.storage", "'" + spec.storage + "' is not one of: float64, float32");
+    return std::make_unique<GaussianSensing<float>>(spec, seed);
 }
 
 }  // namespace depthbias
@@ -160,10 +189,10 @@ const Registrar<TaskEntry> registration{{
     .name = "sensing",
     .doc = "Gaussian matrix sensing: m measurements <A_i, W*> of a d x d target with singular values task.target",
     .shape = PredictorShape::Matrix,
-    .uses = {"task.target_basis", "task.storage", "task.kernel"},
+    .uses = {"task.target_basis", "task.storage", "task.kernel", "task.data_file"},
     .validate =
         [](const TaskParams& p, const ExtraParams&) {
-            require_planted_matrix_target(p);
+            if (p.data_file.empty()) require_planted_matrix_target(p);  // (a data file has no planted target)
             if (p.storage != "float64" && p.storage != "float32")
                 throw ConfigError("task.storage", "'" + p.storage + "' is not one of: float64, float32");
             if (p.kernel != "fused" && p.kernel != "two_pass")
@@ -181,6 +210,10 @@ const Registrar<TaskEntry> registration{{
             s.storage = p.storage;
             s.kernel = p.kernel;
             s.test_samples = p.test_samples;
+            if (!p.data_file.empty()) {
+                LabelledData d = labelled_data(read_data_file(p.data_file), "y", p.d * p.d, "task.d", p.measurements);
+                return make_gaussian_sensing(s, d.x, std::move(d.y));
+            }
             return make_gaussian_sensing(s, seed);
         },
     .stored_numbers = [](const TaskParams& p) { return (double(p.measurements) + double(p.test_samples)) * double(p.d) * double(p.d) + 2.0 * double(p.d) * double(p.d); },

@@ -26,5 +26,8 @@ struct GaussianSensingSpec {
 };
 
 std::unique_ptr<Task> make_gaussian_sensing(const GaussianSensingSpec& spec, std::uint64_t seed);
+// On user data (task.data_file): `a` is m x d^2 (row i = vec(A_i), column-major), y the m measurements; no planted
+// target (zero; reconstruction and test errors NaN), no test set.
+std::unique_ptr<Task> make_gaussian_sensing(const GaussianSensingSpec& spec, const Mat& a, Vec y);
 
 }  // namespace depthbias

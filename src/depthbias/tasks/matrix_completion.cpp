@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/tasks/data_file.hpp"
 #include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/core/rng.hpp"
 #include "depthbias/tasks/planted_target.hpp"
@@ -28,6 +29,17 @@ public:
         std::sort(observed_.begin(), observed_.end());
         y_.resize(spec.measurements);
         for (size_t k = 0; k < observed_.size(); ++k) y_(Index(k)) = target_.data()[observed_[k]];
+    }
+
+    // User data (task.data_file): the observed entries as given (file order); no planted target (zero), no held-out
+    // entries: reconstruction and test errors are NaN.
+    MatrixCompletion(const MatrixCompletionSpec& spec, ObservedEntries e) : spec_(spec), observed_(std::move(e.index)),
+                                                                          y_(std::move(e.value)), user_data_(true) {
+        target_ = Mat::Zero(spec.d, spec.d);
+    }
+
+    double reconstruction_error(const Predictor& p) const override {
+        return user_data_ ? NAN : Task::reconstruction_error(p);
     }
 
     std::string name() const override { return "matrix_completion"; }
@@ -60,7 +72,7 @@ public:
     }
 
     double test_error(const Predictor& p) const override {
-        if (held_out_.empty()) return Task::test_error(p);
+        if (held_out_.empty()) return Task::test_error(p);  // (NaN on user data: reconstruction_error)
         double num = 0, den = 0;
         for (Index k : held_out_) {
             const double t = target_.data()[k];
@@ -75,6 +87,7 @@ private:
     Mat target_;
     std::vector<Index> observed_, held_out_;
     Vec y_;
+    bool user_data_ = false;
 };
 
 }  // namespace
@@ -87,6 +100,11 @@ std::unique_ptr<Task> make_matrix_completion(const MatrixCompletionSpec& spec, s
     return std::make_unique<MatrixCompletion>(spec, seed);
 }
 
+std::unique_ptr<Task> make_matrix_completion(const MatrixCompletionSpec& spec, const std::string& data_file) {
+    if (spec.d < 1) throw ConfigError("task.d", "must be at least 1, got " + std::to_string(spec.d));
+    return std::make_unique<MatrixCompletion>(spec, observed_entries(read_data_file(data_file), spec.d, spec.measurements));
+}
+
 }  // namespace depthbias
 
 namespace depthbias {
@@ -96,9 +114,11 @@ const Registrar<TaskEntry> registration{{
     .name = "completion",
     .doc = "matrix completion: m observed entries of a d x d target with singular values task.target",
     .shape = PredictorShape::Matrix,
-    .uses = {"task.target_basis"},
+    .uses = {"task.target_basis", "task.data_file"},
     .validate =
-        [](const TaskParams& p, const ExtraParams&) { require_planted_matrix_target(p); },
+        [](const TaskParams& p, const ExtraParams&) {
+            if (p.data_file.empty()) require_planted_matrix_target(p);  // (a data file has no planted target)
+        },
     .build =
         [](const TaskParams& p, const ExtraParams&, std::uint64_t seed) {
             MatrixCompletionSpec s;
@@ -106,6 +126,7 @@ const Registrar<TaskEntry> registration{{
             s.measurements = p.measurements;
             s.target_singular_values = p.target;
             s.target_basis = p.target_basis;
+            if (!p.data_file.empty()) return make_matrix_completion(s, p.data_file);
             return make_matrix_completion(s, seed);
         },
     .stored_numbers = [](const TaskParams& p) { return 3.0 * double(p.measurements) + 3.0 * double(p.d) * double(p.d); },

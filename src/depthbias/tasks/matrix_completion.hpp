@@ -18,5 +18,7 @@ struct MatrixCompletionSpec {
 };
 
 std::unique_ptr<Task> make_matrix_completion(const MatrixCompletionSpec& spec, std::uint64_t seed);
+// On user data: the observed entries of task.data_file (columns row, col, value; tasks/data_file.hpp).
+std::unique_ptr<Task> make_matrix_completion(const MatrixCompletionSpec& spec, const std::string& data_file);
 
 }  // namespace depthbias

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/tasks/data_file.hpp"
 #include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/core/rng.hpp"
 
@@ -46,6 +47,16 @@ SparseRegression::SparseRegression(const SparseRegressionSpec& spec, std::uint64
     r_.resize(spec.samples);
 }
 
+SparseRegression::SparseRegression(Mat x, Vec y) : x_(std::move(x)), y_(std::move(y)), user_data_(true) {
+    target_ = Mat::Zero(x_.cols(), 1);
+    r_.resize(y_.size());
+    mean_sq_ = x_.colwise().mean().transpose().array().square();
+}
+
+double SparseRegression::reconstruction_error(const Predictor& p) const {
+    return user_data_ ? NAN : Task::reconstruction_error(p);
+}
+
 std::vector<double> SparseRegression::target_spectrum() const {
     std::vector<double> v;
     for (Index k : support_) v.push_back(std::abs(target_(k, 0)));
@@ -66,6 +77,7 @@ double SparseRegression::loss_and_gradient(const Predictor& p, Predictor& g) con
 }
 
 double SparseRegression::test_error(const Predictor& p) const {
+    if (user_data_) return NAN;
     if (test_x_.rows() < 2) return Task::test_error(p);
     const Vec r = test_x_ * p.beta.col(0) - test_y_;
     const double var = (test_y_.array() - test_y_.mean()).square().mean();
@@ -73,7 +85,7 @@ double SparseRegression::test_error(const Predictor& p) const {
 }
 
 std::vector<double> SparseRegression::metrics(const Predictor& p) const {
-    return {(p.beta - target_).squaredNorm(), p.beta.col(0).lpNorm<1>(), p.beta.norm(),
+    return {user_data_ ? NAN : (p.beta - target_).squaredNorm(), p.beta.col(0).lpNorm<1>(), p.beta.norm(),
             mean_sq_.dot(p.beta.col(0).cwiseAbs())};
 }
 
@@ -95,9 +107,14 @@ const Registrar<TaskEntry> registration{[] {
     .name = "regression",
     .doc = "sparse linear regression y = X beta* + noise, nonzero entries of beta* = task.target",
     .shape = PredictorShape::Vector,
-    .uses = {"task.noise_std", "task.normalize_columns", "task.target_law"},
+    .uses = {"task.noise_std", "task.normalize_columns", "task.target_law", "task.data_file"},
     .validate =
         [](const TaskParams& p, const ExtraParams& e) {
+            if (!p.data_file.empty()) {  // no planted target: the file is checked when the task is built
+                if (e.get<double>(kInputMean) != 0)
+                    throw ConfigError(kInputMean, "shifts generated inputs; it does not apply to task.data_file");
+                return;
+            }
             require_positive_target(p);
             require_target_fits_d(p);
             if (p.target_law != "fixed" && p.target_law != "exponential")
@@ -106,7 +123,11 @@ const Registrar<TaskEntry> registration{[] {
             if (!std::isfinite(e.get<double>(kInputMean))) throw ConfigError(kInputMean, "must be finite");
         },
     .build =
-        [](const TaskParams& p, const ExtraParams& e, std::uint64_t seed) {
+        [](const TaskParams& p, const ExtraParams& e, std::uint64_t seed) -> std::unique_ptr<Task> {
+            if (!p.data_file.empty()) {
+                LabelledData d = labelled_data(read_data_file(p.data_file), "y", p.d, "task.d", p.measurements);
+                return std::make_unique<SparseRegression>(std::move(d.x), std::move(d.y));
+            }
             SparseRegressionSpec s;
             s.input_mean = e.get<double>(kInputMean);
             s.d = p.d;

@@ -7,6 +7,8 @@
 // (xbar = the training inputs' column means; Nacson et al.'s stability bound, moroshko_woodworth.md 3.3).
 // input_mean (task.input_mean) shifts every input entry: x ~ N(input_mean, 1) (non-centred data; then normalized
 // when normalize_columns).
+// On user data (task.data_file, tasks/data_file.hpp): X and y as given, no planted beta* (target zero, empty
+// support), no test set; reconstruction, test and population errors are NaN.
 #pragma once
 #include <memory>
 #include <string>
@@ -31,6 +33,7 @@ struct SparseRegressionSpec {
 class SparseRegression : public Task {
 public:
     SparseRegression(const SparseRegressionSpec& spec, std::uint64_t seed);
+    SparseRegression(Mat x, Vec y);  // user data: n x d inputs, n labels
     std::string name() const override { return "sparse_regression"; }
     Index rows() const override { return x_.cols(); }
     Index cols() const override { return 1; }
@@ -40,6 +43,7 @@ public:
     double loss(const Predictor& p) const override;
     double loss_and_gradient(const Predictor& p, Predictor& g) const override;
     double test_error(const Predictor& p) const override;
+    double reconstruction_error(const Predictor& p) const override;
     std::vector<std::string> metric_names() const override {
         return {"population_error", "l1_norm", "l2_norm", "mean_weighted_l1"};
     }
@@ -54,6 +58,7 @@ private:
     Vec y_, test_y_, mean_sq_;  // mean_sq_: xbar_i^2
     std::vector<Index> support_;
     mutable Vec r_;
+    bool user_data_ = false;
 };
 
 std::unique_ptr<Task> make_sparse_regression(const SparseRegressionSpec& spec, std::uint64_t seed);

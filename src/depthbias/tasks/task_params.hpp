@@ -24,6 +24,7 @@ struct TaskParams {
     bool normalize_columns = false;       // regression
     std::vector<double> signed_inputs;    // classification: explicit rows x~_n = y_n x_n (flattened, d per row)
     std::string target_law = "fixed";     // regression: fixed | exponential
+    std::string data_file;                // user data instead of sampling (tasks/data_file.hpp); "" = sample
 };
 
 // Rules several tasks share (each throws ConfigError naming the key).
