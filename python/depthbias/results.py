@@ -153,6 +153,8 @@ class Run:
         learning_events   {column: array} of events.csv (one row per component and fraction reached)
         activation_order  {"order": int array, "times": float array} (coordinates in the order they activated;
                           empty when the run did not finish)
+        sharpness         {column: array} of sharpness.csv (step, time, sharpness, hessian_products; empty when
+                          observe.sharpness_every = 0)
         """
         s = self.summary.raw
         return {
@@ -160,6 +162,8 @@ class Run:
             "learning_events": _columns(self.events),
             "activation_order": {"order": np.asarray(s.get("activation_order", []), dtype=np.int64),
                                  "times": np.asarray(s.get("activation_times", []), dtype=np.float64)},
+            "sharpness": (_columns(self.records["sharpness"]) if "sharpness" in self.records else
+                          {c: np.zeros(0) for c in ("step", "time", "sharpness", "hessian_products")}),
         }
 
     def arrays(self, name: str) -> Dict[str, np.ndarray]:
