@@ -27,7 +27,8 @@ namespace {
 using depthbias::test_support::CliResult;
 using depthbias::test_support::TempDir;
 
-// depth {2, 3} x corruption {0, 0.3} x 2 seeds = 8 points of MLP-L-16 on 3 Gaussian classes, 3 epochs each.
+// depth {2, 3} x corruption {0, 0.3} x 2 seeds = 8 points of MLP-L-16 on 3 Gaussian classes (300 samples each), 3 epochs
+// each: ~0.2 s a point, so that a kill lands between the first and the last.
 const char* kDeepSweep = R"(
 [run]
 name = "tiny deep sweep"
@@ -35,7 +36,7 @@ name = "tiny deep sweep"
 dataset = "gaussian-mixture"
 mixture_classes = 3
 mixture_side = 4
-train_per_class = 40
+train_per_class = 300
 test_per_class = 10
 [model]
 width = 16

@@ -501,8 +501,11 @@ void write_grid_diagram(const std::vector<PointRow>& rows, SweepReport& rep, con
     const double xpad = xmax > xmin ? 0.1 * (xmax - xmin) : 0.5, ypad = ymax > ymin ? 0.1 * (ymax - ymin) : 0.5;
     std::ostringstream extra;
     extra << "set xrange [" << xmin - xpad << ":" << xmax + xpad << "]\nset yrange [" << ymin - ypad << ":"
-          << ymax + ypad << "]\nset cblabel '" << gp_text(d.value_label) << "'\nset palette rgb 33,13,10";
-    Panel p{d.title, gp_text(d.x_key), gp_text(d.y_key), false, false, {}, extra.str()};
+          << ymax + ypad << "]\nset cblabel '" << gp_text(d.value_label) << "'\nset palette rgb 33,13,10\nset key off";
+    bool integer_y = true;
+    for (const auto& [k, c] : cells) integer_y = integer_y && k.second == std::floor(k.second);
+    if (integer_y && ymax - ymin <= 40) extra << "\nset ytics 1";
+    Panel p{gp_text(d.value_label), gp_text(d.x_key), gp_text(d.y_key), false, false, {}, extra.str()};
     Curve c{d.stem + "_cells.csv", 1, 2, gp_text(d.value_label), "points pt 5 ps 4 lc palette", 3};
     p.curves.push_back(c);
     Figure fig;
