@@ -269,3 +269,21 @@ TEST(DeepSweep, KindIsChosenByTheFileAndBadKeysNameTheKey) {
     EXPECT_NE(r.output.find("sweep.metrics"), std::string::npos) << r.output;
     EXPECT_FALSE(fs::exists(dir.path() / "d" / "sweep.db"));
 }
+
+TEST(DeepSweep, ThePaperSizePresetExpandsAndValidatesEveryPoint) {
+    // Not run (about 100 core-hours): every one of its 72 points is expanded and validated before --out is
+    // prepared, so an --out that is a file is the first error, after the whole sweep passed.
+    TempDir dir("deepsweep-preset");
+    const auto file = write_file(dir.path() / "a-file", "x");
+    auto r = depthbias::test_support::run_cli("sweep deepnets-depth-corruption-paper --out " + file);
+    EXPECT_EQ(r.code, 2) << r.output;
+    EXPECT_NE(r.output.find("'--out'"), std::string::npos) << r.output;
+    // Its swept keys are deep-net keys (a --set of one is refused, naming it).
+    r = depthbias::test_support::run_cli("sweep deepnets-depth-corruption-paper --set data.corruption=0.1 --out " +
+                                         (dir.path() / "x").string());
+    EXPECT_EQ(r.code, 2) << r.output;
+    EXPECT_NE(r.output.find("is swept in sweep.grid"), std::string::npos) << r.output;
+    // `reproduce --list` shows it as a sweep.
+    r = depthbias::test_support::run_cli("reproduce --list");
+    EXPECT_NE(r.output.find("deepnets-depth-corruption-paper: a sweep"), std::string::npos) << r.output;
+}
