@@ -74,7 +74,8 @@ RunConfig config_from_toml(const std::string& text, const std::string& origin);
 // The same for any kind: the kind's validated config (std::any holding its struct).
 std::any kind_config_from_toml(const PointKindEntry& kind, const std::string& text, const std::string& origin);
 
-// The top-level summary.json keys a metrics path may start with.
+// The top-level summary.json keys a metrics path of a linear sweep may start with (PointKindEntry::summary_keys
+// of the linear kind; other kinds list their own).
 const std::vector<std::string>& summary_keys();
 
 }  // namespace depthbias
