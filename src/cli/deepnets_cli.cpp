@@ -32,8 +32,10 @@ std::string& loaded_path() {
     return path;
 }
 
+}  // namespace
+
 // The plugin (plugin_api.hpp), loaded on first use; the handle and the table stay for the process's lifetime.
-const PluginApi& plugin() {
+const PluginApi& deepnets_plugin() {
     static const PluginApi* api = [] {
         const PluginSpec spec{
             .file_name = kPluginFileName,
@@ -58,6 +60,10 @@ const PluginApi& plugin() {
     }();
     return *api;
 }
+
+namespace {
+
+const PluginApi& plugin() { return deepnets_plugin(); }
 
 int do_presets(const State& s) {
     std::cout << "deep-net presets (" << preset_source(s.cmd.preset_dir) << "):\n";

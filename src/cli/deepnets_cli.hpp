@@ -9,10 +9,14 @@
 #include <vector>
 
 #include "cli/cli_commands.hpp"
+#include "depthbias/deepnets/plugin_api.hpp"
 
 namespace depthbias {
 
 void add_deepnets_commands(CLI::App& app, std::vector<CliCommand>& out);
+// The LibTorch plugin, loaded (dlopen) on the first call in this process; throws std::runtime_error naming the
+// paths tried when it cannot be loaded or was built from another version. Thread-safe (a function-local static).
+const deepnets::PluginApi& deepnets_plugin();
 // The deep-net experiment presets are reproduced by `depthbias reproduce NAME` through the registry of experiment
 // kinds (run/experiment_kind.hpp; registered in deepnets_cli.cpp); `deepnets reproduce` is an alias.
 

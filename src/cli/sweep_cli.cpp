@@ -29,9 +29,11 @@ struct SweepArgs {
     bool retry_failed = false, quiet = false, dedicated = false, no_figures = false;
 };
 
+// Any preset with a [sweep] table: linear ones (experiments/*.toml) and those of other point kinds
+// (experiments/sweeps/*.toml, e.g. deep-net sweeps; sweep/point_kind.hpp).
 bool has_sweep_table(const Preset& p) {
     try {
-        return p.module.empty() && toml::parse(p.toml, p.name).contains("sweep");
+        return toml::parse(p.toml, p.name).contains("sweep");
     } catch (const toml::parse_error&) {
         return false;
     }

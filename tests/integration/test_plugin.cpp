@@ -171,6 +171,6 @@ TEST(Plugin, AFileThatIsNotThePluginIsAnError) {
     ASSERT_FALSE(libstdcxx.empty()) << list(t);
     r = run_cli("deepnets plugin", "DEPTHBIAS_DEEPNETS_PLUGIN=" + libstdcxx + " ");
     EXPECT_EQ(r.code, 1) << r.output;
-    EXPECT_NE(r.err.find("depthbias_deepnets_plugin_v1"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("depthbias_deepnets_plugin_v2"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find(libstdcxx), std::string::npos) << r.err;
 }

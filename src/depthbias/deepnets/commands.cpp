@@ -162,4 +162,29 @@ int bench_command(const DeepCommand& s) {
     return 0;
 }
 
+std::string sweep_point_command(const std::string& config_toml, const std::string& dir, bool figures) {
+    DeepConfig cfg;
+    apply_toml(cfg, parse_doc(config_toml, dir + "/config.resolved.toml", "config"));
+    validate(cfg);
+    std::error_code ec;
+    // A worker killed in the middle of this point left its checkpoint (written atomically every epoch): continue
+    // it (bit-for-bit the uninterrupted run, trainer.hpp). A checkpoint that does not resume (another config, a
+    // damaged file) is dropped and the point starts over.
+    const bool unfinished = fs::exists(fs::path(dir) / "checkpoint.pt", ec) && !fs::exists(fs::path(dir) / "summary.json", ec);
+    const DataSplit data = load_data(cfg);
+    TrainOptions opt;
+    opt.figures = figures;
+    opt.progress = false;
+    if (unfinished) {
+        opt.resume = true;
+        try {
+            return train_network(cfg, data, dir, opt).dump(2);
+        } catch (const std::exception&) {
+            opt.resume = false;
+        }
+    }
+    prepare_output_directory(dir, "--out", true);
+    return train_network(cfg, data, dir, opt).dump(2);
+}
+
 }  // namespace depthbias::deepnets

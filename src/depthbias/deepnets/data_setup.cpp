@@ -4,6 +4,7 @@
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/deepnets/trainer.hpp"
+#include "depthbias/deepnets/user_data.hpp"
 
 namespace depthbias::deepnets {
 namespace {
@@ -30,6 +31,25 @@ DataSplit load_data(const DeepConfig& cfg) {
         if (cfg.corruption > 0 && cfg.corruption_mode == "authors")
             corrupt_labels_authors(s.train.labels, cfg.corruption, s.train.classes,
                                    std::uint32_t(cfg.corruption_seed));
+    } else if (is_user_dataset(cfg.dataset)) {
+        Dataset train = load_user_split(cfg, "train");
+        Dataset test = load_user_split(cfg, "test");
+        if (test.channels != train.channels || test.side != train.side)
+            throw IoError("data.test_images '" + cfg.test_images + "' holds " + std::to_string(test.channels) + " x " +
+                          std::to_string(test.side) + " x " + std::to_string(test.side) + " images but data.train_images '" +
+                          cfg.train_images + "' holds " + std::to_string(train.channels) + " x " +
+                          std::to_string(train.side) + " x " + std::to_string(train.side));
+        if (cfg.arch == "conv" && train.side % 4 != 0)
+            throw ConfigError("model.arch", "the conv net needs an image side that is a multiple of 4 (two stride-2 "
+                                            "stems); data.train_images '" + cfg.train_images + "' has side " +
+                                            std::to_string(train.side));
+        if (cfg.corruption > 0 && cfg.corruption_mode == "authors")
+            corrupt_labels_authors(train.labels, cfg.corruption, train.classes, std::uint32_t(cfg.corruption_seed));
+        s.train = subsample_per_class(train, cfg.train_per_class, std::uint64_t(cfg.subsample_seed),
+                                      "data.train_per_class");
+        s.test = subsample_per_class(test, cfg.test_per_class, std::uint64_t(cfg.subsample_seed) + 1,
+                                     "data.test_per_class");
+        s.source = cfg.dataset + ":" + cfg.train_images + "," + cfg.test_images;
     } else {
         Dataset train = cached_fashion_mnist(cfg.dir, "train");
         // The authors corrupt the full training set in file order (numpy-exact), before any subsampling.

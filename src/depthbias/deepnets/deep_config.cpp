@@ -31,7 +31,9 @@ const Schema& the_schema() {
             {"run.threads", &C::threads, "torch intra-op threads (1: one core, the default)"},
             {"run.gemm", &C::gemm,
              "eigen | torch: kernel of the Linear layers' matrix products (Debian's libtorch uses reference BLAS)"},
-            {"data.dataset", &C::dataset, "fashion-mnist | gaussian-mixture (synthetic, for fast tests)"},
+            {"data.dataset", &C::dataset,
+             "fashion-mnist | gaussian-mixture (synthetic, for fast tests) | idx | npy | csv (your own files: "
+             "data.train_images, data.train_labels, data.test_images, data.test_labels)"},
             {"data.dir", &C::dir, "directory of the Fashion-MNIST *-ubyte.gz files (Debian: dataset-fashion-mnist)"},
             {"data.train_per_class", &C::train_per_class, "training samples kept per class (0: the full split)"},
             {"data.test_per_class", &C::test_per_class, "test samples kept per class (0: the full split)"},
@@ -46,6 +48,19 @@ const Schema& the_schema() {
             {"data.mixture_separation", &C::mixture_separation, "gaussian-mixture: std of the class-mean coordinates"},
             {"data.mixture_noise", &C::mixture_noise, "gaussian-mixture: std of the per-sample noise"},
             {"data.mixture_seed", &C::mixture_seed, "gaussian-mixture: seed of means and samples"},
+            {"data.train_images", &C::train_images,
+             "idx | npy | csv: training images (idx, npy: N x S x S or N x C x S x S, uint8 or (npy) float32; csv: "
+             "one row per image, the label then the pixels; gzip or plain)"},
+            {"data.train_labels", &C::train_labels, "idx | npy: training labels (N integers; csv: leave empty)"},
+            {"data.test_images", &C::test_images, "idx | npy | csv: test images (as data.train_images)"},
+            {"data.test_labels", &C::test_labels, "idx | npy: test labels (csv: leave empty)"},
+            {"data.classes", &C::classes, "idx | npy | csv: number of classes (labels in [0, classes))"},
+            {"data.channels", &C::channels, "csv: channels per image (a row holds channels x side^2 pixels)"},
+            {"data.pixel_scale", &C::pixel_scale,
+             "idx | npy | csv: pixels are divided by this (255 for bytes, 1 for data already in [0, 1])"},
+            {"data.normalize_mean", &C::normalize_mean,
+             "idx | npy | csv: x = (pixel / pixel_scale - normalize_mean) / normalize_std (default: MNIST's)"},
+            {"data.normalize_std", &C::normalize_std, "idx | npy | csv: see data.normalize_mean"},
             {"model.arch", &C::arch, "mlp (MLP-L-H) | conv (CONV-L-H), galanti.md section 2"},
             {"model.depth", &C::depth, "L: number of hidden layers (mlp) or 3x3 conv layers (conv), 1..64"},
             {"model.width", &C::width, "H: hidden width (mlp) or channels (conv)"},
@@ -82,7 +97,28 @@ void apply_override(DeepConfig& cfg, const std::string& assignment) {
 
 void validate(const DeepConfig& c) {
     one_of("run.gemm", c.gemm, {"eigen", "torch"});
-    one_of("data.dataset", c.dataset, {"fashion-mnist", "gaussian-mixture"});
+    one_of("data.dataset", c.dataset, {"fashion-mnist", "gaussian-mixture", "idx", "npy", "csv"});
+    if (c.dataset == "idx" || c.dataset == "npy" || c.dataset == "csv") {
+        const bool csv = c.dataset == "csv";
+        for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"data.train_images", &c.train_images},
+                                         {"data.test_images", &c.test_images}})
+            if (value->empty()) throw ConfigError(key, "data.dataset = \"" + c.dataset + "\" needs the path of a file");
+        for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"data.train_labels", &c.train_labels},
+                                         {"data.test_labels", &c.test_labels}}) {
+            if (csv && !value->empty())
+                throw ConfigError(key, "is not used by data.dataset = \"csv\" (each row starts with its label); "
+                                       "leave it empty");
+            if (!csv && value->empty())
+                throw ConfigError(key, "data.dataset = \"" + c.dataset + "\" needs the path of a label file");
+        }
+        at_least("data.classes", c.classes, 2);
+        if (c.classes > 1000) throw ConfigError("data.classes", "must be at most 1000, got " + std::to_string(c.classes));
+        at_least("data.channels", c.channels, 1);
+        if (c.channels > 64) throw ConfigError("data.channels", "must be at most 64, got " + std::to_string(c.channels));
+        positive("data.pixel_scale", c.pixel_scale);
+        if (!std::isfinite(c.normalize_mean)) throw ConfigError("data.normalize_mean", "must be finite");
+        positive("data.normalize_std", c.normalize_std);
+    }
     one_of("data.corruption_mode", c.corruption_mode, {"authors", "exact"});
     one_of("model.arch", c.arch, {"mlp", "conv"});
     one_of("metrics.labels", c.metric_labels, {"train", "clean"});
@@ -162,6 +198,8 @@ void validate(const DeepConfig& c) {
 }
 
 std::string to_toml(const DeepConfig& cfg) { return the_schema().to_toml(cfg); }
+
+std::string non_default_toml(const DeepConfig& cfg) { return the_schema().non_default_toml(cfg); }
 
 std::string describe_keys() { return the_schema().describe_keys(); }
 

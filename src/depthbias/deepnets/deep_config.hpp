@@ -24,7 +24,7 @@ struct DeepConfig {
     std::int64_t threads = 1;     // torch intra-op threads
     std::string gemm = "eigen";   // eigen | torch: kernel of the Linear layers' matrix products
     // [data]
-    std::string dataset = "fashion-mnist";  // fashion-mnist | gaussian-mixture
+    std::string dataset = "fashion-mnist";  // fashion-mnist | gaussian-mixture | idx | npy | csv
     std::string dir = "/usr/share/datasets/fashion-mnist";
     std::int64_t train_per_class = 200;  // 0: the full split
     std::int64_t test_per_class = 0;
@@ -37,6 +37,12 @@ struct DeepConfig {
     double mixture_separation = 1.0;
     double mixture_noise = 1.0;
     std::int64_t mixture_seed = 0;
+    // user data (dataset idx | npy | csv; deepnets/user_data.hpp)
+    std::string train_images, train_labels, test_images, test_labels;  // paths (csv: *_labels unused)
+    std::int64_t classes = 10;         // labels must be in [0, classes)
+    std::int64_t channels = 1;         // csv: pixels per row = channels x side^2
+    double pixel_scale = 255.0;        // x = (pixel / pixel_scale - normalize_mean) / normalize_std
+    double normalize_mean = 0.1307, normalize_std = 0.3081;
     // [model]
     std::string arch = "mlp";  // mlp | conv
     std::int64_t depth = 8;
@@ -65,6 +71,9 @@ void apply_toml(DeepConfig& cfg, const toml::table& doc, const std::vector<std::
 void apply_override(DeepConfig& cfg, const std::string& assignment);
 void validate(const DeepConfig& cfg);
 std::string to_toml(const DeepConfig& cfg);
+// "section.key = value" lines, sorted, of the keys that differ from DeepConfig{}: a deep-net sweep point's
+// identity (sweep/sweep_spec.hpp), unchanged by a later version that adds a key with a default.
+std::string non_default_toml(const DeepConfig& cfg);
 std::string describe_keys();
 
 // Learning rate of 0-based epoch e: lr * gamma^(number of milestones <= e) (PyTorch MultiStepLR stepped

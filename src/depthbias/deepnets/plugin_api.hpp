@@ -30,8 +30,8 @@ struct DeepCommand {
     int jobs = 1, bench_epochs = 1;
 };
 
-inline constexpr std::uint32_t kPluginAbiVersion = 1;
-inline constexpr const char* kPluginEntrySymbol = "depthbias_deepnets_plugin_v1";
+inline constexpr std::uint32_t kPluginAbiVersion = 2;
+inline constexpr const char* kPluginEntrySymbol = "depthbias_deepnets_plugin_v2";
 inline constexpr const char* kPluginFileName = "libdepthbias_deepnets.so";
 
 struct PluginApi {
@@ -42,6 +42,10 @@ struct PluginApi {
     int (*train)(const DeepCommand&);      // `deepnets train` (without --help-keys)
     int (*reproduce)(const DeepCommand&);  // `deepnets reproduce NAME`, `reproduce NAME` of a deep-net preset
     int (*bench)(const DeepCommand&);      // `deepnets bench`
+    // One point of a deep-net sweep (`depthbias sweep`, src/cli/deep_sweep_kind.cpp): trains the resolved config
+    // `config_toml` into `dir` (created; an unfinished run there, checkpoint.pt without summary.json, is resumed)
+    // and returns summary.json's text (status completed | diverged). Throws on bad input or IO failure.
+    std::string (*sweep_point)(const std::string& config_toml, const std::string& dir, bool figures);
 };
 
 // What must match between the executable and the plugin: the engine's version and commit, the compiler, the

@@ -11,13 +11,13 @@ const depthbias::deepnets::PluginApi* make_api() {
     static const std::string build_id = plugin_build_id();
     static const std::string torch = torch_version();
     static const PluginApi api{kPluginAbiVersion, build_id.c_str(), torch.c_str(), &train_command,
-                               &reproduce_command, &bench_command};
+                               &reproduce_command, &bench_command, &sweep_point_command};
     return &api;
 }
 
 }  // namespace
 
 // The name carries the ABI version (kPluginEntrySymbol): a plugin of another version has no such symbol.
-extern "C" __attribute__((visibility("default"))) const depthbias::deepnets::PluginApi* depthbias_deepnets_plugin_v1() {
+extern "C" __attribute__((visibility("default"))) const depthbias::deepnets::PluginApi* depthbias_deepnets_plugin_v2() {
     return make_api();
 }

@@ -125,8 +125,9 @@ int run_mpi_worker(const MpiSession& mpi) {
         const auto start = Clock::now();
         const double overhead = seconds(free_since, start);
         const std::string dir = (fs::path(a["dir"].get<std::string>())).string();
-        const PointResult r = run_point(a["config"].get<std::string>(), dir,
-                                        a["metrics"].get<std::vector<std::string>>(), a["figures"].get<bool>());
+        const PointKindEntry& kind = point_kind(a.value("kind", std::string(kDefaultPointKind)), "kind");
+        const PointResult r = kind.run(a["config"].get<std::string>(), dir,
+                                       a["metrics"].get<std::vector<std::string>>(), a["figures"].get<bool>());
         free_since = Clock::now();
         send(json{{"id", a["id"]}, {"result", to_json(r)}, {"overhead", overhead}}.dump(), 0, kResult);
     }
@@ -177,6 +178,7 @@ std::int64_t run_mpi_coordinator(const MpiSession& mpi, SweepStore& store, const
             send(json{{"id", p->id},
                       {"hash", p->hash},
                       {"label", p->label},
+                      {"kind", opt.kind},
                       {"config", p->config},
                       {"dir", (fs::path(points_dir(opt.out)) / p->hash).string()},
                       {"metrics", opt.metrics},
@@ -206,8 +208,9 @@ std::int64_t run_mpi_coordinator(const MpiSession& mpi, SweepStore& store, const
         l.point = *p;
         l.overhead = seconds(local_free_since, Clock::now());
         const std::string dir = (fs::path(points_dir(opt.out)) / p->hash).string();
-        l.result = std::async(std::launch::async, [cfg = p->config, dir, metrics = opt.metrics, fig = opt.figures]() {
-            PointResult r = run_point(cfg, dir, metrics, fig);
+        const PointKindEntry* kind = &point_kind(opt.kind, "kind");
+        l.result = std::async(std::launch::async, [kind, cfg = p->config, dir, metrics = opt.metrics, fig = opt.figures]() {
+            PointResult r = kind->run(cfg, dir, metrics, fig);
             return std::make_pair(std::move(r), Clock::now());
         });
         local = std::move(l);

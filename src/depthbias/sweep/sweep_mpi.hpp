@@ -3,7 +3,7 @@
 // the environment), so a plain `depthbias sweep` never touches MPI; MPI_Finalize is called by the destructor.
 // Protocol (only the main thread of each rank calls MPI):
 //   worker -> 0   REQUEST {owner}                      ready for a point
-//   0 -> worker   ASSIGN  {id, hash, label, config, dir, metrics, figures} | STOP
+//   0 -> worker   ASSIGN  {id, hash, label, kind, config, dir, metrics, figures} | STOP
 //   worker -> 0   RESULT  {id, result, overhead}       (implies the next REQUEST)
 // Rank 0 owns the SQLite store (the only writer), hands out pending points in id order as requests arrive, and
 // by default also runs points itself on a second thread. Receives poll with short sleeps (no busy waiting).
@@ -37,6 +37,7 @@ int run_mpi_worker(const MpiSession& mpi);
 
 struct MpiCoordinatorOptions {
     std::string out;                  // absolute sweep directory
+    std::string kind = "linear";      // the point kind (point_kind.hpp), sent with every assignment
     std::vector<std::string> metrics;
     bool figures = false;
     bool local_worker = true;         // rank 0 also runs points on a second thread

@@ -14,6 +14,7 @@
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/io/gnuplot.hpp"
 #include "depthbias/sweep/sweep_spec.hpp"
+#include "depthbias/sweep/point_kind.hpp"
 #include "depthbias/sweep/sweep_store.hpp"
 
 namespace depthbias {
@@ -347,40 +348,9 @@ void l1_direction_diagram(const std::vector<PointRow>& rows, SweepReport& rep, c
 }
 }  // namespace
 
-const std::vector<std::string>& sweep_timing_columns() {
-    static const std::vector<std::string> c = {"attempts", "worker", "wall_seconds", "overhead_seconds"};
-    return c;
-}
-
-SweepReport write_sweep_report(const std::string& dir_in, bool figures) {
-    SweepReport rep;
-    rep.dir = fs::absolute(dir_in).lexically_normal().string();
-    const std::string db = store_path(rep.dir);
-    if (!fs::exists(db)) throw ConfigError("DIR", "'" + dir_in + "' is not a sweep directory (no sweep.db)");
-    SweepStore store(db);
-    rep.counts = store.counts();
-    rep.swept_keys = json::parse(store.meta("swept_keys")).get<std::vector<std::string>>();
-    rep.name = store.meta("name");
-    const auto metrics = json::parse(store.meta("metrics")).get<std::vector<std::string>>();
-    const auto rows = store.rows();
-
-    const fs::path rdir = fs::path(rep.dir) / "report";
-    fs::create_directories(rdir);
-    FigureBatch batch;  // the report's figures in one gnuplot process
-    const Table t = build_table(rows, rep.swept_keys, metrics);
-    std::string csv = join_row(t.header);
-    for (const auto& r : t.rows) csv += join_row(r);
-    rep.csv = (rdir / "sweep.csv").string();
-    write_file_atomically(rep.csv, csv);
-    rep.digest = digest_of(t);
-    const auto unfinished = rep.counts["pending"] + rep.counts["running"];
-    if (unfinished > 0)
-        rep.notes.push_back(std::to_string(unfinished) + " point(s) have not finished: the tables and figures show "
-                            "the finished ones only");
-    if (rep.counts["failed"] > 0)
-        rep.notes.push_back(std::to_string(rep.counts["failed"]) + " point(s) failed (see the error column); they are "
-                            "left out of the phase diagram");
-
+void write_linear_diagrams(const std::vector<PointRow>& rows, SweepReport& rep, const std::string& rdir_text,
+                           bool figures) {
+    const fs::path rdir(rdir_text);
     // Phase diagram: depth x init scale -> fraction incremental.
     const bool has_axes = std::count(rep.swept_keys.begin(), rep.swept_keys.end(), "model.depth") &&
                           std::count(rep.swept_keys.begin(), rep.swept_keys.end(), "model.init_scale");
@@ -480,6 +450,108 @@ SweepReport write_sweep_report(const std::string& dir_in, bool figures) {
     }
     kernel_rich_diagram(rows, rep, rdir, figures);
     l1_direction_diagram(rows, rep, rdir, figures);
+}
+
+void write_grid_diagram(const std::vector<PointRow>& rows, SweepReport& rep, const std::string& rdir_text,
+                        bool figures, const GridDiagram& d) {
+    const fs::path rdir(rdir_text);
+    if (!swept(rep, d.x_key.c_str()) || !swept(rep, d.y_key.c_str())) {
+        rep.notes.push_back("no " + d.stem + " diagram: the sweep does not sweep both " + d.x_key + " and " + d.y_key);
+        return;
+    }
+    auto param = [](const PointRow& p, const std::string& k) {
+        return p.params.contains(k) && p.params.at(k).is_number() ? p.params.at(k).get<double>() : std::nan("");
+    };
+    struct Cell {
+        std::int64_t points = 0, valued = 0;
+        double sum = 0;
+    };
+    std::map<std::pair<double, double>, Cell> cells;
+    for (const auto& p : rows) {
+        if (p.status != "done") continue;
+        const double x = param(p, d.x_key), y = param(p, d.y_key);
+        if (std::isnan(x) || std::isnan(y)) continue;
+        Cell& c = cells[{x, y}];
+        ++c.points;
+        if (const auto v = d.value(p); v && std::isfinite(*v)) {
+            ++c.valued;
+            c.sum += *v;
+        }
+    }
+    std::int64_t valued = 0;
+    for (const auto& [k, c] : cells) valued += c.valued;
+    if (valued == 0) {
+        rep.notes.push_back("no " + d.stem + " diagram: no finished point has a " + d.value_label);
+        return;
+    }
+    std::string data = d.x_key + "," + d.y_key + ",points,valued,mean\n", plotted = "x,y,mean\n";
+    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    for (const auto& [k, c] : cells) {
+        const std::string mean = c.valued ? num(c.sum / double(c.valued)) : "";
+        data += num(k.first) + "," + num(k.second) + "," + std::to_string(c.points) + "," + std::to_string(c.valued) +
+                "," + mean + "\n";
+        if (!c.valued) continue;
+        plotted += num(k.first) + "," + num(k.second) + "," + mean + "\n";
+        xmin = std::min(xmin, k.first), xmax = std::max(xmax, k.first);
+        ymin = std::min(ymin, k.second), ymax = std::max(ymax, k.second);
+    }
+    write_file_atomically((rdir / (d.stem + ".csv")).string(), data);
+    if (!figures) return;
+    write_file_atomically((rdir / (d.stem + "_cells.csv")).string(), plotted);
+    const double xpad = xmax > xmin ? 0.1 * (xmax - xmin) : 0.5, ypad = ymax > ymin ? 0.1 * (ymax - ymin) : 0.5;
+    std::ostringstream extra;
+    extra << "set xrange [" << xmin - xpad << ":" << xmax + xpad << "]\nset yrange [" << ymin - ypad << ":"
+          << ymax + ypad << "]\nset cblabel '" << gp_text(d.value_label) << "'\nset palette rgb 33,13,10\nset key off";
+    bool integer_y = true;
+    for (const auto& [k, c] : cells) integer_y = integer_y && k.second == std::floor(k.second);
+    if (integer_y && ymax - ymin <= 40) extra << "\nset ytics 1";
+    Panel p{gp_text(d.value_label), gp_text(d.x_key), gp_text(d.y_key), false, false, {}, extra.str()};
+    Curve c{d.stem + "_cells.csv", 1, 2, gp_text(d.value_label), "points pt 5 ps 4 lc palette", 3};
+    p.curves.push_back(c);
+    Figure fig;
+    fig.title = gp_text(d.title + " (" + rep.name + ")");
+    fig.width_px = 1000;
+    fig.height_px = 650;
+    fig.panels = {p};
+    draw(fig, rdir, d.stem, d.caption, rep);
+}
+
+const std::vector<std::string>& sweep_timing_columns() {
+    static const std::vector<std::string> c = {"attempts", "worker", "wall_seconds", "overhead_seconds"};
+    return c;
+}
+
+SweepReport write_sweep_report(const std::string& dir_in, bool figures) {
+    SweepReport rep;
+    rep.dir = fs::absolute(dir_in).lexically_normal().string();
+    const std::string db = store_path(rep.dir);
+    if (!fs::exists(db)) throw ConfigError("DIR", "'" + dir_in + "' is not a sweep directory (no sweep.db)");
+    SweepStore store(db);
+    rep.counts = store.counts();
+    rep.swept_keys = json::parse(store.meta("swept_keys")).get<std::vector<std::string>>();
+    rep.name = store.meta("name");
+    const auto metrics = json::parse(store.meta("metrics")).get<std::vector<std::string>>();
+    const auto rows = store.rows();
+
+    const fs::path rdir = fs::path(rep.dir) / "report";
+    fs::create_directories(rdir);
+    FigureBatch batch;  // the report's figures in one gnuplot process
+    const Table t = build_table(rows, rep.swept_keys, metrics);
+    std::string csv = join_row(t.header);
+    for (const auto& r : t.rows) csv += join_row(r);
+    rep.csv = (rdir / "sweep.csv").string();
+    write_file_atomically(rep.csv, csv);
+    rep.digest = digest_of(t);
+    const auto unfinished = rep.counts["pending"] + rep.counts["running"];
+    if (unfinished > 0)
+        rep.notes.push_back(std::to_string(unfinished) + " point(s) have not finished: the tables and figures show "
+                            "the finished ones only");
+    if (rep.counts["failed"] > 0)
+        rep.notes.push_back(std::to_string(rep.counts["failed"]) + " point(s) failed (see the error column); they are "
+                            "left out of the phase diagram");
+
+    const PointKindEntry& kind = point_kind(store.point_kind_name(), "point_kind of " + db);
+    if (kind.report) kind.report(rows, rep, rdir.string(), figures);
     if (std::string err; !batch.close(&err)) rep.notes.push_back("figures not drawn: " + err);
     return rep;
 }

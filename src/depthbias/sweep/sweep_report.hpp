@@ -12,10 +12,14 @@
 //                           direction: one curve per init scale and depth along the margin checkpoints; drawn when
 //                           the points recorded margin_checkpoints with a dist_l1* distance (dual_flow runs with
 //                           analysis.references naming the l1 max-margin reference)
-// Files are written atomically; figures need gnuplot (a note says so when it is missing).
+// Those three are the linear point kind's diagrams (write_linear_diagrams); the deepnets kind draws
+//   effective_depth.*       model.depth x data.corruption -> mean effective depth (src/cli/deep_sweep_kind.cpp)
+// with write_grid_diagram. Files are written atomically; figures need gnuplot (a note says so when it is missing).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -52,6 +56,23 @@ struct SweepReport {
 
 // Reads DIR/sweep.db (ConfigError on "DIR" when it is not a sweep directory) and writes DIR/report/.
 SweepReport write_sweep_report(const std::string& dir, bool figures);
+
+struct PointRow;
+
+// The linear point kind's diagrams (phase_incremental, kernel_rich, l1_direction) into report_dir.
+void write_linear_diagrams(const std::vector<PointRow>& rows, SweepReport& rep, const std::string& report_dir,
+                           bool figures);
+
+// A two-key phase diagram: per (x, y) cell of two swept keys, the mean of `value` over the finished ('done')
+// points of the cell whose value exists (other swept keys, seeds, averaged). Written as report_dir/<stem>.csv
+// (x_key, y_key, points, valued, mean) and drawn as coloured squares (one colour scale). When a key is not
+// swept, or no point has a value, a note says why and nothing is written.
+struct GridDiagram {
+    std::string x_key, y_key, stem, value_label, title, caption;
+    std::function<std::optional<double>(const PointRow&)> value;
+};
+void write_grid_diagram(const std::vector<PointRow>& rows, SweepReport& rep, const std::string& report_dir,
+                        bool figures, const GridDiagram& d);
 
 // The columns of sweep.csv that depend on the execution, not on the results (excluded from the digest).
 const std::vector<std::string>& sweep_timing_columns();

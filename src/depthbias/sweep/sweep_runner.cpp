@@ -71,6 +71,7 @@ int usable_cores() {
 }
 
 struct PoolSettings {
+    const PointKindEntry* kind;
     std::string db, out;
     std::vector<std::string> metrics;
     bool figures = false, quiet = false;
@@ -84,8 +85,8 @@ int pool_worker(const PoolSettings& s) {
     while (auto c = store.claim(owner)) {
         const auto start = Clock::now();
         const double overhead = std::chrono::duration<double>(start - free_since).count();
-        const PointResult r = run_point(c->config, (fs::path(points_dir(s.out)) / c->hash).string(), s.metrics,
-                                        s.figures);
+        const PointResult r = s.kind->run(c->config, (fs::path(points_dir(s.out)) / c->hash).string(), s.metrics,
+                                          s.figures);
         free_since = Clock::now();
         if (!store.complete(c->id, owner, r, overhead))
             std::fprintf(stderr, "depthbias sweep: point %s was taken from worker %s before it finished\n",
@@ -218,6 +219,7 @@ int run_sweep(const SweepSpec& spec, const SweepOptions& opt, const MpiSession& 
         if (distributed) {
             MpiCoordinatorOptions mo;
             mo.out = out;
+            mo.kind = spec.kind->name;
             mo.metrics = spec.metrics;
             mo.figures = spec.point_figures;
             mo.local_worker = !opt.dedicated_coordinator || mpi.size() == 1;
@@ -228,7 +230,7 @@ int run_sweep(const SweepSpec& spec, const SweepOptions& opt, const MpiSession& 
     }  // the coordinator's connection is closed here: no store connection may cross fork()
     int worker_errors = 0;
     if (!distributed && pending > 0) {
-        PoolSettings ps{db, out, spec.metrics, spec.point_figures, opt.quiet};
+        PoolSettings ps{spec.kind, db, out, spec.metrics, spec.point_figures, opt.quiet};
         worker_errors = run_pool(ps, pool_workers);
     }
 

@@ -44,12 +44,12 @@ std::string bare_message(const ConfigError& e) {
 }
 
 // Flattens { "model.depth" = [...] } and { model = { depth = [...] } } alike into axes.
-void collect_axes(const toml::table& t, const std::string& prefix, const std::string& where,
-                  std::vector<SweepAxis>& out) {
+void collect_axes(const PointKindEntry& kind, const toml::table& t, const std::string& prefix,
+                  const std::string& where, std::vector<SweepAxis>& out) {
     for (const auto& [k, node] : t) {
         const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
         if (auto sub = node.as_table()) {
-            collect_axes(*sub, key, where, out);
+            collect_axes(kind, *sub, key, where, out);
             continue;
         }
         auto arr = node.as_array();
@@ -63,8 +63,8 @@ void collect_axes(const toml::table& t, const std::string& prefix, const std::st
         }
         // The key must exist and every value must fit its type: try each on a default config.
         for (size_t i = 0; i < axis.literals.size(); ++i) {
-            RunConfig probe;
-            apply_override(probe, key + "=" + axis.literals[i]);  // ConfigError naming the key
+            std::any probe = kind.make_default();
+            kind.apply_override(probe, key + "=" + axis.literals[i]);  // ConfigError naming the key
         }
         out.push_back(std::move(axis));
     }
@@ -105,6 +105,19 @@ std::string point_hash(const std::string& text) {
 
 std::string point_identity(const RunConfig& config) { return point_hash(non_default_toml(config)); }
 
+std::any kind_config_from_toml(const PointKindEntry& kind, const std::string& text, const std::string& origin) {
+    toml::table doc;
+    try {
+        doc = toml::parse(text, origin);
+    } catch (const toml::parse_error& e) {
+        throw ConfigError(origin, std::string("not valid TOML: ") + std::string(e.description()));
+    }
+    std::any c = kind.make_default();
+    kind.apply_toml(c, doc, {});
+    kind.validate(c);
+    return c;
+}
+
 RunConfig config_from_toml(const std::string& text, const std::string& origin) {
     toml::table doc;
     try {
@@ -131,7 +144,10 @@ SweepSpec parse_sweep(const std::string& text, const std::string& origin, const 
     std::int64_t seed_count = 0;  // seeds = N: run.seed = base seed + 0..N-1
     if (doc.contains("variant"))
         throw ConfigError("variant", "[[variant]] tables are not used by sweeps; sweep the keys in [sweep] grid/zip");
-    apply_toml(spec.base, doc, {"experiment", "sweep"});
+    spec.kind = &point_kind_of(doc);
+    const PointKindEntry& kind = *spec.kind;
+    spec.base_config = kind.make_default();
+    kind.apply_toml(spec.base_config, doc, {"experiment", "sweep"});
     auto sw = doc["sweep"].as_table();
     if (!sw) {
         if (doc.contains("sweep")) throw ConfigError("sweep", "must be a table ([sweep])");
@@ -143,13 +159,15 @@ SweepSpec parse_sweep(const std::string& text, const std::string& origin, const 
 
     for (const auto& [k, node] : *sw) {
         const std::string key = "sweep." + std::string(k.str());
-        if (k.str() == "name") {
+        if (k.str() == "kind") {
+            // read by point_kind_of
+        } else if (k.str() == "name") {
             if (!node.as_string()) throw ConfigError(key, "expected a string");
             spec.name = node.as_string()->get();
         } else if (k.str() == "grid" || k.str() == "zip") {
             auto t = node.as_table();
             if (!t) throw ConfigError(key, "expected a table of key = [values], e.g. { \"model.depth\" = [2, 3] }");
-            collect_axes(*t, "", key, k.str() == "grid" ? spec.grid : spec.zip);
+            collect_axes(kind, *t, "", key, k.str() == "grid" ? spec.grid : spec.zip);
         } else if (k.str() == "seeds") {
             if (auto n = node.as_integer()) {
                 if (n->get() < 1 || n->get() > 100000)
@@ -182,10 +200,10 @@ SweepSpec parse_sweep(const std::string& text, const std::string& origin, const 
                                                path + "'");
                 const std::string head = path.substr(0, path.find('.'));
                 bool known = false;
-                for (const auto& h : summary_keys()) known = known || h == head;
+                for (const auto& h : kind.summary_keys) known = known || h == head;
                 if (!known) {
                     std::string allowed;
-                    for (const auto& h : summary_keys()) allowed += (allowed.empty() ? "" : ", ") + h;
+                    for (const auto& h : kind.summary_keys) allowed += (allowed.empty() ? "" : ", ") + h;
                     throw ConfigError(key, "'" + path + "' is not a summary.json path (it must start with one of: " +
                                                allowed + ")");
                 }
@@ -195,7 +213,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& origin, const 
             if (!node.as_boolean()) throw ConfigError(key, "expected true or false");
             spec.point_figures = node.as_boolean()->get();
         } else {
-            throw ConfigError(key, "unknown key (allowed in [sweep]: name, grid, zip, seeds, metrics, figures)");
+            throw ConfigError(key, "unknown key (allowed in [sweep]: kind, name, grid, zip, seeds, metrics, figures)");
         }
     }
     const bool offsets = seed_count > 0;
@@ -226,11 +244,12 @@ SweepSpec parse_sweep(const std::string& text, const std::string& origin, const 
             throw ConfigError(key, "is swept in " + where[key] + "; --set cannot override a swept key");
         if (key == "run.seed" && seeded && !offsets)
             throw ConfigError(key, "is swept by sweep.seeds; --set cannot override a swept key");
-        apply_override(spec.base, o);
+        kind.apply_override(spec.base_config, o);
     }
-    for (std::int64_t i = 0; i < seed_count; ++i) spec.seeds.push_back(spec.base.run.seed + i);
+    for (std::int64_t i = 0; i < seed_count; ++i) spec.seeds.push_back(kind.seed(spec.base_config) + i);
+    if (const auto* rc = std::any_cast<RunConfig>(&spec.base_config)) spec.base = *rc;
 
-    spec.name = spec.name.empty() ? (exp_name.empty() ? spec.base.run.name : exp_name) : spec.name;
+    spec.name = spec.name.empty() ? (exp_name.empty() ? kind.run_name(spec.base_config) : exp_name) : spec.name;
     std::ostringstream def;
     def << text;
     if (!overrides.empty()) {
@@ -255,6 +274,7 @@ std::int64_t sweep_size(const SweepSpec& spec) {
 }
 
 std::vector<SweepPoint> expand_sweep(const SweepSpec& spec) {
+    const PointKindEntry& kind = spec.kind ? *spec.kind : point_kind(kDefaultPointKind);
     std::vector<SweepPoint> out;
     const std::int64_t n = sweep_size(spec);
     out.reserve(size_t(n));
@@ -267,27 +287,27 @@ std::vector<SweepPoint> expand_sweep(const SweepSpec& spec) {
             for (size_t s = 0; s < nseed; ++s) {
                 SweepPoint p;
                 p.index = std::int64_t(out.size());
-                RunConfig c = spec.base;
+                std::any c = spec.base_config;
                 auto apply = [&](const SweepAxis& a, size_t i) {
-                    apply_override(c, a.key + "=" + a.literals[i]);
+                    kind.apply_override(c, a.key + "=" + a.literals[i]);
                     p.params[a.key] = a.values[i];
                 };
                 for (size_t k = 0; k < spec.grid.size(); ++k) apply(spec.grid[k], gi[k]);
                 for (const auto& a : spec.zip) apply(a, z);
                 if (!spec.seeds.empty()) {
-                    c.run.seed = spec.seeds[s];
+                    kind.seed(c) = spec.seeds[s];
                     p.params["run.seed"] = spec.seeds[s];
                 }
                 for (const auto& [k, v] : p.params.items())
                     p.label += (p.label.empty() ? "" : " ") + k + "=" + value_text(v);
                 try {
-                    validate(c);
+                    kind.validate(c);
                 } catch (const ConfigError& e) {
                     throw ConfigError(e.key(), bare_message(e) + " (in sweep point " + p.label + ")");
                 }
-                p.config = c;
-                p.toml = to_toml(c);
-                p.hash = point_identity(c);
+                if (const auto* rc = std::any_cast<RunConfig>(&c)) p.config = *rc;
+                p.toml = kind.to_toml(c);
+                p.hash = point_hash(kind.non_default_toml(c));
                 auto [it, fresh] = by_hash.emplace(p.hash, p.index);
                 if (!fresh)
                     throw ConfigError(spec.grid.empty() ? "sweep.zip" : "sweep.grid",

@@ -1,5 +1,8 @@
-// A sweep: a run config (the schema of run/config.hpp, parsed by the same code) plus a [sweep] table
+// A sweep: a point config plus a [sweep] table. The point config's schema is that of the sweep's point kind
+// (point_kind.hpp): a run config (run/config.hpp, the default kind "linear") or a deep-net config
+// (deepnets/deep_config.hpp, kind "deepnets"), parsed by the kind's own code.
 //   [sweep]
+//   kind    = "deepnets"     (optional: otherwise the kind whose sections the file uses; point_kind.hpp)
 //   name    = "depth_init"                                   (default: run.name)
 //   grid    = { "model.depth" = [2, 3], "model.init_scale" = [1e-4, 1e-2] }   cartesian product
 //   zip     = { "task.d" = [10, 20], "task.measurements" = [150, 600] }       advanced together (equal lengths)
@@ -11,12 +14,14 @@
 // is by hash, and a version that adds a key with a default keeps every existing point's identity.
 // Every bad input is a ConfigError naming the key ("sweep.zip", "model.dept", ...).
 #pragma once
+#include <any>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "depthbias/run/config.hpp"
+#include "depthbias/sweep/point_kind.hpp"
 
 namespace depthbias {
 
@@ -28,7 +33,9 @@ struct SweepAxis {
 
 struct SweepSpec {
     std::string name;
-    RunConfig base;                      // file + --set overrides, before the swept keys
+    const PointKindEntry* kind = nullptr;  // never null after parse_sweep
+    std::any base_config;                // the kind's config: file + --set overrides, before the swept keys
+    RunConfig base;                      // the same, typed, when the kind's config is a RunConfig (linear)
     std::vector<SweepAxis> grid, zip;
     std::vector<std::int64_t> seeds;     // run.seed values (empty: the base seed only, no seed axis)
     std::vector<std::string> metrics;    // extra dotted paths into summary.json
@@ -42,8 +49,8 @@ struct SweepPoint {
     std::string hash;            // point_identity(config)
     std::string label;           // "model.depth=3 model.init_scale=0.0001 run.seed=1"
     nlohmann::ordered_json params;  // swept key -> value, in swept_keys() order
-    RunConfig config;            // validated
-    std::string toml;            // to_toml(config)
+    RunConfig config;            // validated (linear kind; a default RunConfig for other kinds)
+    std::string toml;            // the kind's to_toml of the point's config
 };
 
 // Parses a sweep file. `overrides` are --set assignments applied to the base (a swept key cannot be set).
@@ -64,8 +71,11 @@ std::string point_identity(const RunConfig& config);
 inline constexpr const char* kPointIdentityVersion = "2";
 // Reads a resolved TOML (to_toml output or any run config) into a validated RunConfig.
 RunConfig config_from_toml(const std::string& text, const std::string& origin);
+// The same for any kind: the kind's validated config (std::any holding its struct).
+std::any kind_config_from_toml(const PointKindEntry& kind, const std::string& text, const std::string& origin);
 
-// The top-level summary.json keys a metrics path may start with.
+// The top-level summary.json keys a metrics path of a linear sweep may start with (PointKindEntry::summary_keys
+// of the linear kind; other kinds list their own).
 const std::vector<std::string>& summary_keys();
 
 }  // namespace depthbias

@@ -279,6 +279,11 @@ void SweepStore::exec(const std::string& sql) {
     }
 }
 
+std::string SweepStore::point_kind_name() {
+    const std::string k = meta("point_kind");
+    return k.empty() ? kDefaultPointKind : k;  // stores written before point kinds: linear
+}
+
 std::string SweepStore::meta(const std::string& key) {
     Stmt s(db_, "SELECT value FROM meta WHERE key = ?", path_);
     s.bind(1, key);
@@ -348,10 +353,14 @@ void SweepStore::migrate_point_identity(const std::string& option) {
 }
 
 void SweepStore::initialize(const SweepSpec& spec, const std::vector<SweepPoint>& points, const std::string& option) {
+    const PointKindEntry& kind = spec.kind ? *spec.kind : point_kind(kDefaultPointKind);
     const std::string digest = definition_digest(points);
     if (!meta("definition_digest").empty() && meta("point_identity").empty()) migrate_point_identity(option);
     Transaction tx(db_, path_);
     const std::string existing = meta("definition_digest");
+    if (!existing.empty() && point_kind_name() != kind.name)
+        throw ConfigError(option, "'" + fs::path(path_).parent_path().string() + "' holds a sweep of " +
+                                      point_kind_name() + " points, not " + kind.name + " points; choose another --out");
     if (!existing.empty() && existing != digest) {
         throw ConfigError(option, "'" + fs::path(path_).parent_path().string() + "' holds a different sweep ('" +
                                       meta("name") + "', " + meta("points") + " points: see its sweep.toml); resume "
@@ -368,7 +377,8 @@ void SweepStore::initialize(const SweepSpec& spec, const std::vector<SweepPoint>
             {"points", std::to_string(points.size())},
             {"swept_keys", keys.dump()},
             {"metrics", json(spec.metrics).dump()},
-            {"base_config", to_toml(spec.base)},
+            {"base_config", kind.to_toml(spec.base_config)},
+            {"point_kind", kind.name},
             {"created_utc", std::to_string(unix_time())},
             {"depthbias_version", std::string(kVersion) + " (" + kGitCommit + ")"},
         };
@@ -393,7 +403,8 @@ void SweepStore::initialize(const SweepSpec& spec, const std::vector<SweepPoint>
             bool same = q.step();
             if (same && q.text(0) != p.toml) {
                 try {
-                    same = non_default_toml(config_from_toml(q.text(0), "point " + p.hash)) == non_default_toml(p.config);
+                    same = kind.non_default_toml(kind_config_from_toml(kind, q.text(0), "point " + p.hash)) ==
+                           kind.non_default_toml(kind_config_from_toml(kind, p.toml, "point " + p.hash));
                 } catch (const ConfigError&) {
                     same = false;
                 }
@@ -410,6 +421,7 @@ void SweepStore::initialize(const SweepSpec& spec, const std::vector<SweepPoint>
 RecoverySummary SweepStore::recover_interrupted(const std::string& pdir, int max_attempts,
                                                 const std::vector<std::string>& metrics) {
     RecoverySummary out;
+    const PointKindEntry& kind = point_kind(point_kind_name(), "point_kind of " + path_);
     struct Row {
         std::int64_t id, attempts;
         std::string hash, owner;
@@ -425,8 +437,8 @@ RecoverySummary SweepStore::recover_interrupted(const std::string& pdir, int max
         if (fs::exists(summary, ec)) {
             try {
                 std::ifstream f(summary);
-                const RunSummary s = RunSummary::from_json(json::parse(f), summary.string());
-                if (complete(r.id, r.owner, result_from_summary(s, metrics), std::nullopt, "recovered")) {
+                const PointResult res = kind.result_from_summary(json::parse(f), summary.string(), metrics);
+                if (complete(r.id, r.owner, res, std::nullopt, "recovered")) {
                     ++out.recovered;
                     continue;
                 }

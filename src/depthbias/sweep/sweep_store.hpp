@@ -90,6 +90,7 @@ public:
     std::vector<PointRow> rows();                   // by id
     std::map<std::int64_t, std::int64_t> completions_per_point();
     std::string meta(const std::string& key);  // "" when absent
+    std::string point_kind_name();             // the sweep's point kind (point_kind.hpp; "linear" when not recorded)
     const std::string& path() const { return path_; }
 
 private:
