@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <unistd.h>
@@ -324,4 +325,43 @@ TEST(DeepExperiments, ChecksFollowTheClaims) {
     }
     EXPECT_DOUBLE_EQ(median({3, 1, 2}), 2);
     EXPECT_DOUBLE_EQ(median({4, 1, 2, 3}), 2.5);
+}
+
+// The metric pass's embedding cache (metrics.cache_mb): every metric equal bit for bit with the cache off, on and
+// partly filled (a budget smaller than the training set's embeddings), and the forward passes over the training
+// set go from 2 to 1 (and in between when the budget runs out).
+TEST(DeepMetrics, TheEmbeddingCacheChangesNoNumber) {
+    const auto dir = fresh_dir("cache");
+    // 3 x 1000 samples, depth 3, width 256: 3 layers x 256 x 4 B x 3000 = 9 MB of embeddings.
+    const std::string sets =
+        " --set data.dataset=gaussian-mixture --set data.train_per_class=1000 --set data.test_per_class=100"
+        " --set data.mixture_classes=3 --set model.depth=3 --set model.width=256 --set train.epochs=2"
+        " --set train.batch_size=64 --set metrics.every=1 --set metrics.batch_size=500 --quiet --no-figures";
+    const auto without_seconds = [](const std::string& csv) {  // network.csv: drop the metric_seconds column
+        std::istringstream in(csv);
+        std::string line, out;
+        while (std::getline(in, line)) out += line.substr(0, line.rfind(',')) + "\n";
+        return out;
+    };
+    std::map<std::string, json> passes;
+    std::string metrics_ref, network_ref;
+    for (const char* mb : {"0", "4", "2048"}) {
+        const fs::path out = dir / (std::string("mb") + mb);
+        const auto r = cli("deepnets train" + sets + " --set metrics.cache_mb=" + mb + " --out " + out.string());
+        ASSERT_EQ(r.code, 0) << r.output;
+        const std::string metrics = slurp(out / "metrics.csv"), network = without_seconds(slurp(out / "network.csv"));
+        if (metrics_ref.empty()) {
+            metrics_ref = metrics;
+            network_ref = network;
+        }
+        EXPECT_EQ(metrics, metrics_ref) << "cache " << mb << " MiB";
+        EXPECT_EQ(network, network_ref) << "cache " << mb << " MiB";
+        passes[mb] = json::parse(slurp(out / "summary.json"))["final"]["metric_forward_passes"];
+    }
+    EXPECT_EQ(passes["0"]["train"], 2.0) << passes["0"];
+    EXPECT_EQ(passes["0"]["test"], 2.0) << passes["0"];
+    EXPECT_EQ(passes["2048"]["train"], 1.0) << passes["2048"];
+    EXPECT_EQ(passes["2048"]["test"], 1.0) << passes["2048"];
+    EXPECT_GT(passes["4"]["train"].get<double>(), 1.0) << passes["4"];  // 4 MiB holds some batches, not all
+    EXPECT_LT(passes["4"]["train"].get<double>(), 2.0) << passes["4"];
 }

@@ -77,6 +77,9 @@ const Schema& the_schema() {
             {"metrics.batch_size", &C::metric_batch, "batch size of the metric passes (eval mode, no gradients)"},
             {"metrics.labels", &C::metric_labels, "train (the training labels, corrupted if any: the paper's) | clean"},
             {"metrics.test_cdnv", &C::test_cdnv, "compute the test CDNV (two more passes over the test set)"},
+            {"metrics.cache_mb", &C::cache_mb,
+             "MiB of float32 layer embeddings kept between the two passes of a measurement over each set (one forward "
+             "pass instead of two for what fits; 0: off). Same numbers either way"},
         },
         "run, data, model, train, metrics",
         "(run, data, model, train, metrics)",
@@ -195,6 +198,7 @@ void validate(const DeepConfig& c) {
                                                 "], got " + std::to_string(e));
     if (!(c.epsilon > 0 && c.epsilon < 1)) throw ConfigError("metrics.epsilon", "must be in (0, 1)");
     at_least("metrics.batch_size", c.metric_batch, 1);
+    at_least("metrics.cache_mb", c.cache_mb, 0);
 }
 
 std::string to_toml(const DeepConfig& cfg) { return the_schema().to_toml(cfg); }

@@ -62,6 +62,7 @@ struct DeepConfig {
     std::int64_t metric_batch = 1000;
     std::string metric_labels = "train";  // train (possibly corrupted, the paper's) | clean
     bool test_cdnv = true;
+    std::int64_t cache_mb = 2048;  // embedding cache of the metric pass (MiB, float32; 0: forward twice)
 };
 
 // Parse a TOML document into `cfg`, starting from cfg's values. Top-level tables listed in `ignored` are

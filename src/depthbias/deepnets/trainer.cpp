@@ -94,7 +94,11 @@ NetSpec net_spec(const DeepConfig& cfg, const DataSplit& d) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The metric pass: two passes over the training set, one or two over the test set, all layers at once.
+// The metric pass: two passes over the training set, one or two over the test set, all layers at once. The
+// second pass over a set reads the layer embeddings and predictions the first kept (metrics.cache_mb, float32,
+// leading batches first) and forwards only the batches beyond that budget: one forward pass over the training
+// set instead of two when everything fits. Same numbers bit for bit (eval mode, same batches: a batch's
+// embeddings do not depend on when they are computed; test DeepMetrics.TheEmbeddingCacheChangesNoNumber).
 
 struct Measurement {
     std::int64_t epoch = 0;
@@ -102,6 +106,7 @@ struct Measurement {
     double net_train_acc = 0, net_train_acc_clean = 0, net_test_acc = 0, net_train_loss = 0, net_test_loss = 0;
     EffectiveDepth ed;
     double seconds = 0, math_seconds = 0;
+    double train_forwards = 0, test_forwards = 0;  // forward passes over each set, in units of the whole set
 };
 
 Measurement measure(NetImpl& net, const Tensors& t, const DeepConfig& cfg, std::int64_t epoch) {
@@ -118,22 +123,49 @@ Measurement measure(NetImpl& net, const Tensors& t, const DeepConfig& cfg, std::
     Measurement m;
     m.epoch = epoch;
 
-    auto over = [&](const torch::Tensor& x, std::int64_t n, auto&& body) {
-        for (std::int64_t s = 0; s < n; s += B) {
+    // Batches kept by the first pass over a set for the second (embeddings + predictions), within the budget.
+    struct Kept {
+        std::vector<torch::Tensor> embs;
+        torch::Tensor pred;
+    };
+    std::int64_t budget = cfg.cache_mb * 1024 * 1024;
+    std::int64_t forwarded = 0;  // samples forwarded
+    auto over = [&](const torch::Tensor& x, std::int64_t n, std::vector<Kept>* keep, const std::vector<Kept>* kept,
+                    auto&& body) {
+        std::int64_t b = 0;
+        for (std::int64_t s = 0; s < n; s += B, ++b) {
             const std::int64_t len = std::min(B, n - s);
-            auto [logits, embs] = net.forward_all(x.narrow(0, s, len), true);
-            auto pred = logits.argmax(1).contiguous();
+            torch::Tensor logits, pred;
+            std::vector<torch::Tensor> embs;
+            if (kept && b < std::int64_t(kept->size())) {
+                embs = (*kept)[size_t(b)].embs;
+                pred = (*kept)[size_t(b)].pred;
+            } else {
+                std::tie(logits, embs) = net.forward_all(x.narrow(0, s, len), true);
+                for (auto& e : embs) e = e.contiguous();
+                pred = logits.argmax(1).contiguous();
+                forwarded += len;
+                if (keep) {
+                    std::int64_t bytes = len * std::int64_t(sizeof(std::int64_t));
+                    for (const auto& e : embs) bytes += e.numel() * e.element_size();
+                    if (bytes <= budget && std::int64_t(keep->size()) == b) {
+                        budget -= bytes;
+                        keep->push_back({embs, pred});
+                    }
+                }
+            }
             const auto tm = Clock::now();
             body(s, len, logits, embs, pred.data_ptr<std::int64_t>());
             math += seconds_since(tm);
         }
     };
+    std::vector<Kept> kept;
     auto embedding = [](const torch::Tensor& e) { return e.contiguous(); };
 
     // Train pass 1: class means; the network's own train accuracy and loss.
     std::int64_t correct = 0, correct_clean = 0;
     double loss_sum = 0;
-    over(t.x_train, t.n_train, [&](std::int64_t s, std::int64_t len, const torch::Tensor& logits,
+    over(t.x_train, t.n_train, &kept, nullptr, [&](std::int64_t s, std::int64_t len, const torch::Tensor& logits,
                                    std::vector<torch::Tensor>& embs, const std::int64_t* pred) {
         loss_sum += torch::nn::functional::cross_entropy(
                         logits, t.y_train.narrow(0, s, len),
@@ -157,17 +189,21 @@ Measurement measure(NetImpl& net, const Tensors& t, const DeepConfig& cfg, std::
     m.net_train_acc_clean = double(correct_clean) / double(t.n_train);
     m.net_train_loss = loss_sum / double(t.n_train);
     // Train pass 2: NCC train error, within-class scatter, NC1, NC4.
-    over(t.x_train, t.n_train, [&](std::int64_t s, std::int64_t len, const torch::Tensor&,
+    over(t.x_train, t.n_train, nullptr, &kept, [&](std::int64_t s, std::int64_t len, const torch::Tensor&,
                                    std::vector<torch::Tensor>& embs, const std::int64_t* pred) {
         for (int l = 0; l < L; ++l) {
             const auto e = embedding(embs[size_t(l)]);
             acc[size_t(l)].add_train_second(e.data_ptr<float>(), len, t.metric_labels + s, pred);
         }
     });
+    m.train_forwards = double(forwarded) / double(std::max<std::int64_t>(1, t.n_train));
+    forwarded = 0;
+    kept.clear();  // the test set's turn (the budget freed)
+    budget = cfg.cache_mb * 1024 * 1024;
     // Test pass 1: NCC test error with the train means; the network's test accuracy.
     correct = 0;
     loss_sum = 0;
-    over(t.x_test, t.n_test, [&](std::int64_t s, std::int64_t len, const torch::Tensor& logits,
+    over(t.x_test, t.n_test, cfg.test_cdnv ? &kept : nullptr, nullptr, [&](std::int64_t s, std::int64_t len, const torch::Tensor& logits,
                                  std::vector<torch::Tensor>& embs, const std::int64_t* pred) {
         loss_sum += torch::nn::functional::cross_entropy(
                         logits, t.y_test.narrow(0, s, len),
@@ -184,7 +220,7 @@ Measurement measure(NetImpl& net, const Tensors& t, const DeepConfig& cfg, std::
     for (auto& a : acc) a.finish_test_means();
     // Test pass 2: the test CDNV (two-pass variance).
     if (cfg.test_cdnv)
-        over(t.x_test, t.n_test, [&](std::int64_t s, std::int64_t len, const torch::Tensor&,
+        over(t.x_test, t.n_test, nullptr, &kept, [&](std::int64_t s, std::int64_t len, const torch::Tensor&,
                                      std::vector<torch::Tensor>& embs, const std::int64_t*) {
             for (int l = 0; l < L; ++l) {
                 const auto e = embedding(embs[size_t(l)]);
@@ -197,6 +233,7 @@ Measurement measure(NetImpl& net, const Tensors& t, const DeepConfig& cfg, std::
         err.push_back(m.layers.back().ncc_train_err);
     }
     m.ed = effective_depth(err, cfg.epsilon);
+    m.test_forwards = double(forwarded) / double(std::max<std::int64_t>(1, t.n_test));
     m.seconds = seconds_since(t0);
     m.math_seconds = math;
     return m;
@@ -223,6 +260,7 @@ json measurement_json(const Measurement& m, double eps) {
             {"network_test_loss", num(m.net_test_loss)},
             {"effective_depth", {{"epsilon", eps}, {"first", depth_json(m.ed.first)}, {"stays", depth_json(m.ed.stays)}}},
             {"metric_seconds", m.seconds},
+            {"metric_forward_passes", {{"train", m.train_forwards}, {"test", m.test_forwards}}},
             {"layers", layers}};
 }
 
@@ -687,6 +725,7 @@ json benchmark_training(const DeepConfig& cfg, const DataSplit& data, int epochs
             {"metric_math_seconds", m.math_seconds},
             {"metric_forward_seconds", m.seconds - m.math_seconds},
             {"metric_over_epoch", m.seconds / best},
+            {"metric_forward_passes", {{"train", m.train_forwards}, {"test", m.test_forwards}}},
             {"network_test_acc", m.net_test_acc}};
 }
 
