@@ -1,7 +1,7 @@
 // The spline_bias experiment kind's analysis step (nothing beyond the runs' own function-space metrics) and
 // figure (Jin & Montufar Figure 1 and the n^-1/2 law): left, the data, g* (the run's `spline` reference column of
 // function.csv) and the trained networks (runs with more than one step); right, the median over seeds of
-// `final.min_norm_affine_sup_to_spline` per width against n on log-log axes with the line c n^-1/2 through the
+// `final.min_norm_affine_sup_to_spline` per width (runs of at most one step: the interpolant runs) against n on log-log axes with the line c n^-1/2 through the
 // first median. Reads the run directories' function.csv and summaries; writes spline_scaling.csv and data.csv.
 #include <algorithm>
 #include <cmath>
@@ -35,7 +35,7 @@ bool spline_bias(const Experiment& e, const std::string& out, const std::vector<
         const RunConfig c = variant_config(e, v);
         const std::string rel = slug(v.label) + "/function.csv";
         if (!fs::exists(fs::path(out) / rel)) continue;
-        if (const auto m = s.final_value("min_norm_affine_sup_to_spline"))
+        if (const auto m = s.final_value("min_norm_affine_sup_to_spline"); m && c.dynamics.max_steps <= 1)
             by_width[double(c.extra.get<std::int64_t>("model.width"))].push_back(*m);
         if (!have_data) {
             auto task = make_task(c);

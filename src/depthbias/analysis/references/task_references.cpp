@@ -7,6 +7,9 @@
 // infinite-width ReLU kernel interpolant without affine part: the limit of training on unadjusted data, claim 7),
 // kernel_limit_affine (the same with the free affine block: equals g*, claim 4).
 #include <cmath>
+#include <map>
+#include <mutex>
+#include <string>
 #include <type_traits>
 
 #include "depthbias/analysis/references/lp.hpp"
@@ -93,6 +96,27 @@ const Registrar<ReferenceEntry> q{{
     }),
 }};
 
+// The function-space references cost ~1 s of quadrature each and depend only on the data and the init law: an
+// experiment's runs (many seeds and widths on one data set) share them through this cache (process-wide, guarded;
+// a duplicate request waits for the first computation).
+template <class F>
+Vec cached(const std::string& name, const PointRegression& t, const ModelParams& m, F compute) {
+    static std::mutex mu;
+    static std::map<std::string, Vec> cache;
+    std::string key = name + "|" + m.init + "|";
+    const auto bytes = [&key](const double* p, Index n) { key.append(reinterpret_cast<const char*>(p), size_t(n) * sizeof(double)); };
+    bytes(m.shape.data(), Index(m.shape.size()));
+    key += "|";
+    bytes(t.inputs().data(), t.inputs().size());
+    bytes(t.labels().data(), t.labels().size());
+    std::lock_guard<std::mutex> lock(mu);
+    const auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+    Vec v = compute();
+    cache.emplace(key, v);
+    return v;
+}
+
 refs::Zeta zeta_of(const ModelParams& m) {
     const InitLaw law = init_law(m.init, m.shape);
     return {[law](double x) { return law.zeta(x); }, law.entry->kinks(law.sw, law.sb)};
@@ -103,7 +127,7 @@ const Registrar<ReferenceEntry> spline{{
     .doc = "points: g* = argmin int g''^2 / zeta s.t. g(x_j) = y_j, affine part free (zeta of model.init), on the grid",
     .same_scale = true,
     .compute = on<PointRegression>([](const PointRegression& t, const ModelParams& m) -> Vec {
-        return refs::curvature_spline(t.inputs(), t.labels(), zeta_of(m))(t.grid());
+        return cached("spline", t, m, [&] { return refs::curvature_spline(t.inputs(), t.labels(), zeta_of(m))(t.grid()); });
     }),
     .function_space = true,
 }};
@@ -113,7 +137,9 @@ const Registrar<ReferenceEntry> kernel_limit{{
     .doc = "points: infinite-width ReLU kernel interpolant, no affine part (limit of unadjusted training), on the grid",
     .same_scale = true,
     .compute = on<PointRegression>([](const PointRegression& t, const ModelParams& m) -> Vec {
-        return refs::KernelInterpolant(t.inputs(), t.labels(), refs::relu_limit_kernel(zeta_of(m)), false)(t.grid());
+        return cached("kernel_limit", t, m, [&] {
+            return refs::KernelInterpolant(t.inputs(), t.labels(), refs::relu_limit_kernel(zeta_of(m)), false)(t.grid());
+        });
     }),
     .function_space = true,
 }};
@@ -123,7 +149,9 @@ const Registrar<ReferenceEntry> kernel_limit_affine{{
     .doc = "points: infinite-width ReLU kernel interpolant with free affine part (= spline), on the grid",
     .same_scale = true,
     .compute = on<PointRegression>([](const PointRegression& t, const ModelParams& m) -> Vec {
-        return refs::KernelInterpolant(t.inputs(), t.labels(), refs::relu_limit_kernel(zeta_of(m)), true)(t.grid());
+        return cached("kernel_limit_affine", t, m, [&] {
+            return refs::KernelInterpolant(t.inputs(), t.labels(), refs::relu_limit_kernel(zeta_of(m)), true)(t.grid());
+        });
     }),
     .function_space = true,
 }};
