@@ -92,11 +92,16 @@ TEST(Mirror, OneStepIsTheClosedFormDualUpdate) {
             EXPECT_NEAR(4 * a * a * a + 2 * a, zq, 1e-13 * std::max(1.0, std::abs(zq))) << i;
         }
     }
-    // the Newton inverse of the quartic is exact to rounding over many magnitudes
+    // the quartic's inverse (Cardano + Newton) and the generic safeguarded Newton are exact to rounding over many
+    // magnitudes
     const MirrorPotential qp("quartic", 1, 1);
-    for (double z : {-1e8, -3.0, -1e-9, 0.0, 2e-7, 0.5, 40.0, 1e12}) {
-        const double a = qp.inverse(z);
-        EXPECT_NEAR(4 * a * a * a + 2 * a, z, 1e-14 * std::max(1.0, std::abs(z))) << z;
+    const auto dq = [](double a) { return 4 * a * a * a + 2 * a; };
+    const auto d2q = [](double a) { return 12 * a * a + 2; };
+    for (double z : {-1e8, -3.0, -1e-9, 0.0, 2e-7, 1e-3, 0.5, 40.0, 1e12}) {
+        const double a = qp.inverse(z), b = invert_monotone(dq, d2q, z);
+        EXPECT_NEAR(dq(a), z, 1e-14 * std::max(1.0, std::abs(z))) << z;
+        EXPECT_NEAR(dq(b), z, 1e-14 * std::max(1.0, std::abs(z))) << z;
+        EXPECT_NEAR(a, b, 1e-14 * std::max(1e-300, std::abs(a))) << z;
     }
 }
 

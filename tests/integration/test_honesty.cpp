@@ -64,7 +64,7 @@ Breaking breaking_for(const std::string& toml_text) {
     const std::string dyn = t["dynamics"]["kind"].value_or(std::string("gd"));
     const std::string task = t["task"]["kind"].value_or(std::string("sensing"));
     Breaking b;
-    if (dyn == "gd") {
+    if (dyn == "gd" || dyn == "mirror") {
         b.sets = {"dynamics.lr=1e3", "dynamics.max_steps=200"};
     } else if (dyn == "flow") {
         // The adaptive flow does not diverge by step size; a divergence factor below 1 declares any loss above a

@@ -35,6 +35,8 @@ public:
         f["sup_to_min_norm"] = sup(net, mn);
         f["rel_sup_to_min_norm"] = sup(net, mn) / mn.lpNorm<Eigen::Infinity>();
         f["sup_to_min_norm_affine"] = sup(net, mna);
+        const Index off = model_.output_offset(), size = model_.output_size();
+        f["max_output_change"] = (theta_.segment(off, size) - theta0_.segment(off, size)).lpNorm<Eigen::Infinity>();
         for (const auto& r : refs_) {
             f["sup_to_" + r.name] = sup(net, r.raw);
             f["min_norm_sup_to_" + r.name] = sup(mn, r.raw);

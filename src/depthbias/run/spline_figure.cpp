@@ -74,10 +74,11 @@ bool spline_bias(const Experiment& e, const std::string& out, const std::vector<
     if (!draw) return true;
     Figure fig;
     fig.title = e.title;
-    fig.cols = 2;
-    fig.width_px = 1400;
+    const bool two = !by_width.empty();  // a preset without interpolant runs (mirror-wide) has no scaling panel
+    fig.cols = two ? 2 : 1;
+    fig.width_px = two ? 1400 : 800;
     fig.height_px = 520;
-    fig.panels = {fn, scaling};
+    fig.panels = two ? std::vector<Panel>{fn, scaling} : std::vector<Panel>{fn};
     return render(fig, out, "figure", warning);
 }
 

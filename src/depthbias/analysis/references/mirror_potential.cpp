@@ -10,6 +10,7 @@ namespace depthbias {
 
 double invert_monotone(const std::function<double(double)>& dphi, const std::function<double(double)>& d2phi, double z) {
     if (z == 0) return 0.0;
+    if (!std::isfinite(z)) return z;  // a diverged dual variable: theta is not finite either (the run diverges)
     // bracket [lo, hi] with dphi(lo) <= z <= dphi(hi)
     double lo = 0, hi = 0, step = 1;
     if (z > 0) {
@@ -76,10 +77,23 @@ const Registrar<MirrorPotentialEntry> hypentropy{{
 }};
 const Registrar<MirrorPotentialEntry> quartic{{
     .name = "quartic",
-    .doc = "x^4 + x^2 (inverse map by safeguarded Newton)",
+    .doc = "x^4 + x^2 (inverse map: Cardano's root of 4a^3 + 2a = z, polished by two Newton steps)",
     .phi = [](double x, double) { return x * x * x * x + x * x; },
     .dphi = [](double x, double) { return 4 * x * x * x + 2 * x; },
     .d2phi = [](double x, double) { return 12 * x * x + 2; },
+    .inverse = [](double z, double) {
+        if (!std::isfinite(z)) return z;
+        // a^3 + p a - q = 0 with p = 1/2, q = z/4: the one real root w - p/(3w), w = cbrt(q/2 + sqrt(q^2/4 + p^3/27)).
+        // That form cancels for small |z| (a ~ z/2 there): a = z/2 starts Newton instead.
+        const double q = 0.25 * z;
+        double a = 0.5 * z;
+        if (std::abs(z) > 1e-3) {
+            const double w = std::cbrt(0.5 * q + std::sqrt(0.25 * q * q + 0.125 / 27.0));
+            a = w - 0.5 / (3.0 * w);
+        }
+        for (int i = 0; i < 3; ++i) a -= (4 * a * a * a + 2 * a - z) / (12 * a * a + 2);
+        return a;
+    },
 }};
 const Registrar<MirrorPotentialEntry> cubic{{
     .name = "cubic",
