@@ -85,11 +85,12 @@ const Registrar<MirrorPotentialEntry> quartic{{
         if (!std::isfinite(z)) return z;
         // a^3 + p a - q = 0 with p = 1/2, q = z/4: the one real root w - p/(3w), w = cbrt(q/2 + sqrt(q^2/4 + p^3/27)).
         // That form cancels for small |z| (a ~ z/2 there): a = z/2 starts Newton instead.
-        const double q = 0.25 * z;
+        // phi' is odd: solve for |z| (q > 0, no cancellation inside the cube root) and restore the sign.
+        const double q = 0.25 * std::abs(z);
         double a = 0.5 * z;
         if (std::abs(z) > 1e-3) {
             const double w = std::cbrt(0.5 * q + std::sqrt(0.25 * q * q + 0.125 / 27.0));
-            a = w - 0.5 / (3.0 * w);
+            a = std::copysign(w - 0.5 / (3.0 * w), z);
         }
         for (int i = 0; i < 3; ++i) a -= (4 * a * a * a + 2 * a - z) / (12 * a * a + 2);
         return a;
