@@ -1,5 +1,6 @@
 #include "depthbias/models/two_layer_network.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "depthbias/core/error.hpp"
@@ -21,7 +22,6 @@ TwoLayerNetwork::TwoLayerNetwork(const TwoLayerSpec& spec, const Vec& inputs) : 
         sk_(1) = -s;
     }
     r_ = std::sqrt(spec.skip_rate);
-    z_.resize(h_, x_.size());
     sa_.resize(h_);
     acc_.resize(h_);
 }
@@ -52,60 +52,81 @@ Vec TwoLayerNetwork::initialize(Rng& rng, const Task& task) const {
     return theta;
 }
 
+// The step works on blocks of kBlock hidden units so that a block's parameters, gradients and preactivations stay
+// in L1 while the M data points sweep over it: the parameters are read once per pass from memory (forward: w, b, a;
+// backward: w, b, a and the three gradients written), instead of once per data point. Preactivations are recomputed
+// in the backward pass rather than stored.
+namespace {
+constexpr Index kBlock = 512;
+}
+
 void TwoLayerNetwork::predictor(const Vec& theta, Predictor& out) {
-    const auto w = theta.segment(0, h_).array(), b = theta.segment(h_, h_).array();
+    const Index m = x_.size();
+    const bool relu = spec_.activation == Activation::Relu;
     sa_.array() = s_.array() * theta.segment(2 * h_, h_).array();
+    out.beta.col(0).setZero();
+    for (Index i0 = 0; i0 < h_; i0 += kBlock) {
+        const Index len = std::min(kBlock, h_ - i0);
+        const auto w = theta.segment(i0, len).array(), b = theta.segment(h_ + i0, len).array();
+        const auto sa = sa_.segment(i0, len).array();
+        auto z = acc_.segment(i0, len).array();
+        for (Index j = 0; j < m; ++j) {
+            z = w * x_(j) + b;
+            out.beta(j, 0) += relu ? (sa * z.max(0.0)).sum() : (sa * z.abs()).sum();
+        }
+    }
     const double bias = sk_.dot(theta.segment(3 * h_, k_));
     const double u = spec_.skip ? r_ * theta(3 * h_ + k_) : 0.0, v = spec_.skip ? r_ * theta(3 * h_ + k_ + 1) : 0.0;
-    for (Index j = 0; j < x_.size(); ++j) {
-        auto z = z_.col(j).array();
-        z = w * x_(j) + b;
-        const double f = spec_.activation == Activation::Relu ? (sa_.array() * z.max(0.0)).sum()
-                                                              : (sa_.array() * z.abs()).sum();
-        out.beta(j, 0) = f + bias + u * x_(j) + v;
-    }
+    for (Index j = 0; j < m; ++j) out.beta(j, 0) += bias + u * x_(j) + v;
     out.offset = 0.0;
 }
 
 void TwoLayerNetwork::pullback(const Vec& theta, const Predictor& grad, Vec& g) {
-    auto gw = g.segment(0, h_).array(), gb = g.segment(h_, h_).array(), ga = g.segment(2 * h_, h_).array();
-    ga.setZero();
-    gw.setZero();
-    gb.setZero();
+    const Index m = x_.size();
     const bool relu = spec_.activation == Activation::Relu;
     double gsum = 0, gxsum = 0;
-    for (Index j = 0; j < x_.size(); ++j) {
-        const double gj = grad.beta(j, 0);
-        gsum += gj;
-        gxsum += gj * x_(j);
-        const auto z = z_.col(j).array();
-        if (relu) {
-            ga += gj * z.max(0.0);
-            if (spec_.train_input) {
-                acc_.array() = (z > 0.0).select(gj, 0.0 * z);
-                gb += acc_.array();
-                gw += x_(j) * acc_.array();
-            }
-        } else {
-            ga += gj * z.abs();
-            if (spec_.train_input) {
-                acc_.array() = gj * z.sign();
-                gb += acc_.array();
-                gw += x_(j) * acc_.array();
+    for (Index j = 0; j < m; ++j) {
+        gsum += grad.beta(j, 0);
+        gxsum += grad.beta(j, 0) * x_(j);
+    }
+    for (Index i0 = 0; i0 < h_; i0 += kBlock) {
+        const Index len = std::min(kBlock, h_ - i0);
+        const auto w = theta.segment(i0, len).array(), b = theta.segment(h_ + i0, len).array();
+        auto gw = g.segment(i0, len).array(), gb = g.segment(h_ + i0, len).array(), ga = g.segment(2 * h_ + i0, len).array();
+        auto z = acc_.segment(i0, len).array();
+        ga.setZero();
+        gw.setZero();
+        gb.setZero();
+        for (Index j = 0; j < m; ++j) {
+            const double gj = grad.beta(j, 0), xj = x_(j);
+            z = w * xj + b;
+            if (relu) {
+                ga += gj * z.max(0.0);
+                if (spec_.train_input) {
+                    z = (z > 0.0).select(gj, 0.0 * z);  // dL/dz for this point
+                    gb += z;
+                    gw += xj * z;
+                }
+            } else {
+                ga += gj * z.abs();
+                if (spec_.train_input) {
+                    z = gj * z.sign();
+                    gb += z;
+                    gw += xj * z;
+                }
             }
         }
-    }
-    ga *= s_.array();
-    if (spec_.train_input) {
-        gw *= sa_.array();
-        gb *= sa_.array();
+        ga *= s_.segment(i0, len).array();
+        if (spec_.train_input) {
+            gw *= sa_.segment(i0, len).array();
+            gb *= sa_.segment(i0, len).array();
+        }
     }
     g.segment(3 * h_, k_) = gsum * sk_;
     if (spec_.skip) {
         g(3 * h_ + k_) = r_ * gxsum;
         g(3 * h_ + k_ + 1) = r_ * gsum;
     }
-    (void)theta;
 }
 
 void TwoLayerNetwork::evaluate(const Vec& theta, const Vec& xs, Vec& out) const {

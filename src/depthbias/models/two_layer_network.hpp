@@ -9,7 +9,8 @@
 // dynamics' step, realized as the reparameterization (u, v) = r (u~, v~), r = sqrt(skip_rate) (GD on u~ at
 // step eta moves u at step r^2 eta). model.train_input = false freezes w, b (their gradient is 0).
 // theta = [w (H) | b (H) | a (H) | c (K) | u~, v~ (if skip)], blocks W1, b1, W2, b2, skip. H = n or 2n, K = 1 or 2.
-// predictor()/pullback() at the task's inputs never allocate (preactivations cached, H x M); float64.
+// predictor()/pullback() at the task's inputs never allocate (blocks of 512 units, preactivations recomputed);
+// float64. pullback() uses s_i a_i from the predictor() call at the same theta (the Model contract).
 #pragma once
 #include <string>
 
@@ -55,8 +56,7 @@ private:
     Index h_, k_;     // hidden units, output biases
     Vec s_, sk_;      // output signs of units (H) and biases (K)
     double r_;        // skip reparameterization factor sqrt(skip_rate)
-    Mat z_;           // preactivations, H x M (column j: every unit at x_j)
-    Vec sa_, acc_;    // s_i a_i; accumulator (H)
+    Vec sa_, acc_;    // s_i a_i (set by predictor, used by pullback); preactivation workspace (H)
 };
 
 }  // namespace depthbias
