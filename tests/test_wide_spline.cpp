@@ -327,3 +327,78 @@ TEST(Claims, WideSpline8OutputLayerGradientDescentConvergesToTheMinNormInterpola
         EXPECT_LT((mn - kY).lpNorm<Eigen::Infinity>(), 1e-10);
     }
 }
+
+// Claim 9 (Remark 5, qualitative in the paper): output-layer GD from ASI with a free affine part (skip connection at
+// a high rate), stopped at step t, is close to the smoothing spline with lambda ~ 1/t. The proposed test: for each
+// t, the lambda* that minimizes the L2 distance on [x_1, x_M] between the GD function and the smoothing spline;
+// lambda* t is constant within a factor 3 over two decades of t. (GD in closed form on the kernel's eigenbasis.)
+TEST(Claims, WideSpline9TrainingTrajectoryFollowsSmoothingSplines) {
+    auto task = points_task();
+    ExtraParams e;
+    e.set("model.width", std::int64_t(4000));
+    e.set("model.train_input", false);
+    e.set("model.skip", true);
+    e.set("model.skip_rate", 1e4);
+    auto m = two_layer(*task, e);
+    auto& net = static_cast<TwoLayerNetwork&>(*m);
+    Rng rng(3);
+    const Vec theta0 = m->initialize(rng, *task);
+    const Vec grid = Vec::LinSpaced(81, -2, 2);
+    Mat jx(net.output_size(), 5), jg(net.output_size(), grid.size());
+    for (Index i = 0; i < 5; ++i) net.output_features(theta0, kX(i), jx.col(i));
+    for (Index i = 0; i < grid.size(); ++i) net.output_features(theta0, grid(i), jg.col(i));
+    const Mat k = jx.transpose() * jx, kg = jg.transpose() * jx;
+    const Eigen::SelfAdjointEigenSolver<Mat> eig(k);
+    const double lr = 1.0 / (eig.eigenvalues().maxCoeff() / 5.0);
+    const auto gd_at = [&](double t) {  // f_t = K_g K^-1 (I - (I - lr K / M)^t) y, f_0 = 0 (ASI)
+        Vec d(5);
+        for (Index i = 0; i < 5; ++i) {
+            const double mu = eig.eigenvalues()(i);
+            d(i) = (1 - std::pow(1 - lr * mu / 5.0, t)) / mu;
+        }
+        return Vec(kg * (eig.eigenvectors() * d.asDiagonal() * eig.eigenvectors().transpose() * kY));
+    };
+    // The smoothing splines for a sweep of lambda from one kernel table: (K + lambda I) c + T (a, b) = y, T^T c = 0.
+    const auto kz = refs::curvature_kernel(zeta_of("uniform"), kX(0));
+    Mat kd(5, 5), kgd(grid.size(), 5);
+    for (Index i = 0; i < 5; ++i)
+        for (Index j = 0; j < 5; ++j) kd(i, j) = kz(kX(i), kX(j));
+    for (Index i = 0; i < grid.size(); ++i)
+        for (Index j = 0; j < 5; ++j) kgd(i, j) = kz(grid(i), kX(j));
+    const auto smoothing = [&](double lambda) {
+        Mat big = Mat::Zero(7, 7);
+        big.topLeftCorner(5, 5) = kd;
+        big.topLeftCorner(5, 5).diagonal().array() += lambda;
+        big.block(0, 5, 5, 1).setOnes();
+        big.block(0, 6, 5, 1) = kX;
+        big.block(5, 0, 1, 5).setOnes();
+        big.block(6, 0, 1, 5) = kX.transpose();
+        Vec rhs = Vec::Zero(7);
+        rhs.head(5) = kY;
+        const Vec sol = big.colPivHouseholderQr().solve(rhs);
+        return Vec(kgd * sol.head(5) + Vec::Constant(grid.size(), sol(5)) + sol(6) * grid);
+    };
+    // the library's smoothing spline is the same function
+    EXPECT_LT((smoothing(0.01) - refs::smoothing_spline(kX, kY, zeta_of("uniform"), 0.01)(grid)).lpNorm<Eigen::Infinity>(),
+              1e-10);
+    std::vector<double> lambdas;
+    for (double l = -8; l <= 4; l += 0.02) lambdas.push_back(std::pow(10.0, l));
+    std::vector<Vec> splines;
+    for (double l : lambdas) splines.push_back(smoothing(l));
+    std::vector<double> products;
+    for (double t : {30.0, 300.0, 3000.0}) {
+        const Vec f = gd_at(t);
+        double best = INFINITY, arg = 0;
+        for (size_t i = 0; i < lambdas.size(); ++i) {
+            const double d = (f - splines[i]).norm();
+            if (d < best) best = d, arg = lambdas[i];
+        }
+        std::cout << "t = " << t << ": lambda* = " << arg << ", lambda* t = " << arg * t << ", RMS gap "
+                  << best / std::sqrt(double(grid.size())) << "\n";
+        EXPECT_GT(arg, lambdas.front()) << "t = " << t << ": the trajectory has already converged";
+        EXPECT_LT(arg, lambdas.back()) << "t = " << t;
+        products.push_back(arg * t);
+    }
+    const auto [lo, hi] = std::minmax_element(products.begin(), products.end());
+    EXPECT_LT(*hi / *lo, 3.0);
+}

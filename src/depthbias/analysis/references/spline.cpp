@@ -67,11 +67,13 @@ void solve_bordered(const Mat& k, const Vec& x, const Vec& y, bool free_affine, 
 }
 }  // namespace
 
-KernelInterpolant::KernelInterpolant(const Vec& x, const Vec& y, Kernel k, bool free_affine) : x_(x), k_(std::move(k)) {
+KernelInterpolant::KernelInterpolant(const Vec& x, const Vec& y, Kernel k, bool free_affine, double ridge)
+    : x_(x), k_(std::move(k)) {
     const Index m = x.size();
     Mat km(m, m);
     for (Index i = 0; i < m; ++i)
         for (Index j = 0; j <= i; ++j) km(i, j) = km(j, i) = k_(x(i), x(j));
+    km.diagonal().array() += ridge;
     solve_bordered(km, x, y, free_affine, c_, a_, b_);
 }
 
@@ -117,6 +119,10 @@ KernelInterpolant::Kernel abs_limit_kernel(const Zeta& z) {
 
 KernelInterpolant curvature_spline(const Vec& x, const Vec& y, const Zeta& z) {
     return KernelInterpolant(x, y, curvature_kernel(z, x(0)), true);
+}
+
+KernelInterpolant smoothing_spline(const Vec& x, const Vec& y, const Zeta& z, double lambda) {
+    return KernelInterpolant(x, y, curvature_kernel(z, x(0)), true, lambda);
 }
 
 Vec min_norm_interpolant(const ScalarFunctionModel& m, const Vec& theta0, const Vec& x, const Vec& y, const Vec& grid,

@@ -32,7 +32,8 @@ double integrate(const std::function<double(double)>& f, double a, double b, con
 class KernelInterpolant {
 public:
     using Kernel = std::function<double(double, double)>;
-    KernelInterpolant(const Vec& x, const Vec& y, Kernel k, bool free_affine);
+    // ridge > 0: the smoothing version argmin sum_j (g(x_j) - y_j)^2 + ridge ||g||_K^2 ((K + ridge I) c + T(a, b) = y).
+    KernelInterpolant(const Vec& x, const Vec& y, Kernel k, bool free_affine, double ridge = 0.0);
     double operator()(double z) const;
     Vec operator()(const Vec& z) const;
     double affine_slope() const { return b_; }
@@ -52,6 +53,8 @@ KernelInterpolant::Kernel abs_limit_kernel(const Zeta& z);
 
 // g*: the curvature-weighted spline (free affine part).
 KernelInterpolant curvature_spline(const Vec& x, const Vec& y, const Zeta& z);
+// The smoothing spline of Remark 5: argmin sum_j (g(x_j) - y_j)^2 + lambda int (g'')^2 / zeta (affine part free).
+KernelInterpolant smoothing_spline(const Vec& x, const Vec& y, const Zeta& z, double lambda);
 
 // The output-layer minimum-norm interpolant from theta0 (the limit of GD on the output layer and skip connection,
 // each linear parameter with its own step as the model parameterizes it), evaluated at `grid`. free_affine: an
