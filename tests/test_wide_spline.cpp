@@ -402,3 +402,28 @@ TEST(Claims, WideSpline9TrainingTrajectoryFollowsSmoothingSplines) {
     const auto [lo, hi] = std::minmax_element(products.begin(), products.end());
     EXPECT_LT(*hi / *lo, 3.0);
 }
+
+// mirror_flow.md claim 8 (structural): an absolute-value network without output bias, g = f - c, satisfies
+// g'(+inf) + g'(-inf) = 0 and g(0) = 1/2 int |x| g''(x) dx, the latter by parts from function values:
+// 1/2 int_{-L}^{L} |x| g'' = 1/2 [L (g'(L) - g'(-L)) - g(L) - g(-L)] + g(0) (g is affine beyond the breakpoints).
+TEST(Claims, Mirror8AbsoluteValueNetworksSatisfyTheStructuralIdentities) {
+    auto task = points_task();
+    ExtraParams e;
+    e.set("model.width", std::int64_t(500));
+    e.set("model.activation", std::string("abs"));
+    e.set("model.asi", false);
+    auto m = two_layer(*task, e, "binary");  // breakpoints -b/w in [-2, 2]
+    auto& net = static_cast<TwoLayerNetwork&>(*m);
+    Rng rng(8);
+    Vec theta = m->initialize(rng, *task);
+    for (Index i = 2 * net.hidden(); i < theta.size(); ++i) theta(i) += rng.normal();  // any output weights
+    const double c = theta(3 * net.hidden());
+    const double L = 10;
+    Vec f;
+    net.evaluate(theta, (Vec(5) << -L - 1, -L, 0, L, L + 1).finished(), f);
+    f.array() -= c;
+    const double dp = f(4) - f(3), dm = f(1) - f(0);  // g'(L), g'(-L)
+    const double scale = f.cwiseAbs().maxCoeff();
+    EXPECT_NEAR(dp + dm, 0.0, 1e-12 * scale);
+    EXPECT_NEAR(L * (dp - dm) - f(3) - f(1), 0.0, 1e-12 * scale) << "g(0) != 1/2 int |x| g''";
+}
