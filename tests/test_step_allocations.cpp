@@ -96,7 +96,7 @@ TEST(StepAllocations, NoRegisteredCombinationAllocatesPerStep) {
     std::ostringstream failures;
     for (const auto& t : TaskRegistry::instance().entries())
         for (const auto& m : ModelRegistry::instance().entries())
-            for (const std::string dyn : {"gd", "momentum", "group_rmsprop", "flow"}) {
+            for (const std::string dyn : {"gd", "momentum", "group_rmsprop", "flow", "mirror"}) {
                 RunConfig c = combination(t.name, m.name, dyn);
                 try {
                     validate(c);

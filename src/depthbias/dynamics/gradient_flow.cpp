@@ -12,7 +12,7 @@ namespace depthbias {
 namespace odeint = boost::numeric::odeint;
 
 Outcome run_gradient_flow(Objective& obj, Vec& theta, const FlowTolerances& tol, const StopRules& stop,
-                          const StepCallback& cb) {
+                          const StepCallback& cb, const FlowMap* map) {
     if (!(tol.rtol > 0) || !std::isfinite(tol.rtol)) throw ConfigError("dynamics.rtol", "must be finite and > 0");
     if (!(tol.atol > 0) || !std::isfinite(tol.atol)) throw ConfigError("dynamics.atol", "must be finite and > 0");
     if (stop.unbounded())
@@ -20,10 +20,12 @@ Outcome run_gradient_flow(Objective& obj, Vec& theta, const FlowTolerances& tol,
 
     // The right-hand side caches the loss at the state of its latest call, which for Dormand-Prince (FSAL)
     // is the accepted new state; `at` records which state that was.
-    Vec at(theta.size());
+    Vec at(theta.size()), primal(theta.size());
     double last_loss = 0;
+    // x is theta itself, or the variable z the map sends to theta (primal then holds theta(x)).
     auto rhs = [&](const Vec& x, Vec& dxdt, double) {
-        last_loss = obj.value_and_gradient(x, dxdt);
+        if (map) map->to_primal(x, primal);
+        last_loss = obj.value_and_gradient(map ? primal : x, dxdt);
         dxdt = -dxdt;
         at = x;
     };
@@ -38,12 +40,20 @@ Outcome run_gradient_flow(Objective& obj, Vec& theta, const FlowTolerances& tol,
     using Stepper = odeint::runge_kutta_dopri5<Vec, double, Vec, double, odeint::vector_space_algebra>;
     auto stepper = odeint::make_dense_output(tol.atol, tol.rtol, Stepper());
     const double dt0 = std::isfinite(stop.max_time) ? std::min(tol.initial_dt, stop.max_time) : tol.initial_dt;
-    stepper.initialize(theta, 0.0, dt0);
+    Vec state = theta;
+    if (map) map->to_dual(theta, state);
+    stepper.initialize(state, 0.0, dt0);
 
     Outcome out;
-    const double loss0 = loss_at(theta);
+    const double loss0 = loss_at(state);
     double loss = loss0;
-    Vec state = theta;
+    // The reported parameters: the state itself, or its image under the map.
+    Vec reported = theta;
+    const auto report = [&]() -> const Vec& {
+        if (!map) return state;
+        map->to_primal(state, reported);
+        return reported;
+    };
     for (long k = 0;; ++k) {
         const double t = k == 0 ? 0.0 : stepper.current_time();
         out.steps = k;
@@ -66,14 +76,14 @@ Outcome run_gradient_flow(Objective& obj, Vec& theta, const FlowTolerances& tol,
             out.reason = stop_now->reason;
         }
         loss_at(state);  // make sure the objective's predictor is the one of `state`
-        const StepView view{k, t, loss, state, obj.predictor(), obj.evaluations(), bool(stop_now)};
+        const StepView view{k, t, loss, report(), obj.predictor(), obj.evaluations(), bool(stop_now)};
         if (stop_now) {
             cb(view);
-            theta = state;
+            theta = view.theta;
             return out;
         }
         if (deliver_step(cb, view, out)) {
-            theta = state;
+            theta = view.theta;
             return out;
         }
         stepper.do_step(rhs);
@@ -87,8 +97,8 @@ Outcome run_gradient_flow(Objective& obj, Vec& theta, const FlowTolerances& tol,
             out.evaluations = obj.evaluations();
             out.status = std::isfinite(loss) ? RunStatus::BudgetExhausted : RunStatus::Diverged;
             out.reason = std::isfinite(loss) ? "time budget reached" : "diverged: non-finite loss at the budget end";
-            cb(StepView{k + 1, stop.max_time, loss, state, obj.predictor(), obj.evaluations(), true});
-            theta = state;
+            cb(StepView{k + 1, stop.max_time, loss, report(), obj.predictor(), obj.evaluations(), true});
+            theta = report();
             return out;
         }
         state = stepper.current_state();

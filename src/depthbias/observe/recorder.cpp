@@ -131,7 +131,9 @@ namespace {
 class RecorderObserver final : public Observer {
 public:
     RecorderObserver(const ObserverContext& c)
-        : rec_(c.objective, schedule_of(c), c.observe.top_k, c.theta0), references_(c.references), name_(c.run_name) {
+        : rec_(c.objective, schedule_of(c), c.observe.top_k, c.theta0), name_(c.run_name) {
+        for (const auto& r : c.references)  // function-space references: the function_space observer's
+            if (!r.function_space) references_.push_back(r);
         if (!references_.empty()) {
             std::vector<std::string> names;
             for (const auto& r : references_) names.push_back("dist_" + r.name);
@@ -191,7 +193,7 @@ public:
 
 private:
     Recorder rec_;
-    const std::vector<NamedReference>& references_;
+    std::vector<NamedReference> references_;
     std::string name_;
 };
 

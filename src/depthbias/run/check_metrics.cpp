@@ -201,6 +201,51 @@ MetricValue m_group_mean_decreases(MetricContext& c) {
     return number(decreases, detail);
 }
 
+double median_of(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// The median of `field` over the selected runs (robust summaries over seeds, wide_relu_spline.md claim 5).
+MetricValue m_median(MetricContext& c) {
+    const auto rs = select_runs(c);
+    const std::string field = param_string(c, "field");
+    std::vector<double> v;
+    for (const auto* r : rs) v.push_back(run_number(*r, field));
+    const double m = median_of(v);
+    return number(m, fmt4(m) + " (median of " + std::to_string(v.size()) + " runs)");
+}
+
+// Groups the selected runs by the numeric config key `group_by`, takes the median of `field` per group and
+// fits log(median) = slope log(key) + c by least squares over the groups with key in [from, to] (optional);
+// value: the slope. Needs two groups; a non-positive median is not evaluated (no logarithm).
+MetricValue m_loglog_slope(MetricContext& c) {
+    const auto rs = select_runs(c);
+    const std::string field = param_string(c, "field"), key = param_string(c, "group_by");
+    const double lo = param_number(c, "from", -INFINITY), hi = param_number(c, "to", INFINITY);
+    std::map<double, std::vector<double>> groups;
+    for (const auto* r : rs) {
+        const json g = config_value(c.experiment, r->first, key);
+        if (!g.is_number()) throw NotEvaluated{"'" + key + "' is not a number in run '" + r->first.label + "'"};
+        const double k = g.get<double>();
+        if (k >= lo && k <= hi) groups[k].push_back(run_number(*r, field));
+    }
+    if (groups.size() < 2) throw NotEvaluated{"needs runs at two or more values of " + key + " in range"};
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    std::string detail;
+    for (const auto& [k, v] : groups) {
+        const double m = median_of(v);
+        if (!(m > 0) || !(k > 0)) throw NotEvaluated{"median " + fmt4(m) + " at " + key + " = " + fmt4(k) + " is not > 0"};
+        const double x = std::log(k), y = std::log(m);
+        sx += x, sy += y, sxx += x * x, sxy += x * y;
+        detail += (detail.empty() ? "" : ", ") + fmt4(k) + ": " + fmt4(m);
+    }
+    const double n = double(groups.size());
+    const double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    return number(slope, "slope " + fmt4(slope) + " (medians " + detail + ")");
+}
+
 MetricValue m_min_runs_per_group(MetricContext& c) {
     const auto rs = select_runs(c);
     const std::string key = param_string(c, "group_by");
@@ -506,6 +551,11 @@ const std::map<std::string, Metric>& metrics() {
          {m_scaled_value, {"select", "field", "scale_by", "factor"}, {"field", "scale_by"}, true,
           "`factor` (default 1) x the value at `field` x the run's config key `scale_by` (e.g. 0.5 x final.sharpness "
           "x dynamics.lr: the sharpness over GD's stability limit 2 / lr)"}},
+        {"median", {m_median, {"select", "field"}, {"field"}, true, "the median of `field` over the selected runs"}},
+        {"loglog_slope",
+         {m_loglog_slope, {"select", "field", "group_by", "from", "to"}, {"field", "group_by"}, true,
+          "least-squares slope of log(median of `field` per value of `group_by`) against log(group_by), over "
+          "group_by in [from, to]"}},
         {"group_mean_decreases",
          {m_group_mean_decreases, {"select", "field", "group_by"}, {"field", "group_by"}, true,
           "groups by the config key `group_by` (ascending): how often the mean of `field` decreases"}},

@@ -89,7 +89,7 @@ const Schema& the_schema() {
                                        "task.d and task.measurements must match it); \"\" = sample")},
                 {"model.kind", &R::model, &ModelParams::kind, kinds_doc<ModelEntry>("")},
                 {"model.depth", &R::model, &ModelParams::depth, "N >= 1 (linear forces 1; symmetric is 2)"},
-                {"model.init", &R::model, &ModelParams::init, doc("model.init", "gaussian | identity | orthogonal")},
+                {"model.init", &R::model, &ModelParams::init, doc("model.init", "gaussian | identity | orthogonal (matrix models); uniform | gaussian | binary (two_layer: init law)")},
                 {"model.init_scale", &R::model, &ModelParams::init_scale,
                  "RMS singular value of W(0) (deep_matrix), RMS eigenvalue of M(0) (symmetric), sigma0 (toy)"},
                 {"model.bias", &R::model, &ModelParams::bias,

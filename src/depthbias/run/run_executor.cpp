@@ -47,6 +47,7 @@ FinalMetrics final_metrics(const RunConfig& cfg, const Task& task, const Predict
     const auto values = task.metrics(p);
     for (size_t i = 0; i < names.size(); ++i) f.values[names[i]] = values[i];
     for (const auto& r : references) {
+        if (r.function_space) continue;  // compared on the task's grid by the function-space observer
         f.values["dist_" + r.name] = direction_distance(p.beta.col(0), r.direction);
         if (r.same_scale)  // the endpoint itself against the reference interpolator
             f.values["relative_error_to_" + r.name] = (p.beta.col(0) - r.raw).norm() / r.raw.norm();
@@ -140,7 +141,7 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
 
     // References first: a reference that cannot be computed (non-separable data) is bad input, reported
     // before anything final is written.
-    const std::vector<NamedReference> references = compute_references(cfg.analysis.references, *task, cfg.model);
+    const std::vector<NamedReference> references = compute_references(cfg.analysis.references, *task, cfg.model, cfg.extra);
 
     if (!checkpoint) remove_checkpoint(dir);  // a stale one would be continued by a later --resume
     std::error_code ec;
@@ -269,7 +270,8 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
         s.references[r.name] = std::vector<double>(r.raw.data(), r.raw.data() + std::min<Index>(r.raw.size(), 16));
     const double tnorm = task->target().norm();
     if (tnorm > 0 && task->target().cols() == 1)
-        for (const auto& r : references) s.reference_target_correlation[r.name] = task->target().col(0).dot(r.direction) / tnorm;
+        for (const auto& r : references)
+            if (!r.function_space) s.reference_target_correlation[r.name] = task->target().col(0).dot(r.direction) / tnorm;
     s.wall_seconds = wall_so_far();
     s.resumes = resumes;
     write_file_atomically(dir + "/summary.json", s.to_json().dump(2) + "\n");

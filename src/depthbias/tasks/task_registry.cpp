@@ -4,7 +4,9 @@
 
 namespace depthbias {
 
-const char* to_string(PredictorShape s) { return s == PredictorShape::Vector ? "vector" : "matrix"; }
+const char* to_string(PredictorShape s) {
+    return s == PredictorShape::Vector ? "vector" : s == PredictorShape::Matrix ? "matrix" : "samples";
+}
 
 std::unique_ptr<Task> build_task(const TaskParams& p, const ExtraParams& extra, std::uint64_t seed) {
     const TaskEntry& e = TaskRegistry::instance().get("task.kind", p.kind);

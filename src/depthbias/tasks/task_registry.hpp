@@ -16,8 +16,9 @@
 
 namespace depthbias {
 
-// The predictor a task trains: a d x 1 vector (diagonal / convolutional models) or a matrix.
-enum class PredictorShape { Vector, Matrix };
+// The predictor a task trains: a d x 1 vector (diagonal / convolutional models), a matrix, or the values of a
+// function at the task's sample inputs (an M x 1 column: networks on scalar inputs, tasks/point_regression.hpp).
+enum class PredictorShape { Vector, Matrix, Samples };
 const char* to_string(PredictorShape s);
 
 struct TaskEntry {

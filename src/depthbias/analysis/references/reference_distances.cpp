@@ -16,7 +16,8 @@ double direction_distance(const Vec& beta, const Vec& unit_reference) {
     return (beta / n - unit_reference).norm();
 }
 
-std::vector<NamedReference> compute_references(const std::string& names, const Task& task, const ModelParams& model) {
+std::vector<NamedReference> compute_references(const std::string& names, const Task& task, const ModelParams& model,
+                                               const ExtraParams& extra) {
     std::vector<NamedReference> out;
     std::stringstream list(names);
     const auto& registry = ReferenceRegistry::instance();
@@ -27,7 +28,7 @@ std::vector<NamedReference> compute_references(const std::string& names, const T
         const ReferenceEntry& entry = registry.get("analysis.references", name);
         std::optional<Vec> r;
         try {
-            r = entry.compute(task, model);
+            r = entry.compute(task, model, extra);
         } catch (const refs::NotSeparableError& e) {
             throw ConfigError("analysis.references", "'" + name + "' cannot be computed: " + e.what());
         } catch (const std::invalid_argument& e) {
@@ -40,7 +41,7 @@ std::vector<NamedReference> compute_references(const std::string& names, const T
             for (const auto& e : registry.entries()) {
                 bool applies = false;
                 try {
-                    applies = e.compute(task, model).has_value();
+                    applies = e.compute(task, model, extra).has_value();
                 } catch (const std::exception&) {
                     applies = true;  // it applies to this task; it failed on the data
                 }
@@ -49,7 +50,7 @@ std::vector<NamedReference> compute_references(const std::string& names, const T
             throw ConfigError("analysis.references", "'" + name + "' is not a reference for task '" + task.name() +
                                                          "' (this task has: " + (fits.empty() ? "none" : fits) + ")");
         }
-        out.push_back({name, *r / r->norm(), *r, entry.same_scale});
+        out.push_back({name, *r / r->norm(), *r, entry.same_scale, entry.function_space});
     }
     return out;
 }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "depthbias/core/extra_params.hpp"
 #include "depthbias/models/model_params.hpp"
 #include "depthbias/tasks/task.hpp"
 
@@ -19,9 +20,11 @@ struct NamedReference {
     Vec direction;  // unit norm
     Vec raw;        // as the solver returned it
     bool same_scale = false;  // an interpolator of the predictor's own scale (regression)
+    bool function_space = false;  // raw = a function's values on the task's grid (not comparable with beta)
 };
 
-std::vector<NamedReference> compute_references(const std::string& names, const Task& task, const ModelParams& model);
+std::vector<NamedReference> compute_references(const std::string& names, const Task& task, const ModelParams& model,
+                                               const ExtraParams& extra = {});
 double direction_distance(const Vec& beta, const Vec& unit_reference);
 
 }  // namespace depthbias

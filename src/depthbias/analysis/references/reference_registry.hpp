@@ -3,12 +3,13 @@
 // `compute` returns the reference for a task (and the model's parameters, e.g. the Q program's depth and alpha),
 // or nothing when the reference does not apply to that task; it throws refs::NotSeparableError /
 // std::invalid_argument when the data do not admit it. `same_scale`: the reference is an interpolator of the
-// same scale as the predictor (the summary then also gets relative_error_to_<name>).
+// same scale as the predictor (the summary then also gets relative_error_to_<name>). `function_space`: see below.
 #pragma once
 #include <functional>
 #include <optional>
 #include <string>
 
+#include "depthbias/core/extra_params.hpp"
 #include "depthbias/core/registry.hpp"
 #include "depthbias/core/types.hpp"
 #include "depthbias/models/model_params.hpp"
@@ -20,7 +21,12 @@ struct ReferenceEntry {
     std::string name;
     std::string doc;
     bool same_scale = false;
-    std::function<std::optional<Vec>(const Task&, const ModelParams&)> compute;
+    // ExtraParams: the run's extension keys (the mirror dynamics' potential for `bregman`).
+    std::function<std::optional<Vec>(const Task&, const ModelParams&, const ExtraParams&)> compute;
+    // The reference is a function of a scalar input given by its values on the task's evaluation grid
+    // (PointRegression::grid()): compared with the trained function by the function_space observer
+    // (observe/function_space.hpp), not with beta.
+    bool function_space = false;
 };
 
 using ReferenceRegistry = Registry<ReferenceEntry>;

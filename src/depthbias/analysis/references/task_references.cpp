@@ -2,24 +2,40 @@
 // exact solvers of this folder. Classification: l1_max_margin (LP, CLP), l2_max_margin (hard-margin SVM).
 // Regression: basis_pursuit (LP), min_l2 (X^T (X X^T)^-1 y), q (argmin Q^D_alpha s.t. X beta = y with the
 // run's depth D and alpha = init_scale^(1/D): the gradient-flow limit of the diagonal network).
+// Points (scalar-input networks; function-space references, values on the task's grid, wide_relu_spline.md 5):
+// spline (g*, the curvature-weighted spline of the init law model.init / model.shape), kernel_limit (the
+// infinite-width ReLU kernel interpolant without affine part: the limit of training on unadjusted data, claim 7),
+// kernel_limit_affine (the same with the free affine block: equals g*, claim 4).
 #include <cmath>
+#include <map>
+#include <mutex>
+#include <string>
+#include <type_traits>
 
 #include "depthbias/analysis/references/lp.hpp"
+#include "depthbias/analysis/references/mirror_potential.hpp"
 #include "depthbias/analysis/references/q_program.hpp"
 #include "depthbias/analysis/references/reference_registry.hpp"
+#include "depthbias/analysis/references/spline.hpp"
 #include "depthbias/analysis/references/svm.hpp"
+#include "depthbias/models/init_laws.hpp"
 #include "depthbias/tasks/binary_classification.hpp"
+#include "depthbias/tasks/point_regression.hpp"
 #include "depthbias/tasks/sparse_regression.hpp"
 
 namespace depthbias {
 namespace {
 
+// The reference f(task, model params[, extension keys]) for tasks of type T, nothing for the others.
 template <class T, class F>
-std::function<std::optional<Vec>(const Task&, const ModelParams&)> on(F f) {
-    return [f](const Task& task, const ModelParams& m) -> std::optional<Vec> {
+std::function<std::optional<Vec>(const Task&, const ModelParams&, const ExtraParams&)> on(F f) {
+    return [f](const Task& task, const ModelParams& m, const ExtraParams& e) -> std::optional<Vec> {
         const auto* t = dynamic_cast<const T*>(&task);
         if (!t) return std::nullopt;
-        return f(*t, m);
+        if constexpr (std::is_invocable_v<F, const T&, const ModelParams&, const ExtraParams&>)
+            return f(*t, m, e);
+        else
+            return f(*t, m);
     };
 }
 
@@ -59,6 +75,18 @@ const Registrar<ReferenceEntry> min_l2{{
     }),
 }};
 
+const Registrar<ReferenceEntry> bregman{{
+    .name = "bregman",
+    .doc = "regression: argmin D_Phi(beta, 0) s.t. X beta = y for the mirror dynamics' potential (dynamics.potential, "
+           "dynamics.potential_beta, dynamics.potential_scale); damped Newton on the dual",
+    .same_scale = true,
+    .compute = on<SparseRegression>([](const SparseRegression& t, const ModelParams&, const ExtraParams& e) {
+        const MirrorPotential pot(e.get<std::string>("dynamics.potential"), e.get<double>("dynamics.potential_beta"),
+                                  e.get<double>("dynamics.potential_scale"));
+        return refs::bregman_projection(pot, t.inputs(), t.labels(), Vec::Zero(t.inputs().cols()));
+    }),
+}};
+
 const Registrar<ReferenceEntry> q{{
     .name = "q",
     .doc = "regression: argmin Q^D_alpha s.t. X beta = y (D = model.depth, alpha = init_scale^(1/D))",
@@ -66,6 +94,66 @@ const Registrar<ReferenceEntry> q{{
     .compute = on<SparseRegression>([](const SparseRegression& t, const ModelParams& m) {
         return refs::q_regression(t.inputs(), t.labels(), int(m.depth), std::pow(m.init_scale, 1.0 / double(m.depth)));
     }),
+}};
+
+// The function-space references cost ~1 s of quadrature each and depend only on the data and the init law: an
+// experiment's runs (many seeds and widths on one data set) share them through this cache (process-wide, guarded;
+// a duplicate request waits for the first computation).
+template <class F>
+Vec cached(const std::string& name, const PointRegression& t, const ModelParams& m, F compute) {
+    static std::mutex mu;
+    static std::map<std::string, Vec> cache;
+    std::string key = name + "|" + m.init + "|";
+    const auto bytes = [&key](const double* p, Index n) { key.append(reinterpret_cast<const char*>(p), size_t(n) * sizeof(double)); };
+    bytes(m.shape.data(), Index(m.shape.size()));
+    key += "|";
+    bytes(t.inputs().data(), t.inputs().size());
+    bytes(t.labels().data(), t.labels().size());
+    std::lock_guard<std::mutex> lock(mu);
+    const auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+    Vec v = compute();
+    cache.emplace(key, v);
+    return v;
+}
+
+refs::Zeta zeta_of(const ModelParams& m) {
+    const InitLaw law = init_law(m.init, m.shape);
+    return {[law](double x) { return law.zeta(x); }, law.entry->kinks(law.sw, law.sb)};
+}
+
+const Registrar<ReferenceEntry> spline{{
+    .name = "spline",
+    .doc = "points: g* = argmin int g''^2 / zeta s.t. g(x_j) = y_j, affine part free (zeta of model.init), on the grid",
+    .same_scale = true,
+    .compute = on<PointRegression>([](const PointRegression& t, const ModelParams& m) -> Vec {
+        return cached("spline", t, m, [&] { return refs::curvature_spline(t.inputs(), t.labels(), zeta_of(m))(t.grid()); });
+    }),
+    .function_space = true,
+}};
+
+const Registrar<ReferenceEntry> kernel_limit{{
+    .name = "kernel_limit",
+    .doc = "points: infinite-width ReLU kernel interpolant, no affine part (limit of unadjusted training), on the grid",
+    .same_scale = true,
+    .compute = on<PointRegression>([](const PointRegression& t, const ModelParams& m) -> Vec {
+        return cached("kernel_limit", t, m, [&] {
+            return refs::KernelInterpolant(t.inputs(), t.labels(), refs::relu_limit_kernel(zeta_of(m)), false)(t.grid());
+        });
+    }),
+    .function_space = true,
+}};
+
+const Registrar<ReferenceEntry> kernel_limit_affine{{
+    .name = "kernel_limit_affine",
+    .doc = "points: infinite-width ReLU kernel interpolant with free affine part (= spline), on the grid",
+    .same_scale = true,
+    .compute = on<PointRegression>([](const PointRegression& t, const ModelParams& m) -> Vec {
+        return cached("kernel_limit_affine", t, m, [&] {
+            return refs::KernelInterpolant(t.inputs(), t.labels(), refs::relu_limit_kernel(zeta_of(m)), true)(t.grid());
+        });
+    }),
+    .function_space = true,
 }};
 
 }  // namespace
