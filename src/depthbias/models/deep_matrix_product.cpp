@@ -1,22 +1,49 @@
 #include "depthbias/models/deep_matrix_product.hpp"
 
+#include <Eigen/SVD>
 #include <cmath>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/models/layer_constructions.hpp"
 #include "depthbias/models/model_registry.hpp"
 
 namespace depthbias {
+
+namespace {
+constexpr const char* kLayerScalesKey = "model.layer_scales";
+constexpr const char* kLambdaKey = "model.lambda";
+}
 
 MatrixInit parse_matrix_init(const std::string& s) {
     if (s == "gaussian") return MatrixInit::Gaussian;
     if (s == "identity") return MatrixInit::Identity;
     if (s == "orthogonal") return MatrixInit::Orthogonal;
-    throw ConfigError("model.init", "'" + s + "' is not one of: gaussian, identity, orthogonal");
+    if (s == "balanced") return MatrixInit::Balanced;
+    if (s == "lambda_balanced") return MatrixInit::LambdaBalanced;
+    throw ConfigError("model.init", "'" + s + "' is not one of: gaussian, identity, orthogonal, balanced, lambda_balanced");
 }
 
-DeepMatrixProduct::DeepMatrixProduct(Index d, int depth, MatrixInit init, double init_scale)
-    : d_(d), depth_(depth), init_(init), scale_(init_scale) {
+DeepMatrixProduct::DeepMatrixProduct(Index d, int depth, MatrixInit init, double init_scale,
+                                     std::vector<double> layer_scales, double lambda)
+    : d_(d), depth_(depth), init_(init), scale_(init_scale), lambda_(lambda) {
     if (depth < 1) throw ConfigError("model.depth", "must be at least 1, got " + std::to_string(depth));
+    if (init == MatrixInit::LambdaBalanced && depth != 2)
+        throw ConfigError("model.init", "lambda_balanced is a two-layer init: it needs model.depth = 2, got " +
+                                            std::to_string(depth));
+    if (!std::isfinite(lambda)) throw ConfigError(kLambdaKey, "must be finite");
+    if (!layer_scales.empty()) {
+        if (Index(layer_scales.size()) != depth)
+            throw ConfigError(kLayerScalesKey, "needs one multiplier per layer (model.depth = " + std::to_string(depth) +
+                                                   "), got " + std::to_string(layer_scales.size()));
+        double log_prod = 0;
+        for (double c : layer_scales) {
+            if (!(c > 0) || !std::isfinite(c))
+                throw ConfigError(kLayerScalesKey, "multipliers must be finite and > 0, got " + std::to_string(c));
+            log_prod += std::log(c);
+        }
+        for (double& c : layer_scales) c *= std::exp(-log_prod / depth);
+        layer_scales_ = std::move(layer_scales);
+    }
     if (!(init_scale > 0) || !std::isfinite(init_scale))
         throw ConfigError("model.init_scale", "must be finite and > 0, got " + std::to_string(init_scale));
     prefix_.assign(size_t(depth), Mat(d, d));
@@ -35,8 +62,28 @@ Vec DeepMatrixProduct::initialize(Rng& rng, const Task& task) const {
             case MatrixInit::Gaussian: w = rng.normal_matrix(d_, d_, per_layer / std::sqrt(double(d_))); break;
             case MatrixInit::Identity: w = per_layer * Mat::Identity(d_, d_); break;
             case MatrixInit::Orthogonal: w = per_layer * rng.orthogonal(d_); break;
+            case MatrixInit::Balanced:
+            case MatrixInit::LambdaBalanced: break;  // below, from one end-to-end matrix
         }
     }
+    if (init_ == MatrixInit::LambdaBalanced) {
+        const Mat x0 = rng.normal_matrix(d_, d_, scale_ / std::sqrt(double(d_)));
+        Eigen::JacobiSVD<Mat> svd(x0, Eigen::ComputeFullU | Eigen::ComputeFullV);
+        const Vec& sv = svd.singularValues();
+        const auto layers = lambda_balanced_layers(svd.matrixU(), std::vector<double>(sv.data(), sv.data() + sv.size()),
+                                                   svd.matrixV(), rng.orthogonal(d_), lambda_);
+        Eigen::Map<Mat>(theta.data(), d_, d_) = layers.w1;
+        Eigen::Map<Mat>(theta.data() + d_ * d_, d_, d_) = layers.w2;
+    }
+    if (init_ == MatrixInit::Balanced) {
+        const Mat x0 = rng.normal_matrix(d_, d_, scale_ / std::sqrt(double(d_)));
+        std::vector<Mat> frames;
+        for (int k = 0; k + 1 < depth_; ++k) frames.push_back(rng.orthogonal(d_));
+        const std::vector<Mat> w = depthbias::balanced_lift(x0, frames);
+        for (int k = 0; k < depth_; ++k) Eigen::Map<Mat>(theta.data() + Index(k) * d_ * d_, d_, d_) = w[size_t(k)];
+    }
+    for (size_t k = 0; k < layer_scales_.size(); ++k)
+        theta.segment(Index(k) * d_ * d_, d_ * d_) *= layer_scales_[k];
     return theta;
 }
 
@@ -75,6 +122,13 @@ std::optional<double> DeepMatrixProduct::invariant_drift(const Vec& theta, const
     return worst;
 }
 
+void DeepMatrixProduct::balanced_lift(const Mat& x, Vec& theta) const {
+    const std::vector<Mat> frames(size_t(depth_ - 1), Mat::Identity(d_, d_));
+    const std::vector<Mat> w = depthbias::balanced_lift(x, frames);
+    theta.resize(num_params());
+    for (int k = 0; k < depth_; ++k) Eigen::Map<Mat>(theta.data() + Index(k) * d_ * d_, d_, d_) = w[size_t(k)];
+}
+
 }  // namespace depthbias
 
 namespace depthbias {
@@ -101,18 +155,51 @@ const Registrar<ModelEntry> linear{{
     .build = [](const ModelParams& p, const ExtraParams&, const Task& t) -> std::unique_ptr<Model> {
         return std::make_unique<DeepMatrixProduct>(t.rows(), 1, parse_matrix_init(p.init), p.init_scale);
     },
+    .balanced_lift = true,
 }};
 
-const Registrar<ModelEntry> deep_matrix{{
-    .name = "deep_matrix",
-    .doc = "W_N ... W_1, square d x d factors; model.init_scale = RMS singular value of W(0)",
-    .shape = PredictorShape::Matrix,
-    .uses = {"model.init"},
-    .validate = validate_matrix_init,
-    .build = [](const ModelParams& p, const ExtraParams&, const Task& t) -> std::unique_ptr<Model> {
-        return std::make_unique<DeepMatrixProduct>(t.rows(), int(p.depth), parse_matrix_init(p.init), p.init_scale);
-    },
-}};
+const Registrar<ModelEntry> deep_matrix{[] {
+    register_extra_keys("model.kind", "deep_matrix",
+                        {{kLayerScalesKey,
+                          "relative layer scales [c_1, ..., c_N] (normalized to product 1, so W(0) and model.init_scale "
+                          "are unchanged): W_k *= c_k; unequal values unbalance the layers (empty: all 1)",
+                          std::vector<double>{}},
+                         {kLambdaKey,
+                          "model.init = lambda_balanced: the balance W2^T W2 - W1 W1^T = lambda I (the relative scale of the "
+                          "two layers; 0 = balanced; large |lambda| = lazy)",
+                          0.0}});
+    return ModelEntry{
+        .name = "deep_matrix",
+        .doc = "W_N ... W_1, square d x d factors; model.init_scale = RMS singular value of W(0); "
+               "model.layer_scales = relative layer scales",
+        .shape = PredictorShape::Matrix,
+        .uses = {"model.init"},
+        .validate =
+            [](const ModelParams& p, const TaskParams& t, const ExtraParams& e) {
+                validate_matrix_init(p, t, e);
+                if (parse_matrix_init(p.init) == MatrixInit::LambdaBalanced && p.depth != 2)
+                    throw ConfigError("model.init", "lambda_balanced is a two-layer init: it needs model.depth = 2, got " +
+                                                        std::to_string(p.depth));
+                if (!std::isfinite(e.get<double>(kLambdaKey))) throw ConfigError(kLambdaKey, "must be finite");
+                if (e.get<double>(kLambdaKey) != 0 && parse_matrix_init(p.init) != MatrixInit::LambdaBalanced)
+                    throw ConfigError(kLambdaKey, "is read only with model.init = lambda_balanced (model.init = '" +
+                                                      p.init + "')");
+                const auto c = e.get<std::vector<double>>(kLayerScalesKey);
+                if (!c.empty() && std::int64_t(c.size()) != p.depth)
+                    throw ConfigError(kLayerScalesKey, "needs one multiplier per layer (model.depth = " +
+                                                           std::to_string(p.depth) + "), got " + std::to_string(c.size()));
+                for (double v : c)
+                    if (!(v > 0) || !std::isfinite(v))
+                        throw ConfigError(kLayerScalesKey, "multipliers must be finite and > 0, got " + std::to_string(v));
+            },
+        .build = [](const ModelParams& p, const ExtraParams& e, const Task& t) -> std::unique_ptr<Model> {
+            return std::make_unique<DeepMatrixProduct>(t.rows(), int(p.depth), parse_matrix_init(p.init), p.init_scale,
+                                                       e.get<std::vector<double>>(kLayerScalesKey),
+                                                       e.get<double>(kLambdaKey));
+        },
+        .balanced_lift = true,
+    };
+}()};
 
 }  // namespace
 }  // namespace depthbias

@@ -4,6 +4,15 @@
 //   gaussian:   W_k entries iid N(0, (s^{1/N} / sqrt(d))^2)  (E||W||_F^2 / d = s^2; the authors' Gaussian init)
 //   identity:   W_k = s^{1/N} I                               (W = s I; the authors' Identity init)
 //   orthogonal: W_k = s^{1/N} Q_k, Q_k Haar-orthogonal        (every singular value of W equals s)
+//   balanced:   X0 with iid N(0, s^2/d) entries (RMS singular value s), lifted exactly balanced:
+//               W_1 = R_1 S^{1/N} V^T, W_p = R_p S^{1/N} R_{p-1}^T, W_N = U S^{1/N} R_{N-1}^T, R_p Haar-orthogonal
+//               (dln_geometry.md 1.2; the init the end-to-end flow, dynamics.kind = e2e_flow, assumes)
+//   lambda_balanced (depth 2 only): the same X0 = U S V^T, W_2 = U S_2 R^T, W_1 = R S_1 V^T with
+//               W_2^T W_2 - W_1 W_1^T = lambda I exactly, lambda = model.lambda (exact_dln.md 3.1; lambda = 0 is balanced):
+//               init_scale is the overall scale (of the product), lambda the relative scale of the two layers
+// Relative layer scale (model.layer_scales = [c_1, ..., c_N], deep_matrix only; empty = all 1): after the init,
+// W_k *= c_k / (c_1 ... c_N)^{1/N}, so the product W(0), hence the overall scale s, is unchanged while the layers
+// become unbalanced (any c_k != c_j breaks W_{k+1}^T W_{k+1} = W_k W_k^T of the balanced/orthogonal/identity inits).
 // Conserved by gradient flow: D_k = W_{k+1}^T W_{k+1} - W_k W_k^T, k = 1..N-1 (balancedness).
 #pragma once
 #include <string>
@@ -13,12 +22,21 @@
 
 namespace depthbias {
 
-enum class MatrixInit { Gaussian, Identity, Orthogonal };
+enum class MatrixInit { Gaussian, Identity, Orthogonal, Balanced, LambdaBalanced };
 MatrixInit parse_matrix_init(const std::string& s);  // throws ConfigError("model.init", ...)
 
-class DeepMatrixProduct final : public Model {
+// Models that can write any end-to-end matrix X as a balanced point of their parameters (the end-to-end flow
+// reports its state through this): theta <- a balanced lift of X (identity frames), in the model's layout.
+class BalancedLiftModel {
 public:
-    DeepMatrixProduct(Index d, int depth, MatrixInit init, double init_scale);
+    virtual ~BalancedLiftModel() = default;
+    virtual void balanced_lift(const Mat& x, Vec& theta) const = 0;
+};
+
+class DeepMatrixProduct final : public Model, public BalancedLiftModel {
+public:
+    DeepMatrixProduct(Index d, int depth, MatrixInit init, double init_scale, std::vector<double> layer_scales = {},
+                      double lambda = 0);
     std::string name() const override { return depth_ == 1 ? "linear" : "deep_matrix"; }
     Index num_params() const override { return Index(depth_) * d_ * d_; }
     std::vector<ParamBlock> blocks() const override;  // one block per layer / branch
@@ -27,6 +45,7 @@ public:
     void predictor(const Vec& theta, Predictor& out) override;
     void pullback(const Vec& theta, const Predictor& grad, Vec& grad_theta) override;
     std::optional<double> invariant_drift(const Vec& theta, const Vec& theta0) const override;
+    void balanced_lift(const Mat& x, Vec& theta) const override;
 
 private:
     Eigen::Map<const Mat> factor(const Vec& theta, int k) const {  // W_{k+1}, k = 0..N-1
@@ -36,6 +55,8 @@ private:
     int depth_;
     MatrixInit init_;
     double scale_;
+    std::vector<double> layer_scales_;  // normalized: product 1 (empty: all 1)
+    double lambda_ = 0;
     std::vector<Mat> prefix_;  // prefix_[k] = W_{k+1} ... W_1
     Mat back_, tmp_;
 };
