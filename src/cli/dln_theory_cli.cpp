@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -123,12 +124,18 @@ int do_metric(const Options& o) {
     const int depth = o.infinite ? geometry::kInfiniteDepth : o.depth;
     const Index d = Index(o.sigma.size());
     const Mat lam = geometry::metric_eigenvalues(o.sigma, d, d, depth);
+    // Eigenvalues below (or above) double range are printed as log10, all of them, never as 0 or inf.
+    const bool in_range = (lam.array() >= std::numeric_limits<double>::min()).all() && lam.allFinite();
     std::ostringstream out;
     out.precision(10);
-    out << "# eigenvalues lambda_ij of A_" << (o.infinite ? std::string("inf") : std::to_string(o.depth))
-        << " on u_i v_j^T" << (o.infinite ? " (A_inf = lim A_N / N)" : "") << "\n";
+    out << "# " << (in_range ? "" : "log10 of the ") << "eigenvalues lambda_ij of A_"
+        << (o.infinite ? std::string("inf") : std::to_string(o.depth)) << " on u_i v_j^T"
+        << (o.infinite ? " (A_inf = lim A_N / N)" : "") << (in_range ? "" : " (outside double range)") << "\n";
     for (Index i = 0; i < d; ++i) {
-        for (Index j = 0; j < d; ++j) out << (j ? "\t" : "") << lam(i, j);
+        for (Index j = 0; j < d; ++j)
+            out << (j ? "\t" : "")
+                << (in_range ? lam(i, j)
+                             : geometry::log_metric_eigenvalue(o.sigma[size_t(i)], o.sigma[size_t(j)], depth) / std::log(10.0));
         out << "\n";
     }
     const double lv = geometry::log_volume_density(o.sigma, depth);

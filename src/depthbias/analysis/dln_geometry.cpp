@@ -36,6 +36,21 @@ double metric_eigenvalue(double a, double b, int depth) {
     return std::pow(b, 2 - 2 / n) * std::expm1(2 * l) / std::expm1(2 * l / n);
 }
 
+double log_metric_eigenvalue(double a, double b, int depth) {
+    check_depth(depth);
+    if (!(a > 0) || !(b > 0) || !std::isfinite(a) || !std::isfinite(b))
+        throw std::invalid_argument("log_metric_eigenvalue needs finite singular values > 0");
+    if (a < b) std::swap(a, b);
+    if (depth == 1) return 0.0;
+    // log(expm1(x)) for x > 0, also where expm1 overflows
+    auto log_expm1 = [](double x) { return x > 30 ? x + std::log1p(-std::exp(-x)) : std::log(std::expm1(x)); };
+    const double l = std::log(a) - std::log(b);
+    if (depth == kInfiniteDepth) return l == 0 ? 2 * std::log(a) : 2 * std::log(b) + log_expm1(2 * l) - std::log(2 * l);
+    const double n = depth;
+    if (l == 0) return std::log(n) + (2 - 2 / n) * std::log(a);
+    return (2 - 2 / n) * std::log(b) + log_expm1(2 * l) - log_expm1(2 * l / n);
+}
+
 Mat metric_eigenvalues(const std::vector<double>& sigma, Index m, Index n, int depth) {
     Mat lam(m, n);
     auto s = [&](Index i) { return i < Index(sigma.size()) ? sigma[size_t(i)] : 0.0; };

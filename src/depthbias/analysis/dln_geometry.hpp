@@ -26,6 +26,10 @@ constexpr int kInfiniteDepth = 0;
 // std::invalid_argument for negative or non-finite a, b or depth < 0.
 double metric_eigenvalue(double a, double b, int depth);
 
+// log lambda_N(a, b) for a, b > 0, without under- or overflow (for singular values whose eigenvalues leave double
+// range, e.g. sigma ~ 1e-250 at N = 4).
+double log_metric_eigenvalue(double a, double b, int depth);
+
 // A_{N,X}(P) (P has X's shape). Throws std::invalid_argument on a shape mismatch.
 Mat apply_metric(const Mat& x, const Mat& p, int depth);
 

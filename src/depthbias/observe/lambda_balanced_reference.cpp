@@ -1,7 +1,7 @@
 // Observer "lambda_balanced_reference" (papers/exact_dln.md 3): on a two-layer deep matrix product (model.depth = 2)
 // trained on the whitened task whose init is lambda-balanced (W2^T W2 - W1 W1^T = lambda I to 1e-8 relative: any
 // model.init = lambda_balanced, balanced, orthogonal, identity), it follows the exact solution along the run
-// (analysis/exact_dln.hpp lambda_balanced_solution, stepped exactly from its previous evaluation: the semigroup
+// (any widths n_i - n_h - n_o; analysis/exact_dln.hpp lambda_balanced_solution, stepped exactly from its previous evaluation: the semigroup
 // property) at log-spaced times (factor 1.05, and the final state) and records
 //   final.closed_form_max_error:  max_t ||W2 W1(t) - P_21(t)||_F / ||P_21(t)||_F (run against the closed form),
 //   final.lambda:                 the init's balance lambda,
@@ -23,10 +23,10 @@ namespace {
 
 class LambdaBalancedReference final : public Observer {
 public:
-    LambdaBalancedReference(const Mat& sigma, const Vec& theta0, double first_time, double lambda)
-        : sigma_(sigma), d_(sigma.rows()), next_(first_time), lambda_(lambda) {
-        w1_ = Eigen::Map<const Mat>(theta0.data(), d_, d_);
-        w2_ = Eigen::Map<const Mat>(theta0.data() + d_ * d_, d_, d_);
+    LambdaBalancedReference(const Mat& sigma, const Vec& theta0, Index n_h, double first_time, double lambda)
+        : sigma_(sigma), ni_(sigma.cols()), nh_(n_h), no_(sigma.rows()), next_(first_time), lambda_(lambda) {
+        w1_ = Eigen::Map<const Mat>(theta0.data(), nh_, ni_);
+        w2_ = Eigen::Map<const Mat>(theta0.data() + nh_ * ni_, no_, nh_);
         a0_ = w1_.transpose() * w1_;
         b0_ = w2_ * w2_.transpose();
     }
@@ -35,8 +35,8 @@ public:
         if (!(v.time >= next_) && !v.final) return StepAction::Continue;
         if (v.time > t_) {
             const auto st = exact::lambda_balanced_solution(sigma_, w1_, w2_, v.time - t_);
-            w1_ = st.q.topRows(d_).transpose();
-            w2_ = st.q.bottomRows(d_);
+            w1_ = st.q.topRows(ni_).transpose();
+            w2_ = st.q.bottomRows(no_);
             t_ = v.time;
         }
         const Mat cf = w2_ * w1_;
@@ -44,7 +44,7 @@ public:
         max_error_ = std::max(max_error_, err);
         next_ = std::max(next_ * 1.05, v.time * 1.05);
         if (v.final) {
-            const Eigen::Map<const Mat> w1(v.theta.data(), d_, d_), w2(v.theta.data() + d_ * d_, d_, d_);
+            const Eigen::Map<const Mat> w1(v.theta.data(), nh_, ni_), w2(v.theta.data() + nh_ * ni_, no_, nh_);
             kernel_ = exact::two_layer_kernel_distance(a0_, b0_, w1.transpose() * w1, w2 * w2.transpose());
             kernel_cf_ = exact::two_layer_kernel_distance(a0_, b0_, w1_.transpose() * w1_, w2_ * w2_.transpose());
         }
@@ -62,7 +62,7 @@ public:
 
 private:
     Mat sigma_;
-    Index d_;
+    Index ni_, nh_, no_;
     Mat w1_, w2_, a0_, b0_;  // the closed form's layers at time t_
     double t_ = 0, next_, lambda_;
     double max_error_ = 0, kernel_ = NAN, kernel_cf_ = NAN;
@@ -76,13 +76,14 @@ const Registrar<ObserverEntry> registration{{
         const auto* task = dynamic_cast<const WhitenedRegression*>(&c.objective.task());
         const auto* model = dynamic_cast<const DeepMatrixProduct*>(&c.objective.model());
         if (!task || !model || model->depth() != 2) return nullptr;
-        const Index d = task->rows();
-        if (c.theta0.size() != 2 * d * d) return nullptr;
-        const Eigen::Map<const Mat> w1(c.theta0.data(), d, d), w2(c.theta0.data() + d * d, d, d);
+        const Index no = task->rows(), ni = task->cols();
+        if (c.theta0.size() % (ni + no) != 0) return nullptr;
+        const Index nh = c.theta0.size() / (ni + no);  // theta = [vec W1 (nh x ni); vec W2 (no x nh)]
+        const Eigen::Map<const Mat> w1(c.theta0.data(), nh, ni), w2(c.theta0.data() + nh * ni, no, nh);
         double off = 0;
         const double lambda = exact::balance_of(w1, w2, &off);
         if (off > 1e-8 * (w1.squaredNorm() + w2.squaredNorm() + std::abs(lambda))) return nullptr;
-        return std::make_unique<LambdaBalancedReference>(task->target(), c.theta0, c.first_record_time, lambda);
+        return std::make_unique<LambdaBalancedReference>(task->target(), c.theta0, nh, c.first_record_time, lambda);
     },
 }};
 
