@@ -268,3 +268,46 @@ TEST(DlnGeometry, DiagonalCompletionPrefersLowRankOverDepths) {
         EXPECT_NEAR(x(1, 0), r.x21, 2e-3) << "eps " << r.eps << " N " << r.n;
     }
 }
+
+// exact_dln.md A1: along GD from a balanced init (N = 3, d = 6, a masked rank-2 target), the per-step change of the
+// singular values (sigma(k+1) - sigma(k)) / eta equals -N sigma^{2-2/N} <grad, u v^T> to <= 30 eta relative; from
+// unbalanced layers (scales 1.6, 1/1.6, 1) the error stays O(1) at every eta (a test that must fail there).
+TEST(DlnGeometry, SingularValueOdeAlongGradientDescentNeedsBalance) {
+    MatrixCompletionSpec spec;
+    spec.d = 6;
+    spec.measurements = 24;
+    spec.target_singular_values = {3.0, 1.5};
+    spec.target_basis = "random";
+    auto task = make_matrix_completion(spec, 6);
+    auto worst_error = [&](const std::vector<double>& scales, double eta) {
+        DeepMatrixProduct model(6, 3, MatrixInit::Balanced, 1.0, scales);
+        Rng rng(4);
+        Vec theta = model.initialize(rng, *task);
+        Objective obj(model, *task);
+        Vec g(theta.size());
+        double worst = 0;
+        for (int k = 0; k < 5; ++k) {
+            obj.value_and_gradient(theta, g);
+            const Mat x = obj.predictor().beta;
+            Predictor pp{x, 0.0}, gp{Mat::Zero(6, 6), 0.0};
+            task->loss_and_gradient(pp, gp);
+            const std::vector<double> ode = singular_value_velocity(x, gp.beta, 3, 1e-12);
+            theta -= eta * g;
+            Predictor next{Mat::Zero(6, 6), 0.0};
+            model.predictor(theta, next);
+            const Vec s0 = Eigen::JacobiSVD<Mat>(x).singularValues(), s1 = Eigen::JacobiSVD<Mat>(next.beta).singularValues();
+            for (int r = 0; r < 6; ++r) {
+                if (std::abs(ode[size_t(r)]) < 1e-3 * std::abs(ode[0])) continue;  // relative error of a vanishing rate
+                worst = std::max(worst, std::abs((s1(r) - s0(r)) / eta - ode[size_t(r)]) / std::abs(ode[size_t(r)]));
+            }
+        }
+        return worst;
+    };
+    for (double eta : {1e-4, 1e-5}) {
+        const double balanced = worst_error({}, eta), unbalanced = worst_error({1.6, 1 / 1.6, 1.0}, eta);
+        RecordProperty("balanced_error_eta_" + std::to_string(eta), std::to_string(balanced));
+        RecordProperty("unbalanced_error_eta_" + std::to_string(eta), std::to_string(unbalanced));
+        EXPECT_LT(balanced, 30 * eta) << "eta " << eta;
+        EXPECT_GT(unbalanced, 0.05) << "eta " << eta;
+    }
+}

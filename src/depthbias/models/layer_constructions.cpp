@@ -27,7 +27,7 @@ Mat complement(const Mat& u) {
 std::vector<Mat> balanced_lift(const Mat& x, const std::vector<Mat>& frames) {
     const size_t depth = frames.size() + 1;
     const Index k = std::min(x.rows(), x.cols());
-    Eigen::JacobiSVD<Mat> svd(x, Eigen::ComputeThinU | Eigen::ComputeThinV);
+    Eigen::BDCSVD<Mat> svd(x, Eigen::ComputeThinU | Eigen::ComputeThinV);  // divide and conquer: the end-to-end flow lifts every accepted step
     Vec root(k);
     for (Index i = 0; i < k; ++i) root(i) = std::pow(svd.singularValues()(i), 1.0 / double(depth));
     for (size_t p = 0; p < frames.size(); ++p)
