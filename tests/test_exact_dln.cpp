@@ -6,6 +6,7 @@
 #include <boost/numeric/odeint.hpp>
 #include <boost/numeric/odeint/external/eigen/eigen.hpp>
 #include <cmath>
+#include <sstream>
 
 #include "depthbias/analysis/exact_dln.hpp"
 #include "depthbias/analysis/toy_theory.hpp"
@@ -186,7 +187,9 @@ TEST(ExactDln, LambdaBalancedClosedFormMatchesTheFlow) {
                                                           << sh.lambda << " scale " << scale << " t " << t;
             }
         }
-    RecordProperty("worst_relative_error", std::to_string(worst));
+    std::ostringstream w;
+    w << worst;
+    RecordProperty("worst_relative_error", w.str());
     Mat w1 = Mat::Identity(3, 3), w2 = 2 * Mat::Identity(3, 3);
     w2(0, 1) = 0.5;
     EXPECT_THROW(lambda_balanced_solution(Mat::Identity(3, 3), w1, w2, 1.0), std::invalid_argument);
