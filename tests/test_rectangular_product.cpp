@@ -11,6 +11,7 @@
 #include "depthbias/core/error.hpp"
 #include "depthbias/core/rng.hpp"
 #include "depthbias/dynamics/end_to_end_flow.hpp"
+#include "depthbias/dynamics/gradient_descent.hpp"
 #include "depthbias/dynamics/gradient_flow.hpp"
 #include "depthbias/models/deep_matrix_product.hpp"
 #include "depthbias/tasks/whitened_regression.hpp"
@@ -145,4 +146,65 @@ TEST(RectangularProduct, EndToEndFlowEqualsLayeredFlow) {
     run_end_to_end_flow(task, x, 3, {1e-11, 1e-14, 1e-4}, stop, nullptr);
     EXPECT_LT((layered - x).cwiseAbs().maxCoeff(), 1e-7);
     EXPECT_GT((x - p.beta).norm(), 0.1);
+}
+
+// exact_dln.md S1: GD at step eta from a balanced aligned init (W1 = R D V^T, W2 = U D R^T, d = 4, s = (3, 2, 1, 0.5),
+// u0 = 1e-3) follows Saxe's sigmoid u(t = k eta) to max_t |du| / s <= 3 eta over t in [0, 8], first order in eta.
+// L3: GD from a lambda-balanced init against the closed form, relative error <= 5 eta over t <= 15, halving with eta.
+TEST(RectangularProduct, GradientDescentAgainstSaxeAndTheClosedFormToFirstOrder) {
+    WhitenedRegression task(4, 4, {3.0, 2.0, 1.0, 0.5}, "random", 9);
+    Eigen::JacobiSVD<Mat> svd(task.target(), Eigen::ComputeFullU | Eigen::ComputeFullV);
+    const Mat u = svd.matrixU(), v = svd.matrixV(), r = Rng(2).orthogonal(4);
+    const Vec s = svd.singularValues();
+    auto saxe_error = [&](double eta) {
+        DeepMatrixProduct model(4, 2, MatrixInit::Gaussian, 1.0);
+        Vec theta(32);
+        const double a0 = std::sqrt(1e-3);
+        Eigen::Map<Mat>(theta.data(), 4, 4) = a0 * r * v.transpose();
+        Eigen::Map<Mat>(theta.data() + 16, 4, 4) = a0 * u * r.transpose();
+        Objective obj(model, task);
+        StopRules stop;
+        stop.max_time = 8;
+        double worst = 0;
+        run_gradient_descent(obj, theta, eta, stop, [&](const StepView& view) {
+            const Mat inner = u.transpose() * view.predictor.beta * v;
+            for (int a = 0; a < 4; ++a)
+                worst = std::max(worst, std::abs(inner(a, a) - exact::saxe_mode(2, s(a), 1e-3, view.time)) / s(a));
+        });
+        return worst;
+    };
+    const double e1 = saxe_error(1e-3), e2 = saxe_error(5e-4);
+    RecordProperty("saxe_gd_error_eta_1e-3", std::to_string(e1));
+    RecordProperty("saxe_gd_error_eta_5e-4", std::to_string(e2));
+    EXPECT_LE(e1, 3e-3);
+    EXPECT_LE(e2, 1.5e-3);
+    EXPECT_NEAR(e1 / e2, 2.0, 0.3);  // first order
+
+    auto closed_form_error = [&](double eta, double lambda) {
+        DeepMatrixProduct model(4, 4, {4}, 2, MatrixInit::LambdaBalanced, 1.0, {}, lambda);
+        Rng rng(3);
+        const Vec theta0 = model.initialize(rng, task);
+        Vec theta = theta0;
+        Objective obj(model, task);
+        StopRules stop;
+        stop.max_time = 15;
+        std::vector<std::pair<double, Mat>> states;
+        run_gradient_descent(obj, theta, eta, stop, [&](const StepView& view) {
+            // the same times for every eta: t = 0, 0.05, 0.1, ...
+            if (view.step % std::lround(0.05 / eta) == 0 || view.final) states.emplace_back(view.time, view.predictor.beta);
+        });
+        double worst = 0;
+        for (const auto& [t, x] : states) {
+            const auto cf = exact::lambda_balanced_solution(task.target(), Eigen::Map<const Mat>(theta0.data(), 4, 4),
+                                                            Eigen::Map<const Mat>(theta0.data() + 16, 4, 4), t);
+            worst = std::max(worst, (x - cf.product).norm() / cf.product.norm());
+        }
+        return worst;
+    };
+    for (double lambda : {0.0, -10.0}) {
+        const double g1 = closed_form_error(1e-3, lambda), g2 = closed_form_error(5e-4, lambda);
+        RecordProperty("closed_form_gd_error_lambda_" + std::to_string(int(lambda)), std::to_string(g1) + " " + std::to_string(g2));
+        EXPECT_LE(g1, 5e-3) << lambda << " " << g1 << " " << g2;
+        EXPECT_NEAR(g1 / g2, 2.0, 0.3) << lambda;
+    }
 }
