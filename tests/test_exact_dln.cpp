@@ -6,6 +6,7 @@
 #include <boost/numeric/odeint.hpp>
 #include <boost/numeric/odeint/external/eigen/eigen.hpp>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include "depthbias/analysis/exact_dln.hpp"
@@ -336,5 +337,43 @@ TEST(ExactDln, SingleNeuronKernelDistance) {
         EXPECT_NEAR(init.delta, c.delta, 1e-12 * (1 + std::abs(c.delta)));
         const auto fin = single_neuron(bstar, init.a, init.w, 200);
         EXPECT_NEAR(single_neuron_kernel_distance(init.a, init.w, fin.a, fin.w), c.s, 1e-3) << c.tau << " " << c.delta;
+    }
+}
+
+// K3: the implicit-bias formula for a rank-1 XX (one sample x = (0.5, 1), XY = 1.1 x, beta0 = 0.5 (0.6 (x2, -x1) +
+// 0.4 x)) equals the gradient-flow limit at t = 400 to <= 1e-10 for delta in {-4, -2, -1, 0, 1, 2, 4}, with the
+// digest's example limits, and its delta -> +-inf extremes (the lazy interpolant (0.74, 0.73), the rescaled beta0
+// (1.76, 0.22)) at delta = +-400.
+TEST(ExactDln, SingleNeuronImplicitBiasOfARankOneProblem) {
+    const Vec x = (Vec(2) << 0.5, 1.0).finished();
+    const Vec b0 = 0.5 * (0.6 * Vec((Vec(2) << 1.0, -0.5).finished()) + 0.4 * x);
+    const std::map<double, std::pair<double, double>> digest{
+        {0.0, {0.943004, 0.628498}}, {-4.0, {1.551077, 0.324462}}, {4.0, {0.747883, 0.726059}}};
+    for (double delta : {-4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 4.0}) {
+        const double a0 = std::sqrt(delta / 2 + std::sqrt(delta * delta / 4 + b0.squaredNorm()));
+        const Vec w0 = b0 / a0;
+        auto rhs = [&](const Vec& st, Vec& ds, double) {
+            const Vec w = st.tail(2);
+            const Vec r = x * (x.dot(st(0) * w) - 1.1);  // XX beta - XY
+            ds.resize(3);
+            ds(0) = -w.dot(r);
+            ds.tail(2) = -st(0) * r;
+        };
+        Vec s0(3);
+        s0 << a0, w0;
+        const Vec y = integrate(rhs, s0, 400.0);
+        const Vec flow = y(0) * y.tail(2);
+        const Vec lim = single_neuron_rank_one_limit(x, 1.1, a0, w0);
+        EXPECT_LT((flow - lim).cwiseAbs().maxCoeff(), 1e-10) << "delta " << delta;
+        if (digest.count(delta)) {
+            EXPECT_NEAR(lim(0), digest.at(delta).first, 1e-6) << delta;
+            EXPECT_NEAR(lim(1), digest.at(delta).second, 1e-6) << delta;
+        }
+    }
+    for (double delta : {400.0, -400.0}) {
+        const double a0 = std::sqrt(delta / 2 + std::sqrt(delta * delta / 4 + b0.squaredNorm()));
+        const Vec lim = single_neuron_rank_one_limit(x, 1.1, a0, b0 / a0);
+        const Vec expect = delta > 0 ? Vec((Vec(2) << 0.74, 0.73).finished()) : Vec((Vec(2) << 1.76, 0.22).finished());
+        EXPECT_LT((lim - expect).cwiseAbs().maxCoeff(), 0.01) << delta << ": " << lim.transpose();
     }
 }

@@ -149,6 +149,22 @@ NeuronState single_neuron_init(double tau, double delta, const Vec& w_dir) {
     return out;
 }
 
+Vec single_neuron_rank_one_limit(const Vec& x, double y, double a0, const Vec& w0) {
+    require(x.size() == w0.size(), "x and w0 must have the same length");
+    require(x.norm() > 0, "x must be nonzero");
+    require(a0 > 0 && std::isfinite(a0), "a0 must be finite and > 0");
+    require(std::isfinite(y), "y must be finite");
+    const Vec unit = x / x.norm();
+    const Vec ols = (y / x.squaredNorm()) * x;
+    const Vec perp = w0 - unit * unit.dot(w0);
+    const double delta = a0 * a0 - w0.squaredNorm();
+    const double kappa = (perp.squaredNorm() + delta) / 2;
+    // a_inf^2 = kappa + sqrt(kappa^2 + |ols|^2), written without cancellation when kappa < 0
+    const double root = std::sqrt(kappa * kappa + ols.squaredNorm());
+    const double a2 = kappa >= 0 ? kappa + root : ols.squaredNorm() / (root - kappa);
+    return ols + std::sqrt(a2) * perp;
+}
+
 double single_neuron_kernel_distance(double a0, const Vec& w0, double a, const Vec& w) {
     const double d = double(w0.size());
     const double cross = d * a0 * a0 * a * a + a0 * a0 * w.squaredNorm() + a * a * w0.squaredNorm() +

@@ -66,6 +66,12 @@ NeuronState single_neuron(const Vec& beta_star, double a0, const Vec& w0, double
 // Initial (a0, w0) of overall scale tau > 0 and relative scale delta along the unit direction w_dir, a0 > 0
 // (section 4.1, get_alpha): ||w0|| = tau alpha, a0 = tau / alpha, alpha^2 = (sqrt(4 + (delta/tau^2)^2) - delta/tau^2)/2.
 NeuronState single_neuron_init(double tau, double delta, const Vec& w_dir);
+// The gradient-flow limit of the single neuron on one sample x with label y (rank-1 XX = x x^T, XY = y x; the
+// notebook's Fig. 4b setting, section 4.4), from (a0 > 0, w0): the part of w orthogonal to x never moves, delta is
+// conserved, so beta_inf = beta_OLS + a_inf w0_perp with beta_OLS = y x / ||x||^2,
+// a_inf^2 = kappa + sqrt(kappa^2 + ||beta_OLS||^2), kappa = (||w0_perp||^2 + delta) / 2 (the digest's alpha(delta) for
+// d = 2, in any d). Throws std::invalid_argument for x = 0, a0 <= 0 or mismatched sizes.
+Vec single_neuron_rank_one_limit(const Vec& x, double y, double a0, const Vec& w0);
 // Kernel distance of the single neuron's NTK K = a^2 I_d + w w^T (the Frobenius form, section 4.3).
 double single_neuron_kernel_distance(double a0, const Vec& w0, double a, const Vec& w);
 
