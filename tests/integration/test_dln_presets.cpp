@@ -45,7 +45,7 @@ std::vector<double> last_row(const std::string& csv) {
 
 TEST(DlnPresets, DlnGeometryChecksPass) {
     const auto r = reproduce("dln-geometry");
-    ASSERT_GE(r["checks"].size(), 11u);
+    ASSERT_GE(r["checks"].size(), 13u);
     for (const auto& c : r["checks"]) EXPECT_TRUE(c["pass"].get<bool>()) << c["name"] << ": " << c["detail"];
 }
 

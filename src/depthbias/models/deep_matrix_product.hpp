@@ -54,6 +54,9 @@ public:
     void pullback(const Vec& theta, const Predictor& grad, Vec& grad_theta) override;
     std::optional<double> invariant_drift(const Vec& theta, const Vec& theta0) const override;
     void balanced_lift(const Mat& x, Vec& theta) const override;
+    // n_0 = cols, n_1, ..., n_N = rows (W_k is n_k x n_{k-1}), and W_k's place in theta.
+    const std::vector<Index>& dims() const { return dims_; }
+    Eigen::Map<const Mat> layer(const Vec& theta, int k) const { return factor(theta, k - 1); }  // W_k, k = 1..N
 
 private:
     Eigen::Map<const Mat> factor(const Vec& theta, int k) const {  // W_{k+1}, k = 0..N-1
