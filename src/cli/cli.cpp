@@ -274,7 +274,8 @@ int cli_main(int argc, char** argv) {
     rep->add_flag("--list", list, "list the presets");
 
     // theory
-    auto* th = app.add_subcommand("theory", "Closed forms of the toy model (gissin.md sections 1-2)");
+    auto* th = app.add_subcommand(
+        "theory", "Closed forms: the toy model (gissin.md sections 1-2) and deep linear networks (exact_dln.md, dln_geometry.md)");
     th->require_subcommand(1);
     int depth = 2;
     double ratio = 0.5, eps = 0.05, target = 1.0, sigma0 = 1e-4, alpha = 0.5, c = 1.0, t_max = 10;

@@ -3,6 +3,7 @@
 #include <boost/numeric/odeint.hpp>
 #include <boost/numeric/odeint/external/eigen/eigen.hpp>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "depthbias/core/error.hpp"
@@ -19,8 +20,10 @@ Outcome run_gradient_flow(Objective& obj, Vec& theta, const FlowTolerances& tol,
         throw ConfigError("dynamics.max_time", "gradient flow needs a time, step or loss budget");
 
     // The right-hand side caches the loss at the state of its latest call, which for Dormand-Prince (FSAL)
-    // is the accepted new state; `at` records which state that was.
-    Vec at(theta.size()), primal(theta.size());
+    // is the accepted new state; `at` records which state that was. It starts as NaN, which equals no state: an
+    // uninitialized buffer could hold the initial state itself (freed memory of an earlier run reused), and the
+    // initial loss would then be read from `last_loss` before any evaluation.
+    Vec at = Vec::Constant(theta.size(), std::numeric_limits<double>::quiet_NaN()), primal(theta.size());
     double last_loss = 0;
     // x is theta itself, or the variable z the map sends to theta (primal then holds theta(x)).
     auto rhs = [&](const Vec& x, Vec& dxdt, double) {

@@ -1,42 +1,123 @@
 #include "depthbias/models/deep_matrix_product.hpp"
 
+#include <Eigen/SVD>
 #include <cmath>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/models/layer_constructions.hpp"
 #include "depthbias/models/model_registry.hpp"
 
 namespace depthbias {
+
+namespace {
+constexpr const char* kLayerScalesKey = "model.layer_scales";
+constexpr const char* kLambdaKey = "model.lambda";
+constexpr const char* kWidthsKey = "model.widths";
+
+std::vector<Index> hidden_widths(const std::vector<double>& w) {
+    std::vector<Index> out;
+    for (double x : w) {
+        if (!(x >= 1 && x == std::floor(x) && x < 1e9))
+            throw ConfigError(kWidthsKey, "hidden widths must be integers >= 1, got " + std::to_string(x));
+        out.push_back(Index(x));
+    }
+    return out;
+}
+}
 
 MatrixInit parse_matrix_init(const std::string& s) {
     if (s == "gaussian") return MatrixInit::Gaussian;
     if (s == "identity") return MatrixInit::Identity;
     if (s == "orthogonal") return MatrixInit::Orthogonal;
-    throw ConfigError("model.init", "'" + s + "' is not one of: gaussian, identity, orthogonal");
+    if (s == "balanced") return MatrixInit::Balanced;
+    if (s == "lambda_balanced") return MatrixInit::LambdaBalanced;
+    throw ConfigError("model.init", "'" + s + "' is not one of: gaussian, identity, orthogonal, balanced, lambda_balanced");
 }
 
-DeepMatrixProduct::DeepMatrixProduct(Index d, int depth, MatrixInit init, double init_scale)
-    : d_(d), depth_(depth), init_(init), scale_(init_scale) {
+DeepMatrixProduct::DeepMatrixProduct(Index d, int depth, MatrixInit init, double init_scale,
+                                     std::vector<double> layer_scales, double lambda)
+    : DeepMatrixProduct(d, d, {}, depth, init, init_scale, std::move(layer_scales), lambda) {}
+
+DeepMatrixProduct::DeepMatrixProduct(Index rows, Index cols, std::vector<Index> hidden, int depth, MatrixInit init,
+                                     double init_scale, std::vector<double> layer_scales, double lambda)
+    : depth_(depth), init_(init), scale_(init_scale), lambda_(lambda) {
     if (depth < 1) throw ConfigError("model.depth", "must be at least 1, got " + std::to_string(depth));
+    if (init == MatrixInit::LambdaBalanced && depth != 2)
+        throw ConfigError("model.init", "lambda_balanced is a two-layer init: it needs model.depth = 2, got " +
+                                            std::to_string(depth));
+    if (!std::isfinite(lambda)) throw ConfigError(kLambdaKey, "must be finite");
+    if (hidden.empty()) hidden.assign(size_t(depth - 1), std::min(rows, cols));
+    if (Index(hidden.size()) != depth - 1)
+        throw ConfigError(kWidthsKey, "needs model.depth - 1 = " + std::to_string(depth - 1) + " hidden widths, got " +
+                                          std::to_string(hidden.size()));
+    for (Index h : hidden)
+        if (h < 1) throw ConfigError(kWidthsKey, "hidden widths must be >= 1, got " + std::to_string(h));
+    dims_.push_back(cols);
+    for (Index h : hidden) dims_.push_back(h);
+    dims_.push_back(rows);
+    offsets_.assign(1, 0);
+    for (int k = 0; k < depth; ++k) offsets_.push_back(offsets_.back() + dims_[size_t(k)] * dims_[size_t(k + 1)]);
+    if (!layer_scales.empty()) {
+        if (Index(layer_scales.size()) != depth)
+            throw ConfigError(kLayerScalesKey, "needs one multiplier per layer (model.depth = " + std::to_string(depth) +
+                                                   "), got " + std::to_string(layer_scales.size()));
+        double log_prod = 0;
+        for (double c : layer_scales) {
+            if (!(c > 0) || !std::isfinite(c))
+                throw ConfigError(kLayerScalesKey, "multipliers must be finite and > 0, got " + std::to_string(c));
+            log_prod += std::log(c);
+        }
+        for (double& c : layer_scales) c *= std::exp(-log_prod / depth);
+        layer_scales_ = std::move(layer_scales);
+    }
     if (!(init_scale > 0) || !std::isfinite(init_scale))
         throw ConfigError("model.init_scale", "must be finite and > 0, got " + std::to_string(init_scale));
-    prefix_.assign(size_t(depth), Mat(d, d));
-    back_.resize(d, d);
-    tmp_.resize(d, d);
+    for (int k = 0; k < depth; ++k) prefix_.emplace_back(dims_[size_t(k + 1)], cols);
+    for (int k = 0; k <= depth; ++k) back_.emplace_back(dims_[size_t(k)], cols);
 }
 
 Vec DeepMatrixProduct::initialize(Rng& rng, const Task& task) const {
-    if (task.rows() != d_ || task.cols() != d_)
-        throw ConfigError("model.kind", "a deep matrix product needs a square d x d task predictor");
+    const Index rows = dims_.back(), cols = dims_.front(), k = std::min(rows, cols);
+    if (task.rows() != rows || task.cols() != cols)
+        throw ConfigError("model.kind", "the deep matrix product was built for a " + std::to_string(rows) + " x " +
+                                            std::to_string(cols) + " predictor, the task's is " +
+                                            std::to_string(task.rows()) + " x " + std::to_string(task.cols()));
     Vec theta(num_params());
     const double per_layer = std::pow(scale_, 1.0 / depth_);
-    for (int k = 0; k < depth_; ++k) {
-        Eigen::Map<Mat> w(theta.data() + Index(k) * d_ * d_, d_, d_);
+    for (int l = 0; l < depth_; ++l) {
+        auto w = factor(theta, l);
+        const Index out = w.rows(), in = w.cols();
         switch (init_) {
-            case MatrixInit::Gaussian: w = rng.normal_matrix(d_, d_, per_layer / std::sqrt(double(d_))); break;
-            case MatrixInit::Identity: w = per_layer * Mat::Identity(d_, d_); break;
-            case MatrixInit::Orthogonal: w = per_layer * rng.orthogonal(d_); break;
+            case MatrixInit::Gaussian: w = rng.normal_matrix(out, in, per_layer / std::sqrt(double(in))); break;
+            case MatrixInit::Identity: w = per_layer * Mat::Identity(out, in); break;
+            case MatrixInit::Orthogonal: w = per_layer * rng.orthogonal(std::max(out, in)).topLeftCorner(out, in); break;
+            case MatrixInit::Balanced:
+            case MatrixInit::LambdaBalanced: break;  // below, from one end-to-end matrix
         }
     }
+    if (init_ == MatrixInit::Balanced || init_ == MatrixInit::LambdaBalanced) {
+        const Mat x0 = rng.normal_matrix(rows, cols, scale_ * std::sqrt(double(k) / double(rows * cols)));
+        try {
+            if (init_ == MatrixInit::LambdaBalanced) {
+                Eigen::JacobiSVD<Mat> svd(x0, Eigen::ComputeThinU | Eigen::ComputeThinV);
+                const Vec& sv = svd.singularValues();
+                const auto layers = lambda_balanced_layers(svd.matrixU(), std::vector<double>(sv.data(), sv.data() + sv.size()),
+                                                           svd.matrixV(), rng.orthogonal(dims_[1]), lambda_);
+                factor(theta, 0) = layers.w1;
+                factor(theta, 1) = layers.w2;
+            } else {
+                std::vector<Mat> frames;
+                for (int p = 1; p < depth_; ++p) frames.push_back(rng.orthogonal(dims_[size_t(p)]).leftCols(std::min(k, dims_[size_t(p)])));
+                const std::vector<Mat> w = depthbias::balanced_lift(x0, frames);
+                for (int l = 0; l < depth_; ++l) factor(theta, l) = w[size_t(l)];
+            }
+        } catch (const std::invalid_argument& e) {  // the construction does not exist for these widths / lambda
+            throw ConfigError(init_ == MatrixInit::LambdaBalanced ? kLambdaKey : kWidthsKey,
+                              std::string("model.init = ") + (init_ == MatrixInit::LambdaBalanced ? "lambda_balanced" : "balanced") +
+                                  ": " + e.what());
+        }
+    }
+    for (size_t l = 0; l < layer_scales_.size(); ++l) factor(theta, int(l)) *= layer_scales_[l];
     return theta;
 }
 
@@ -48,15 +129,14 @@ void DeepMatrixProduct::predictor(const Vec& theta, Predictor& out) {
 }
 
 void DeepMatrixProduct::pullback(const Vec& theta, const Predictor& grad, Vec& grad_theta) {
-    back_ = grad.beta;  // B = (W_N..W_{k+1})^T G
+    back_[size_t(depth_)] = grad.beta;  // back_[k] = (W_N..W_{k+1})^T G
     for (int k = depth_ - 1; k >= 0; --k) {
-        Eigen::Map<Mat> gk(grad_theta.data() + Index(k) * d_ * d_, d_, d_);
+        Eigen::Map<Mat> gk(grad_theta.data() + offsets_[size_t(k)], dims_[size_t(k + 1)], dims_[size_t(k)]);
         if (k == 0) {
-            gk = back_;
+            gk = back_[1];
         } else {
-            gk.noalias() = back_ * prefix_[size_t(k - 1)].transpose();
-            tmp_.noalias() = factor(theta, k).transpose() * back_;
-            back_.swap(tmp_);
+            gk.noalias() = back_[size_t(k + 1)] * prefix_[size_t(k - 1)].transpose();
+            back_[size_t(k)].noalias() = factor(theta, k).transpose() * back_[size_t(k + 1)];
         }
     }
 }
@@ -75,13 +155,23 @@ std::optional<double> DeepMatrixProduct::invariant_drift(const Vec& theta, const
     return worst;
 }
 
+void DeepMatrixProduct::balanced_lift(const Mat& x, Vec& theta) const {
+    const Index k = std::min(x.rows(), x.cols());
+    std::vector<Mat> frames;
+    for (int p = 1; p < depth_; ++p) frames.push_back(Mat::Identity(dims_[size_t(p)], std::min(k, dims_[size_t(p)])));
+    const std::vector<Mat> w = depthbias::balanced_lift(x, frames);
+    theta.resize(num_params());
+    for (int l = 0; l < depth_; ++l) factor(theta, l) = w[size_t(l)];
+}
+
 }  // namespace depthbias
 
 namespace depthbias {
 
 std::vector<ParamBlock> DeepMatrixProduct::blocks() const {
     std::vector<ParamBlock> b;
-    for (int k = 0; k < depth_; ++k) b.push_back({"W" + std::to_string(k + 1), Index(k) * d_ * d_, d_ * d_});
+    for (int k = 0; k < depth_; ++k)
+        b.push_back({"W" + std::to_string(k + 1), offsets_[size_t(k)], offsets_[size_t(k + 1)] - offsets_[size_t(k)]});
     return b;
 }
 
@@ -99,20 +189,63 @@ const Registrar<ModelEntry> linear{{
     .uses = {"model.init"},
     .validate = validate_matrix_init,
     .build = [](const ModelParams& p, const ExtraParams&, const Task& t) -> std::unique_ptr<Model> {
-        return std::make_unique<DeepMatrixProduct>(t.rows(), 1, parse_matrix_init(p.init), p.init_scale);
+        return std::make_unique<DeepMatrixProduct>(t.rows(), t.cols(), std::vector<Index>{}, 1, parse_matrix_init(p.init),
+                                                   p.init_scale);
     },
+    .balanced_lift = true,
 }};
 
-const Registrar<ModelEntry> deep_matrix{{
-    .name = "deep_matrix",
-    .doc = "W_N ... W_1, square d x d factors; model.init_scale = RMS singular value of W(0)",
-    .shape = PredictorShape::Matrix,
-    .uses = {"model.init"},
-    .validate = validate_matrix_init,
-    .build = [](const ModelParams& p, const ExtraParams&, const Task& t) -> std::unique_ptr<Model> {
-        return std::make_unique<DeepMatrixProduct>(t.rows(), int(p.depth), parse_matrix_init(p.init), p.init_scale);
-    },
-}};
+const Registrar<ModelEntry> deep_matrix{[] {
+    register_extra_keys("model.kind", "deep_matrix",
+                        {{kLayerScalesKey,
+                          "relative layer scales [c_1, ..., c_N] (normalized to product 1, so W(0) and model.init_scale "
+                          "are unchanged): W_k *= c_k; unequal values unbalance the layers (empty: all 1)",
+                          std::vector<double>{}},
+                         {kLambdaKey,
+                          "model.init = lambda_balanced: the balance W2^T W2 - W1 W1^T = lambda I (the relative scale of the "
+                          "two layers; 0 = balanced; large |lambda| = lazy)",
+                          0.0},
+                         {kWidthsKey,
+                          "hidden widths [n_1, ..., n_{N-1}] of W_k (n_k x n_{k-1}, n_0 = task columns, n_N = task rows); "
+                          "empty: min(rows, cols) each (square d x d factors)",
+                          std::vector<double>{}}});
+    return ModelEntry{
+        .name = "deep_matrix",
+        .doc = "W_N ... W_1, square d x d factors; model.init_scale = RMS singular value of W(0); "
+               "model.layer_scales = relative layer scales",
+        .shape = PredictorShape::Matrix,
+        .uses = {"model.init"},
+        .validate =
+            [](const ModelParams& p, const TaskParams& t, const ExtraParams& e) {
+                validate_matrix_init(p, t, e);
+                if (parse_matrix_init(p.init) == MatrixInit::LambdaBalanced && p.depth != 2)
+                    throw ConfigError("model.init", "lambda_balanced is a two-layer init: it needs model.depth = 2, got " +
+                                                        std::to_string(p.depth));
+                if (!std::isfinite(e.get<double>(kLambdaKey))) throw ConfigError(kLambdaKey, "must be finite");
+                if (e.get<double>(kLambdaKey) != 0 && parse_matrix_init(p.init) != MatrixInit::LambdaBalanced)
+                    throw ConfigError(kLambdaKey, "is read only with model.init = lambda_balanced (model.init = '" +
+                                                      p.init + "')");
+                const auto c = e.get<std::vector<double>>(kLayerScalesKey);
+                if (!c.empty() && std::int64_t(c.size()) != p.depth)
+                    throw ConfigError(kLayerScalesKey, "needs one multiplier per layer (model.depth = " +
+                                                           std::to_string(p.depth) + "), got " + std::to_string(c.size()));
+                for (double v : c)
+                    if (!(v > 0) || !std::isfinite(v))
+                        throw ConfigError(kLayerScalesKey, "multipliers must be finite and > 0, got " + std::to_string(v));
+                const auto w = hidden_widths(e.get<std::vector<double>>(kWidthsKey));
+                if (!w.empty() && std::int64_t(w.size()) != p.depth - 1)
+                    throw ConfigError(kWidthsKey, "needs model.depth - 1 = " + std::to_string(p.depth - 1) +
+                                                      " hidden widths, got " + std::to_string(w.size()));
+            },
+        .build = [](const ModelParams& p, const ExtraParams& e, const Task& t) -> std::unique_ptr<Model> {
+            return std::make_unique<DeepMatrixProduct>(t.rows(), t.cols(), hidden_widths(e.get<std::vector<double>>(kWidthsKey)),
+                                                       int(p.depth), parse_matrix_init(p.init), p.init_scale,
+                                                       e.get<std::vector<double>>(kLayerScalesKey),
+                                                       e.get<double>(kLambdaKey));
+        },
+        .balanced_lift = true,
+    };
+}()};
 
 }  // namespace
 }  // namespace depthbias

@@ -28,6 +28,8 @@ struct ModelEntry {
     // The toy model's rate constant in the closed-form flow (toy_theory.hpp): N^2 for power forms, N for the
     // balanced product (diagonal_product).
     bool product_rate = false;
+    // The model implements BalancedLiftModel (models/deep_matrix_product.hpp): it can carry the end-to-end flow.
+    bool balanced_lift = false;
 };
 
 using ModelRegistry = Registry<ModelEntry>;

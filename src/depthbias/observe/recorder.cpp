@@ -139,7 +139,7 @@ public:
             for (const auto& r : references_) names.push_back("dist_" + r.name);
             rec_.add_metrics(names, [this](const Predictor& p) {
                 std::vector<double> d;
-                for (const auto& r : references_) d.push_back(direction_distance(p.beta.col(0), r.direction));
+                for (const auto& r : references_) d.push_back(direction_distance(Eigen::Map<const Vec>(p.beta.data(), p.beta.size()), r.direction));
                 return d;
             });
         }

@@ -141,6 +141,50 @@ MetricValue number(double v, const std::string& detail) {
 
 // ---- metrics of runs --------------------------------------------------------------------------------------
 
+// The numbers at `field` of a run: an array's entries, or one number.
+std::vector<double> run_numbers(const Run& r, const std::string& field) {
+    const json v = run_field(r, field);
+    if (v.is_array()) {
+        std::vector<double> out;
+        for (size_t i = 0; i < v.size(); ++i) out.push_back(run_number(r, field + "[" + std::to_string(i) + "]"));
+        if (out.empty()) throw NotEvaluated{"'" + field + "' of run '" + r.first.label + "' is empty"};
+        return out;
+    }
+    return {run_number(r, field)};
+}
+
+// max_i |a_i - b_i| between `field` of the selected run and of the run `other` selects (e.g. the final predictors of
+// the layered and the end-to-end flow).
+MetricValue m_max_abs_difference(MetricContext& c) {
+    const Run& a = single_run(c);
+    MetricContext oc{c.experiment, c.runs, c.analysis, c.params, c.read};
+    oc.params["select"] = c.params.at("other");
+    const Run& b = single_run(oc);
+    const std::string field = param_string(c, "field");
+    const auto x = run_numbers(a, field), y = run_numbers(b, field);
+    if (x.size() != y.size())
+        throw NotEvaluated{"'" + field + "' has " + std::to_string(x.size()) + " entries in run '" + a.first.label +
+                           "' and " + std::to_string(y.size()) + " in run '" + b.first.label + "'"};
+    double worst = 0;
+    for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::abs(x[i] - y[i]));
+    return number(worst, fmt4(worst) + " ('" + a.first.label + "' vs '" + b.first.label + "')");
+}
+
+// The product of the numbers at `fields` (a list of paths) of the one selected run.
+MetricValue m_product(MetricContext& c) {
+    const Run& r = single_run(c);
+    const json f = c.params.at("fields");
+    if (!f.is_array() || f.empty()) throw NotEvaluated{"`fields` must be a non-empty list of summary paths"};
+    double p = 1;
+    std::string detail;
+    for (const auto& path : f) {
+        const double x = run_number(r, path.get<std::string>());
+        p *= x;
+        detail += (detail.empty() ? "" : " * ") + fmt4(x);
+    }
+    return number(p, detail + " = " + fmt4(p));
+}
+
 MetricValue m_value(MetricContext& c) {
     const Run& r = single_run(c);
     const std::string field = param_string(c, "field");
@@ -546,6 +590,12 @@ const std::map<std::string, Metric>& metrics() {
         {"value", {m_value, {"select", "field"}, {"field"}, true,
                    "the value at `field` (e.g. final.reconstruction_error, final.spectrum[4], incremental.verdict) of "
                    "the one selected run"}},
+        {"max_abs_difference",
+         {m_max_abs_difference, {"select", "other", "field"}, {"other", "field"}, true,
+          "max |a_i - b_i| between `field` (a number or an array, e.g. final.predictor) of the selected run and of "
+          "the run `other` selects"}},
+        {"product",
+         {m_product, {"select", "fields"}, {"fields"}, true, "the product of the numbers at `fields` of the one run"}},
         {"mean", {m_mean, {"select", "field"}, {"field"}, true, "the mean of `field` over the selected runs"}},
         {"scaled_value",
          {m_scaled_value, {"select", "field", "scale_by", "factor"}, {"field", "scale_by"}, true,

@@ -47,15 +47,19 @@ void check_params(const json& params, const Metric& m, const std::string& metric
             throw ConfigError(key + "." + k, "unknown key (metric '" + metric + "' takes: " +
                                                  (m.params.empty() ? std::string("no parameters") : join(m.params)) +
                                                  "; every check: " + join(kCheckKeys) + ")");
-        if (k == "select") {
+        if (k == "select" || k == "other") {
             if (!v.is_object() || v.empty())
-                throw ConfigError(key + ".select", "expected a table of label or config keys, e.g. { \"model.depth\" = 4 }");
+                throw ConfigError(key + "." + k, "expected a table of label or config keys, e.g. { \"model.depth\" = 4 }");
             const toml::table resolved = toml::parse(to_toml(base));
             for (const auto& [sk, sv] : v.items()) {
                 if (sk != "label" && !resolved.at_path(sk))
-                    throw ConfigError(key + ".select." + sk, "not a config key (nor label)");
-                if (sv.is_object()) throw ConfigError(key + ".select." + sk, "expected a value or an array of values");
+                    throw ConfigError(key + "." + k + "." + sk, "not a config key (nor label)");
+                if (sv.is_object()) throw ConfigError(key + "." + k + "." + sk, "expected a value or an array of values");
             }
+        } else if (k == "fields") {
+            if (!v.is_array() || v.empty()) throw ConfigError(key + ".fields", "expected a non-empty list of summary paths");
+            for (const auto& f : v)
+                if (!f.is_string()) throw ConfigError(key + ".fields", "expected strings (summary paths)");
         } else if (k == "field" || k == "group_by" || k == "property") {
             if (!v.is_string()) throw ConfigError(key + "." + k, "expected a string");
         }

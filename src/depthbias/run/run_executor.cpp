@@ -48,9 +48,10 @@ FinalMetrics final_metrics(const RunConfig& cfg, const Task& task, const Predict
     for (size_t i = 0; i < names.size(); ++i) f.values[names[i]] = values[i];
     for (const auto& r : references) {
         if (r.function_space) continue;  // compared on the task's grid by the function-space observer
-        f.values["dist_" + r.name] = direction_distance(p.beta.col(0), r.direction);
+        const Eigen::Map<const Vec> flat(p.beta.data(), p.beta.size());  // a matrix predictor column-major (vec)
+        f.values["dist_" + r.name] = direction_distance(flat, r.direction);
         if (r.same_scale)  // the endpoint itself against the reference interpolator
-            f.values["relative_error_to_" + r.name] = (p.beta.col(0) - r.raw).norm() / r.raw.norm();
+            f.values["relative_error_to_" + r.name] = (flat - r.raw).norm() / r.raw.norm();
     }
     if (task.spectrum_kind() == SpectrumKind::AbsCoordinates || task.spectrum_kind() == SpectrumKind::FourierAmplitudes) {
         // Indices of the largest coordinates / Fourier bins, largest first.
@@ -64,7 +65,7 @@ FinalMetrics final_metrics(const RunConfig& cfg, const Task& task, const Predict
                           [&](int a, int b) { return std::abs(v[size_t(a)]) > std::abs(v[size_t(b)]); });
         f.top_indices = std::vector<int>(idx.begin(), idx.begin() + long(k));
     }
-    if (p.beta.cols() == 1 && p.beta.size() <= 16)
+    if (p.beta.size() <= 16)  // a vector, or a small matrix column-major (the 2 x 2 and 4 x 4 completions)
         f.predictor = std::vector<double>(p.beta.data(), p.beta.data() + p.beta.size());
     return f;
 }

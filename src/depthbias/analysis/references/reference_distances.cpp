@@ -10,7 +10,7 @@
 
 namespace depthbias {
 
-double direction_distance(const Vec& beta, const Vec& unit_reference) {
+double direction_distance(const Eigen::Ref<const Vec>& beta, const Vec& unit_reference) {
     const double n = beta.norm();
     if (!(n > 0)) return NAN;
     return (beta / n - unit_reference).norm();

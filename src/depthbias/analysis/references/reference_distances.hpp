@@ -25,6 +25,6 @@ struct NamedReference {
 
 std::vector<NamedReference> compute_references(const std::string& names, const Task& task, const ModelParams& model,
                                                const ExtraParams& extra = {});
-double direction_distance(const Vec& beta, const Vec& unit_reference);
+double direction_distance(const Eigen::Ref<const Vec>& beta, const Vec& unit_reference);  // beta: a vector or vec(matrix)
 
 }  // namespace depthbias

@@ -14,6 +14,7 @@
 
 #include "depthbias/analysis/references/lp.hpp"
 #include "depthbias/analysis/references/mirror_potential.hpp"
+#include "depthbias/analysis/references/nuclear_norm.hpp"
 #include "depthbias/analysis/references/q_program.hpp"
 #include "depthbias/analysis/references/reference_registry.hpp"
 #include "depthbias/analysis/references/spline.hpp"
@@ -21,6 +22,7 @@
 #include "depthbias/models/init_laws.hpp"
 #include "depthbias/tasks/binary_classification.hpp"
 #include "depthbias/tasks/point_regression.hpp"
+#include "depthbias/tasks/matrix_completion.hpp"
 #include "depthbias/tasks/sparse_regression.hpp"
 
 namespace depthbias {
@@ -38,6 +40,46 @@ std::function<std::optional<Vec>(const Task&, const ModelParams&, const ExtraPar
             return f(*t, m);
     };
 }
+
+// A completion task's observations as nuclear-norm measurements (one entry each), or nullopt for other tasks.
+std::optional<std::vector<refs::Measurement>> completion_measurements(const Task& task, Index& rows, Index& cols) {
+    const auto obs = completion_observations(task);
+    if (!obs) return std::nullopt;
+    rows = obs->rows;
+    cols = obs->cols;
+    std::vector<refs::Measurement> ms;
+    for (size_t k = 0; k < obs->indices.size(); ++k)
+        ms.push_back({{obs->indices[k] % obs->rows}, {obs->indices[k] / obs->rows}, {1.0}, obs->values[k]});
+    return ms;
+}
+
+Vec flat(const Mat& x) { return Eigen::Map<const Vec>(x.data(), x.size()); }
+
+const Registrar<ReferenceEntry> nuclear_sdp{{
+    .name = "min_nuclear_norm",
+    .doc = "completion: the minimum-nuclear-norm completion of the observed entries (SDP through DSDP, duality gap "
+           "1e-8 relative; sizes rows + cols up to ~200)",
+    .same_scale = true,
+    .compute = [](const Task& task, const ModelParams&, const ExtraParams&) -> std::optional<Vec> {
+        Index rows = 0, cols = 0;
+        const auto ms = completion_measurements(task, rows, cols);
+        if (!ms) return std::nullopt;
+        return flat(refs::min_nuclear_norm_sdp(rows, cols, *ms).x);
+    },
+}};
+
+const Registrar<ReferenceEntry> nuclear_admm{{
+    .name = "min_nuclear_norm_admm",
+    .doc = "completion: the minimum-nuclear-norm completion by ADMM with singular-value thresholding (first order, "
+           "for sizes beyond the SDP; rho = 0.05, tolerance 1e-9 relative)",
+    .same_scale = true,
+    .compute = [](const Task& task, const ModelParams&, const ExtraParams&) -> std::optional<Vec> {
+        Index rows = 0, cols = 0;
+        const auto ms = completion_measurements(task, rows, cols);
+        if (!ms) return std::nullopt;
+        return flat(refs::min_nuclear_norm_completion_admm(rows, cols, *ms).x);
+    },
+}};
 
 const Registrar<ReferenceEntry> l1{{
     .name = "l1_max_margin",
