@@ -155,15 +155,33 @@ class Run:
                           empty when the run did not finish)
         sharpness         {column: array} of sharpness.csv (step, time, sharpness, hessian_products; empty when
                           observe.sharpness_every = 0)
+        function_space    {column: array} of function.csv (x, network, min_norm, min_norm_affine, references; two-layer
+                          networks on scalar inputs only, else empty)
+        lambda_balanced_reference, singular_value_ode
+                          {summary key: 1-element array} of the final values they write (closed_form_max_error,
+                          kernel_distance, ...; sv_ode_max_error, sv_ode_compared, sv_ode_skipped); empty when the
+                          observer did not apply to the run
         """
+        s = self.summary.raw
+        final = s.get("final") or {}
+
+        def scalars(keys):
+            return {k: np.asarray([np.nan if final[k] is None else final[k]], dtype=np.float64)
+                    for k in keys if k in final}
+
+        def csv(name, columns):
+            return _columns(self.records[name]) if name in self.records else {c: np.zeros(0) for c in columns}
         s = self.summary.raw
         return {
             "recorder": _columns(self.timeseries),
             "learning_events": _columns(self.events),
             "activation_order": {"order": np.asarray(s.get("activation_order", []), dtype=np.int64),
                                  "times": np.asarray(s.get("activation_times", []), dtype=np.float64)},
-            "sharpness": (_columns(self.records["sharpness"]) if "sharpness" in self.records else
-                          {c: np.zeros(0) for c in ("step", "time", "sharpness", "hessian_products")}),
+            "sharpness": csv("sharpness", ("step", "time", "sharpness", "hessian_products")),
+            "function_space": csv("function", ("x", "network", "min_norm", "min_norm_affine")),
+            "lambda_balanced_reference": scalars(("closed_form_max_error", "lambda", "kernel_distance",
+                                                  "closed_form_kernel_distance")),
+            "singular_value_ode": scalars(("sv_ode_max_error", "sv_ode_compared", "sv_ode_skipped")),
         }
 
     def arrays(self, name: str) -> Dict[str, np.ndarray]:

@@ -237,8 +237,9 @@ def test_every_observer_has_its_records_as_arrays():
     run = exp.runs[0]
     arrays = run.observer_arrays()
     assert set(arrays) == set(db.names("observer"))  # a new observer must be given its arrays here
+    elsewhere = {"function_space", "lambda_balanced_reference", "singular_value_ode"}  # not on this run: below
     for name, cols in arrays.items():
-        assert cols, name
+        assert cols or name in elsewhere, name
         for col, a in cols.items():
             assert isinstance(a, np.ndarray), (name, col)
     rec = arrays["recorder"]
@@ -306,3 +307,20 @@ def test_sensing_matrices_are_read_column_major(tmp_path):
     assert open(a).read() == open(b).read()
     back = np.loadtxt(a, delimiter=",", skiprows=1)
     assert back[0, 1] == A[0, 1, 0]  # column a1 is entry (1, 0): vec() is column-major, as the engine's predictor
+
+
+def test_the_observers_of_other_models_have_their_arrays_where_they_apply():
+    """lambda_balanced_reference and singular_value_ode on the lambda-balanced preset's two-layer linear nets,
+    function_space on a small two-layer ReLU network on the points task."""
+    exp = db.run(preset="lambda-balanced")
+    lam = [r.observer_arrays()["lambda_balanced_reference"] for r in exp.runs]
+    assert any(a for a in lam)
+    for a in lam:
+        if a:
+            assert a["closed_form_max_error"].shape == (1,) and a["closed_form_max_error"][0] < 1e-2  # (GD variants follow the flow to O(lr))
+    sv = [r.observer_arrays()["singular_value_ode"] for r in exp.runs]
+    assert any(a and a["sv_ode_compared"][0] > 0 for a in sv)
+    exp = db.run(keys={"task.kind": "points", "model.kind": "two_layer", "model.width": 64, "dynamics.lr": 0.05,
+                       "dynamics.max_steps": 200, "dynamics.loss_threshold": 0})
+    fs_ = exp.runs[0].observer_arrays()["function_space"]
+    assert fs_["x"].size > 10 and np.all(np.isfinite(fs_["network"])) and fs_["network"].shape == fs_["x"].shape
