@@ -1,5 +1,5 @@
 # Type stubs of the compiled module (src/python/module.cpp); the public API is the package `depthbias`.
-from typing import Callable, Dict, List, Optional, Tuple, Union, overload
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -61,5 +61,14 @@ class references:
     def q_D(D: ArrayLike, z: ArrayLike) -> Union[float, np.ndarray]: ...
     @staticmethod
     def omp(X: npt.ArrayLike, y: npt.ArrayLike, tol: float = ...) -> Dict[str, object]: ...
+    @staticmethod
+    def min_nuclear_norm(rows_total: int, cols_total: int, rows: Sequence[int], cols: Sequence[int],
+                         values: npt.ArrayLike, method: str = ..., tol: float = ...) -> Dict[str, object]: ...
+    @staticmethod
+    def curvature_spline(x: npt.ArrayLike, y: npt.ArrayLike, grid: npt.ArrayLike, init: str = ...,
+                         shape: Sequence[float] = ...) -> np.ndarray: ...
+    @staticmethod
+    def bregman_projection(potential: str, X: npt.ArrayLike, y: npt.ArrayLike, theta0: npt.ArrayLike,
+                           beta: float = ..., scale: float = ...) -> np.ndarray: ...
     @staticmethod
     def saddle_to_saddle(X: npt.ArrayLike, y: npt.ArrayLike, max_iterations: int = ...) -> Dict[str, object]: ...

@@ -46,3 +46,27 @@ def test_reference_solvers():
     w1 = db.references.l1_max_margin(Xt)
     assert np.min(Xt @ w1) == pytest.approx(1.0, rel=1e-6)
     assert np.abs(w1).sum() <= np.abs(w).sum() + 1e-9
+
+
+def test_references_of_the_geometry_issues():
+    """min nuclear norm (SDP and ADMM agree; the 2 x 2 rank-1 completion fills X22 = 1, nuclear norm 2), the
+    curvature spline (uniform init: a natural cubic spline, exact on affine data), the Bregman projection
+    (quadratic potential = min-l2 interpolation from theta0 = 0)."""
+    r = db.references.min_nuclear_norm(2, 2, [0, 0, 1], [0, 1, 0], np.ones(3))
+    assert r["x"].shape == (2, 2) and r["x"][1, 1] == pytest.approx(1.0, abs=1e-3)
+    assert r["nuclear_norm"] == pytest.approx(2.0, abs=1e-5) and abs(r["duality_gap"]) < 1e-6
+    a = db.references.min_nuclear_norm(2, 2, [0, 0, 1], [0, 1, 0], np.ones(3), method="admm")
+    assert a["nuclear_norm"] == pytest.approx(2.0, abs=1e-4)
+    with pytest.raises(ValueError, match="outside"):
+        db.references.min_nuclear_norm(2, 2, [0, 2], [0, 0], np.ones(2))
+    x = np.array([-1.0, -0.3, 0.4, 1.0])
+    grid = np.linspace(-1, 1, 9)
+    g = db.references.curvature_spline(x, 2 * x + 1, grid)
+    assert np.allclose(g, 2 * grid + 1, atol=1e-9)  # affine data: g* is the line (no curvature)
+    gy = db.references.curvature_spline(x, x ** 2, x)
+    assert np.allclose(gy, x ** 2, atol=1e-9)  # interpolates
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((4, 9))
+    y = rng.standard_normal(4)
+    th = db.references.bregman_projection("quadratic", X, y, np.zeros(9))
+    assert np.allclose(th, db.references.min_l2_interpolation(X, y), atol=1e-9)

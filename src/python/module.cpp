@@ -28,6 +28,10 @@
 #include "depthbias/observe/observer.hpp"
 #include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/analysis/references/lp.hpp"
+#include "depthbias/analysis/references/mirror_potential.hpp"
+#include "depthbias/analysis/references/nuclear_norm.hpp"
+#include "depthbias/analysis/references/spline.hpp"
+#include "depthbias/models/init_laws.hpp"
 #include "depthbias/analysis/references/omp.hpp"
 #include "depthbias/analysis/references/q_potential.hpp"
 #include "depthbias/analysis/references/q_program.hpp"
@@ -246,6 +250,60 @@ PYBIND11_MODULE(_depthbias, m) {
             "the Q max-margin program of Moroshko et al. at scale mu");
     ref.def("Q_alpha", &refs::Q_alpha, py::arg("beta"), py::arg("D"), py::arg("alpha"), "the potential Q^D_alpha(beta)");
     ref.def("q_D", vectorized([](int D, double z) { return refs::q_D(D, z); }), py::arg("D"), py::arg("z"), "q_D(z) = int_0^z h_D^{-1} (vectorized)");
+    // Issue 13: minimum nuclear norm (completion through entries, sensing through dense A_k).
+    ref.def(
+        "min_nuclear_norm",
+        [](Index rows, Index cols, const std::vector<Index>& entry_rows, const std::vector<Index>& entry_cols,
+           const Vec& values, const std::string& method, double tol) {
+            if (entry_rows.size() != entry_cols.size() || Index(entry_rows.size()) != values.size())
+                throw ConfigError("values", "rows, cols and values must have the same length");
+            std::vector<refs::Measurement> ms;
+            for (size_t k = 0; k < entry_rows.size(); ++k) {
+                if (entry_rows[k] < 0 || entry_rows[k] >= rows || entry_cols[k] < 0 || entry_cols[k] >= cols)
+                    throw ConfigError("rows", "entry " + std::to_string(k) + " is outside the " + std::to_string(rows) +
+                                                  " x " + std::to_string(cols) + " matrix");
+                ms.push_back({{entry_rows[k]}, {entry_cols[k]}, {1.0}, values(Index(k))});
+            }
+            if (method != "sdp" && method != "admm") throw ConfigError("method", "must be 'sdp' or 'admm'");
+            const refs::NuclearNormResult r = method == "sdp" ? refs::min_nuclear_norm_sdp(rows, cols, ms, tol)
+                                                              : refs::min_nuclear_norm_completion_admm(rows, cols, ms, 0.05, tol);
+            py::dict d;
+            d["x"] = r.x;
+            d["nuclear_norm"] = r.nuclear_norm;
+            d["primal_objective"] = r.primal_objective;
+            d["dual_objective"] = r.dual_objective;
+            d["duality_gap"] = r.duality_gap;
+            d["max_violation"] = r.max_violation;
+            d["iterations"] = r.iterations;
+            return d;
+        },
+        py::arg("rows_total"), py::arg("cols_total"), py::arg("rows"), py::arg("cols"), py::arg("values"),
+        py::arg("method") = "sdp", py::arg("tol") = 1e-8,
+        "argmin ||X||_* s.t. X[rows[k], cols[k]] = values[k] (completion): method 'sdp' (DSDP, relative duality gap\n"
+        "tol, sizes rows_total + cols_total up to ~200) or 'admm' (singular-value thresholding, tolerance tol).\n"
+        "Returns {x, nuclear_norm, primal_objective, dual_objective, duality_gap, max_violation, iterations};\n"
+        "raises when the solver does not converge (exact_dln.md 5.1, A2).");
+    // Issue 12: the curvature-weighted spline g* and the Bregman projection of mirror descent.
+    ref.def(
+        "curvature_spline",
+        [](const Vec& x, const Vec& y, const Vec& grid, const std::string& init, const std::vector<double>& shape) {
+            const InitLaw law = init_law(init, shape);
+            const refs::Zeta z{[law](double t) { return law.zeta(t); }, law.entry->kinks(law.sw, law.sb)};
+            return Vec(refs::curvature_spline(x, y, z)(grid));
+        },
+        py::arg("x"), py::arg("y"), py::arg("grid"), py::arg("init") = "uniform", py::arg("shape") = std::vector<double>{},
+        "g* = argmin int g''^2 / zeta s.t. g(x_j) = y_j with a free affine part (wide_relu_spline.md 2.1), zeta of the\n"
+        "input-layer init law `init` (uniform | gaussian | binary; shape = [weight_scale, bias_scale] as model.shape),\n"
+        "evaluated at `grid`. x sorted and distinct.");
+    ref.def(
+        "bregman_projection",
+        [](const std::string& potential, const Mat& X, const Vec& y, const Vec& theta0, double beta, double scale) {
+            return Vec(refs::bregman_projection(MirrorPotential(potential, beta, scale), X, y, theta0));
+        },
+        py::arg("potential"), py::arg("X"), py::arg("y"), py::arg("theta0"), py::arg("beta") = 1.0, py::arg("scale") = 1.0,
+        "argmin D_Phi(theta, theta0) s.t. X theta = y (mirror_flow.md 1.1): the limit of mirror descent / flow with the\n"
+        "separable potential `potential` (quadratic | hypentropy (beta) | quartic | cubic; scaled by `scale`), by\n"
+        "damped Newton on the dual.");
     ref.def(
         "omp",
         [](const Mat& X, const Vec& y, double tol) {
