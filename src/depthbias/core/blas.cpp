@@ -36,6 +36,12 @@ bool set_blas_threads(int n) {
     auto* set = reinterpret_cast<void (*)(int)>(blas_symbol("openblas_set_num_threads"));
     if (!set) return false;
     set(n);
+    // OpenBLAS started its server threads when it was loaded (one per core) and lowering the count does not stop
+    // them: each spins on sched_yield until its timeout (~0.1 s of a core per process, measured 0.09 s of system
+    // time on `reproduce fig1c`). At one thread they are never used: stop them (OpenBLAS's own shutdown, the one
+    // it runs at fork and exit; it starts them again if a later call asks for more threads).
+    if (n == 1)
+        if (auto* shutdown = reinterpret_cast<int (*)()>(blas_symbol("blas_thread_shutdown_"))) shutdown();
     return true;
 }
 
