@@ -55,6 +55,8 @@ private:
     SpectrumKind kind_ = SpectrumKind::AbsCoordinates;
     bool exponential_ = true, summed_ = false;
     mutable Vec margins_, weights_;
+    mutable Vec test_margins_, last_test_beta_;  // test_error scratch and its last (beta, answer)
+    mutable double last_test_error_ = 0;
 };
 
 std::unique_ptr<Task> make_classification(const ClassificationSpec& spec, std::uint64_t seed);
