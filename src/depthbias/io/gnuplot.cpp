@@ -22,6 +22,14 @@ std::string quote(const std::string& s) {
     return out + "'";
 }
 
+// A title or label: quoted, with '&' escaped (the terminals' enhanced text reads '&' as an operator and dropped it;
+// the other enhanced-text characters, ^ _ { }, stay: titles use them for exponents and subscripts).
+std::string label(const std::string& s) {
+    std::string e;
+    for (char c : s) e += c == '&' ? std::string("\\&") : std::string(1, c);
+    return quote(e);
+}
+
 std::string shell_quote(const std::string& s) {
     std::string out = "'";
     for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -65,12 +73,12 @@ bool run_one(const std::string& dir, const std::string& stem, std::string* error
 std::string body(const Figure& fig) {
     std::ostringstream s;
     s << "set datafile separator ','\nset key top left font ',9'\nset grid\n";
-    s << "set multiplot layout " << fig.rows << "," << fig.cols << " title " << quote(fig.title) << "\n";
+    s << "set multiplot layout " << fig.rows << "," << fig.cols << " title " << label(fig.title) << "\n";
     for (const auto& p : fig.panels) {
         s << "unset logscale\nset autoscale\n";
         if (p.logx) s << "set logscale x\n";
         if (p.logy) s << "set logscale y\n";
-        s << "set title " << quote(p.title) << "\nset xlabel " << quote(p.xlabel) << "\nset ylabel " << quote(p.ylabel)
+        s << "set title " << label(p.title) << "\nset xlabel " << label(p.xlabel) << "\nset ylabel " << label(p.ylabel)
           << "\n" << p.extra << "\n";
         s << "plot ";
         for (size_t i = 0; i < p.curves.size(); ++i) {
@@ -78,7 +86,7 @@ std::string body(const Figure& fig) {
             const std::string x = c.x_column < 0 ? "(-$" + std::to_string(-c.x_column) + ")" : std::to_string(c.x_column);
             s << (i ? ", \\\n     " : "") << quote(c.file) << " skip 1 using " << x << ":" << c.y_column;
             if (c.z_column > 0) s << ":" << c.z_column;
-            s << " with " << c.style << " title " << quote(c.title);
+            s << " with " << c.style << " title " << label(c.title);
         }
         s << "\n";
     }
