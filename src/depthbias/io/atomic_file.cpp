@@ -31,14 +31,18 @@ void prepare_output_directory(const std::string& dir, const std::string& option,
     if (!allow_existing && fs::exists(fs::path(dir) / "summary.json", ec))
         throw ConfigError(option, "'" + dir + "' already holds a finished run (summary.json); choose another "
                                   "directory or pass --force to overwrite it");
-    fs::create_directories(dir, ec);
+    const bool created = fs::create_directories(dir, ec);
     if (ec) throw ConfigError(option, "cannot create directory '" + dir + "': " + ec.message());
-    const std::string probe = (fs::path(dir) / ".depthbias-write-probe").string();
-    {
-        std::ofstream f(probe);
-        if (!f) throw ConfigError(option, "directory '" + dir + "' is not writable");
+    // An existing directory is probed by creating a file in it; one this call just created is ours and writable
+    // (a probe there cost a file creation and removal per run directory: most of a short run's file work).
+    if (!created) {
+        const std::string probe = (fs::path(dir) / ".depthbias-write-probe").string();
+        {
+            std::ofstream f(probe);
+            if (!f) throw ConfigError(option, "directory '" + dir + "' is not writable");
+        }
+        fs::remove(probe, ec);
     }
-    fs::remove(probe, ec);
     // A stale summary from an overwritten run must not make this run look finished before it is.
     if (!keep_results) fs::remove(fs::path(dir) / "summary.json", ec);
 }

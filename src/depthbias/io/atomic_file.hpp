@@ -17,7 +17,8 @@ public:
 private:
     std::string path_;
 };
-// Creates `dir` (and parents) and checks it is writable by creating and removing a probe file.
+// Creates `dir` (and parents); a directory that already existed is checked to be writable by creating and removing
+// a probe file (one this call created is writable: it is ours).
 // Throws ConfigError(option, ...) naming the directory when it cannot be used. A summary.json left there is
 // removed (a stale summary must not make the new run look finished) unless `keep_results` (--resume).
 void prepare_output_directory(const std::string& dir, const std::string& option, bool allow_existing_results,
