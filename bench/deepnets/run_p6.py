@@ -70,13 +70,15 @@ def main():
         f"  depthbias, run.gemm=torch (LibTorch Linear):   best epoch {t:8.2f} s   ratio to PyTorch {t / p:6.3f}",
         f"  depthbias, run.gemm=eigen (default):           best epoch {e:8.2f} s   ratio to PyTorch {e / p:6.3f}"
         f"   ({p / e:.1f}x faster)",
-        f"  metric pass (all {a.depth} layers, 2 x 60000 train + 2 x 10000 test forwards): {m['metric_seconds']:.2f} s"
+        f"  metric pass (all {a.depth} layers; forward passes over train / test: "
+        f"{m.get('metric_forward_passes', {}).get('train', 2)} / {m.get('metric_forward_passes', {}).get('test', 2)}):"
+        f" {m['metric_seconds']:.2f} s"
         f" = {m['metric_seconds'] / e:.3f} epoch; of which forward passes {m['metric_forward_seconds']:.2f} s,"
         f" metric arithmetic {m['metric_math_seconds']:.2f} s = {m['metric_math_seconds'] / e:.3f} epoch",
         f"  metric pass per layer: {m['metric_seconds'] / a.depth / e:.3f} epoch; measured every 10 epochs (paper):"
         f" {m['metric_seconds'] / 10 / e:.3f} of the training time",
         f"  targets: epoch no slower than PyTorch -> {'met' if e <= p else 'NOT met'} ({e / p:.3f});"
-        f" metric pass < 0.25 epoch -> {'met' if m['metric_seconds'] / e < 0.25 else 'NOT met'}"
+        f" metric pass < 0.40 epoch (issue 15) -> {'met' if m['metric_seconds'] / e < 0.40 else 'NOT met'}"
         f" ({m['metric_seconds'] / e:.3f}; arithmetic alone {m['metric_math_seconds'] / e:.3f})",
         *("  " + l for l in blas_lines),
         "  raw: " + json.dumps({k: {kk: v[kk] for kk in ("epoch_seconds", "best_epoch_seconds")} for k, v in results.items()}),
