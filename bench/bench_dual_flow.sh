@@ -71,6 +71,7 @@ e = json.load(open(path))
 total = 0.0
 for r in e["runs"]:
     s = r["summary"]
+    s["wall_seconds"] = s.get("timing", {}).get("wall_seconds", s.get("wall_seconds"))  # (in "timing" since issue 9)
     total += s["wall_seconds"]
     cps = [c for c in s.get("margin_checkpoints", []) if abs(c["gamma"] / 1e6 - 1) < 1e-6]
     tau6 = cps[0]["tau"] if cps else float("nan")

@@ -14,6 +14,9 @@
 # P5: bench/bench_dual_flow.sh (dual flow to gamma = 1e6 on the 2-D example, 3 repetitions).
 # Speed is measured, never asserted. Peers run with /usr/bin/python3 (Debian's numpy / torch).
 set -euo pipefail
+# One BLAS thread per process on every side (issue 10: fixed thread counts; numpy would otherwise take one per core,
+# which the CPU column then charges to the peer). The "default-threads" torch contender keeps torch's own intra-op default.
+export OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 GOTO_NUM_THREADS=1  # (OMP_NUM_THREADS left: torch's default)
 
 QUICK=0
 for a in "$@"; do
@@ -47,7 +50,7 @@ log "building (-j1) bench_diagonal_conv_step depthbias in $BUILD"
 # ---- BLAS of each side: printed, and no peer on the reference BLAS (issue 10; bench/peers/blas_check.py) -----
 # depthbias's own kernels do not call BLAS (CLP and LibTorch do; one BLAS thread per process, core/blas.hpp).
 BLAS_LINES=$({ echo "# BLAS depthbias: $("$BUILD/depthbias" info | sed -n 's/^BLAS: //p')"
-               $PY "$PEERS/blas_check.py" --torch --label "peers (numpy + torch, their default threads)"; } 2>&1) || {
+               $PY "$PEERS/blas_check.py" --torch --label "peers (numpy + torch, one BLAS thread)"; } 2>&1) || {
     echo "$BLAS_LINES" >&2; exit 3; }
 echo "$BLAS_LINES" >&2
 
