@@ -61,20 +61,10 @@ PointResult deep_result(const json& doc, const std::string& origin, const std::v
 
 PointResult run_deep_point(const std::string& config_toml, const std::string& dir,
                            const std::vector<std::string>& metrics, bool figures) {
-    try {
+    return guarded_point([&] {
         const std::string summary = deepnets_plugin().sweep_point(config_toml, dir, figures);
         return deep_result(json::parse(summary), dir + "/summary.json", metrics);
-    } catch (const std::exception& e) {
-        PointResult r;
-        r.status = "failed";
-        r.error = e.what();
-        return r;
-    } catch (...) {
-        PointResult r;
-        r.status = "failed";
-        r.error = "unknown exception";
-        return r;
-    }
+    });
 }
 
 std::optional<double> summary_number(const PointRow& p, const std::string& path) {

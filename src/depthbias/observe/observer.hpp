@@ -13,6 +13,7 @@
 #include "depthbias/dynamics/objective.hpp"
 #include "depthbias/dynamics/trajectory.hpp"
 #include "depthbias/observe/observe_params.hpp"
+#include "depthbias/observe/schedule.hpp"
 #include "depthbias/results/run_summary.hpp"
 #include "depthbias/analysis/references/reference_distances.hpp"
 
@@ -63,5 +64,18 @@ struct ObserverEntry {
 };
 
 using ObserverRegistry = Registry<ObserverEntry>;
+
+// The run's recording schedule ([observe] schedule, points_per_decade, interval, max_records; the dynamics' first
+// record time): the recorder's, and the one observers that compute only at recorded steps follow (they then
+// allocate at recorded steps only).
+inline RecordSchedule recording_schedule(const ObserverContext& c) {
+    RecordSchedule s;
+    s.log_spaced = c.observe.schedule == "log";
+    s.points_per_decade = c.observe.points_per_decade;
+    s.interval = c.observe.interval;
+    s.capacity = c.observe.max_records;
+    s.t_min = c.first_record_time;
+    return s;
+}
 
 }  // namespace depthbias

@@ -131,7 +131,7 @@ namespace {
 class RecorderObserver final : public Observer {
 public:
     RecorderObserver(const ObserverContext& c)
-        : rec_(c.objective, schedule_of(c), c.observe.top_k, c.theta0), name_(c.run_name) {
+        : rec_(c.objective, recording_schedule(c), c.observe.top_k, c.theta0), name_(c.run_name) {
         for (const auto& r : c.references)  // function-space references: the function_space observer's
             if (!r.function_space) references_.push_back(r);
         if (!references_.empty()) {
@@ -158,16 +158,6 @@ public:
     }
 
 private:
-    static RecordSchedule schedule_of(const ObserverContext& c) {
-        RecordSchedule s;
-        s.log_spaced = c.observe.schedule == "log";
-        s.points_per_decade = c.observe.points_per_decade;
-        s.interval = c.observe.interval;
-        s.capacity = c.observe.max_records;
-        s.t_min = c.first_record_time;
-        return s;
-    }
-
     void render_figure(const ObserverReport& r) const {
         Figure fig;
         fig.title = name_;

@@ -21,18 +21,6 @@
 namespace depthbias {
 namespace {
 
-// The run's recording schedule ([observe]: the times timeseries.csv is due, without its thinning): the observer
-// computes only there and at the final state, so it allocates at recorded steps only.
-RecordSchedule recording_schedule(const ObserverContext& c) {
-    RecordSchedule s;
-    s.log_spaced = c.observe.schedule == "log";
-    s.points_per_decade = c.observe.points_per_decade;
-    s.interval = c.observe.interval;
-    s.capacity = c.observe.max_records;
-    s.t_min = c.first_record_time;
-    return s;
-}
-
 class SingularValueOde final : public Observer {
 public:
     SingularValueOde(const DeepMatrixProduct& model, const Task& task, RecordSchedule schedule)

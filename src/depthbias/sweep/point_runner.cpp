@@ -60,24 +60,14 @@ PointResult result_from_summary(const RunSummary& s, const std::vector<std::stri
 
 PointResult run_point(const std::string& config_toml, const std::string& dir, const std::vector<std::string>& metrics,
                       bool figures) {
-    try {
+    return guarded_point([&] {
         const RunConfig cfg = config_from_toml(config_toml, dir + "/config.resolved.toml");
         prepare_output_directory(dir, "--out", true);
         RunOptions ro;
         ro.figures = figures;
         ro.progress = false;
         return result_from_summary(run_in_directory(cfg, dir, ro), metrics);
-    } catch (const std::exception& e) {
-        PointResult r;
-        r.status = "failed";
-        r.error = e.what();
-        return r;
-    } catch (...) {
-        PointResult r;
-        r.status = "failed";
-        r.error = "unknown exception";
-        return r;
-    }
+    });
 }
 
 std::string process_owner(int mpi_rank) {

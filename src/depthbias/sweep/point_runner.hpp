@@ -17,6 +17,25 @@ PointResult result_from_summary(const RunSummary& summary, const std::vector<std
 // The value at a dotted path ("final.spectrum.0") in a JSON document, or null.
 nlohmann::json json_at_path(const nlohmann::json& doc, const std::string& path);
 
+// run() (which runs a point and returns its result), or status "failed" with the message of anything it throws:
+// a point's own failure is recorded, never propagated (every point kind's runner goes through this).
+template <class F>
+PointResult guarded_point(F&& run) {
+    try {
+        return run();
+    } catch (const std::exception& e) {
+        PointResult r;
+        r.status = "failed";
+        r.error = e.what();
+        return r;
+    } catch (...) {
+        PointResult r;
+        r.status = "failed";
+        r.error = "unknown exception";
+        return r;
+    }
+}
+
 PointResult run_point(const std::string& config_toml, const std::string& dir, const std::vector<std::string>& metrics,
                       bool figures);
 
