@@ -92,6 +92,17 @@ TEST(Config, RangesAreValidated) {
     EXPECT_EQ(bad("task.target=[]"), "task.target");
     EXPECT_EQ(bad("observe.max_records=1099511627776"), "observe.max_records");  // was std::bad_alloc (fuzzer)
     EXPECT_EQ(bad("observe.max_records=1000000"), "");
+    EXPECT_EQ(bad("observe.sharpness_every=-1"), "observe.sharpness_every");
+    EXPECT_EQ(bad("task.input_mean=1"), "task.input_mean");  // the regression task's own key, not sensing's
+    const auto regression = [](const std::vector<std::string>& sets) {
+        RunConfig c;
+        for (const char* a : {"task.kind=regression", "task.d=20", "model.kind=diagonal", "task.target=[1.0]"})
+            apply_override(c, a);
+        for (const auto& a : sets) apply_override(c, a);
+        return error_key([&] { validate(c); });
+    };
+    EXPECT_EQ(regression({"task.input_mean=1.5"}), "");
+    EXPECT_EQ(regression({"task.input_mean=1.5", "task.data_file=x.csv"}), "task.input_mean");  // no generated inputs
 }
 
 TEST(Config, OverridesTakeTomlOrBareWords) {

@@ -364,4 +364,7 @@ TEST(DeepMetrics, TheEmbeddingCacheChangesNoNumber) {
     EXPECT_EQ(passes["2048"]["test"], 1.0) << passes["2048"];
     EXPECT_GT(passes["4"]["train"].get<double>(), 1.0) << passes["4"];  // 4 MiB holds some batches, not all
     EXPECT_LT(passes["4"]["train"].get<double>(), 2.0) << passes["4"];
+    const auto bad = cli("deepnets train" + sets + " --set metrics.cache_mb=-1 --out " + (dir / "bad").string());
+    EXPECT_EQ(bad.code, 2) << bad.output;
+    EXPECT_NE(bad.output.find("metrics.cache_mb"), std::string::npos) << bad.output;
 }
