@@ -251,6 +251,39 @@ loss_threshold = 0
     EXPECT_EQ(run("run " + cfg + " --max-wall-seconds -1 --out " + (dir.path() / "bad").string()).code, 2);
 }
 
+TEST(Cli, ResumingOnAChangedDataFileIsAnErrorNamingTheKey) {
+    // A run on user data stopped by its wall budget keeps a checkpoint; continuing it on a different file would mix
+    // two data sets. The manifest records the file's digest and --resume compares it.
+    depthbias::test_support::TempDir dir("datachanged");
+    std::string data = "x0,x1,x2,x3,y\n";
+    for (int i = 0; i < 3; ++i)  // 3 points in 4 dimensions: underdetermined, never reaches loss 0 exactly
+        data += std::to_string(i + 1) + ".5," + std::to_string(2 - i) + ".25,0.5," + std::to_string(i) + ".0," +
+                std::to_string(i + 2) + ".0\n";
+    const auto file = dir.write("points.csv", data);
+    const auto cfg = dir.write("long.toml", "[task]\nkind = \"regression\"\nd = 4\nmeasurements = 3\ndata_file = \"" +
+                                                file + "\"\n[model]\nkind = \"diagonal_product\"\ndepth = 3\n"
+                                                "[dynamics]\nlr = 1e-4\nmax_steps = 1000000000\nloss_threshold = 0\n");
+    const std::string out = (dir.path() / "out").string();
+    const auto first = run("run " + cfg + " --max-wall-seconds 0.3 --checkpoint-seconds 0.05 --no-figures --out " + out);
+    ASSERT_EQ(first.code, 5) << first.output;
+    const auto manifest = nlohmann::json::parse(std::ifstream(dir.path() / "out/run/manifest.json"));
+    ASSERT_TRUE(manifest["data_file"].is_object()) << manifest.dump();
+    EXPECT_EQ(manifest["data_file"]["bytes"].get<std::size_t>(), data.size());
+    EXPECT_EQ(manifest["data_file"]["fnv1a64"].get<std::string>().size(), 16u);
+    // The same file: the run continues (and stops at its budget again).
+    EXPECT_EQ(run("run " + cfg + " --resume --max-wall-seconds 0.3 --no-figures --out " + out).code, 5);
+    // One value changed: an error naming task.data_file, and the run directory is kept as it was.
+    const auto before = depthbias::test_support::run_shell("cat " + out + "/run/manifest.json").out;
+    std::string changed = data;
+    changed[changed.find("0.5")] = '7';
+    dir.write("points.csv", changed);
+    const auto r = run("run " + cfg + " --resume --max-wall-seconds 0.3 --no-figures --out " + out);
+    EXPECT_EQ(r.code, 2) << r.output;
+    EXPECT_NE(r.output.find("task.data_file"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("has changed"), std::string::npos) << r.output;
+    EXPECT_EQ(depthbias::test_support::run_shell("cat " + out + "/run/manifest.json").out, before);
+}
+
 TEST(Cli, HelpListsTheCommands) {
     const auto r = run("--help");
     EXPECT_EQ(r.code, 0);

@@ -70,6 +70,41 @@ FinalMetrics final_metrics(const RunConfig& cfg, const Task& task, const Predict
     return f;
 }
 
+// The user data a run read (task.data_file), as the manifest records it: the absolute path, the size and a
+// 64-bit FNV-1a digest of the bytes. A checkpointed run continued on a changed file would mix two data sets, so
+// --resume compares the digest (check_data_file_unchanged). Null when the run samples its data.
+json data_file_record(const RunConfig& cfg) {
+    if (cfg.task.data_file.empty()) return nullptr;
+    const std::string bytes = read_user_file(cfg.task.data_file, "task.data_file", "data file");
+    std::uint64_t h = 1469598103934665603ull;
+    for (const unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+    std::error_code ec;
+    const fs::path abs = fs::absolute(cfg.task.data_file, ec);
+    return {{"path", ec ? cfg.task.data_file : abs.lexically_normal().string()},
+            {"bytes", bytes.size()},
+            {"fnv1a64", fmt::format("{:016x}", h)}};
+}
+
+// --resume of a checkpointed run: the data file must be the one the run started on (manifest.json's record).
+// Manifests written before the record existed are not checked.
+void check_data_file_unchanged(const std::string& dir, const json& now) {
+    const fs::path manifest = fs::path(dir) / "manifest.json";
+    if (now.is_null() || !fs::exists(manifest)) return;
+    const json m = read_json_file(manifest.string());
+    if (!m.contains("data_file") || !m["data_file"].is_object()) return;
+    const json& then = m["data_file"];
+    if (then.value("fnv1a64", std::string()) != now["fnv1a64"].get<std::string>() ||
+        then.value("bytes", std::uint64_t(0)) != now["bytes"].get<std::uint64_t>())
+        throw ConfigError("task.data_file",
+                          "'" + now["path"].get<std::string>() + "' has changed since the run in '" + dir +
+                              "' started on it (" + then.value("path", std::string("?")) + ", " +
+                              std::to_string(then.value("bytes", std::uint64_t(0))) + " bytes, digest " +
+                              then.value("fnv1a64", std::string("?")) + "; now " +
+                              std::to_string(now["bytes"].get<std::uint64_t>()) + " bytes, digest " +
+                              now["fnv1a64"].get<std::string>() +
+                              "): restore that file, or start a new run in another directory");
+}
+
 // --resume: the summary of a finished run of this config in dir (not one the wall budget stopped), if any.
 std::optional<RunSummary> finished_run(const std::string& dir, const std::string& config_text) {
     const fs::path summary = fs::path(dir) / "summary.json";
@@ -108,7 +143,8 @@ json manifest_json(const RunConfig& cfg) {
               {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
                                             NLOHMANN_JSON_VERSION_PATCH)},
               {"fmt", FMT_VERSION},
-              {"gnuplot", gnuplot_version()}}}};
+              {"gnuplot", gnuplot_version()}}},
+            {"data_file", data_file_record(cfg)}};
 }
 
 RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const RunOptions& opt) {
@@ -132,6 +168,7 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
         if (checkpoint && checkpoint->config != config_text)
             throw ConfigError("--resume", "the checkpoint in '" + dir + "' belongs to another config; resume with "
                                           "the config the run was started with");
+        if (checkpoint) check_data_file_unchanged(dir, data_file_record(cfg));
     }
     auto task = make_task(cfg);
     auto model = make_model(cfg, *task);
