@@ -4,7 +4,8 @@ about 5 ms of engine work each) as a Python loop of depthbias.run() calls, each 
 `out` (config.resolved.toml, manifest.json, timeseries.csv, events.csv, summary.json, plus experiment.json),
 against the same 200 runs through the CLI's sweep with 1 worker (`depthbias sweep --workers 1`: one process,
 every point's run directory written under points/, plus its SQLite store and report/sweep.csv). Interleaved
-rounds (the order alternates), wall time of each side, medians, per run, ratio printed. Goal: the Python loop
+rounds (the order alternates), wall and CPU time (user + system) of each side, medians, per run, ratios printed
+(CPU time is the steadier one on a loaded machine: other processes' load shows in wall time only). Goal: the Python loop
 within 10% of the sweep per run. Speed is measured, never asserted.
 
     PYTHONPATH=build/python bench/bench_python_overhead.py [--rounds 5] [--runs 200] [--binary build/depthbias]
@@ -14,6 +15,7 @@ Also reports where the Python side's time goes (one profiled loop of 50 runs, cP
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -40,20 +42,27 @@ def sweep_toml(runs: int) -> str:
     return text + f"[sweep]\nseeds = {runs}\n"
 
 
-def python_loop(out: str, runs: int) -> float:
-    t0 = time.perf_counter()
+def python_loop(out: str, runs: int) -> tuple:
+    """(wall, CPU) seconds of the loop; CPU = user + system time of this process (the engine runs in it)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     for seed in range(runs):
         db.run(keys={**BASE, "run.seed": seed}, out=os.path.join(out, str(seed)))
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
-def cli_sweep(binary: str, config: str, out: str) -> float:
-    t0 = time.perf_counter()
+def children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def cli_sweep(binary: str, config: str, out: str) -> tuple:
+    """(wall, CPU) seconds of the sweep command; CPU = user + system time of the child process."""
+    t0, c0 = time.perf_counter(), children_cpu()
     p = subprocess.run([binary, "sweep", config, "--out", out, "--workers", "1", "--quiet"], capture_output=True, text=True)
     dt = time.perf_counter() - t0
     if p.returncode != 0:
         sys.exit(f"sweep failed ({p.returncode}): {p.stderr}")
-    return dt
+    return dt, children_cpu() - c0
 
 
 def main() -> int:
@@ -87,16 +96,17 @@ def main() -> int:
                     py.append(python_loop(out, a.runs))
                 else:
                     cli.append(cli_sweep(a.binary, config, out))
-        mp, mc = statistics.median(py), statistics.median(cli)
+        mp, mc = statistics.median(w for w, _ in py), statistics.median(w for w, _ in cli)
+        cp, cc = statistics.median(c for _, c in py), statistics.median(c for _, c in cli)
         lines = [
             f"# {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, load average {os.getloadavg()}, depthbias {db.__version__}",
             f"P8a Python calling overhead: {a.runs} toy runs (depth 3, GD to loss 1e-6), {a.rounds} interleaved rounds, "
             f"files in {os.path.dirname(work)}",
-            f"  python loop of depthbias.run(out=...): rounds {', '.join(f'{x:.3f}' for x in py)} s; "
-            f"median {mp:.3f} s = {1e3 * mp / a.runs:.2f} ms/run",
-            f"  depthbias sweep --workers 1:          rounds {', '.join(f'{x:.3f}' for x in cli)} s; "
-            f"median {mc:.3f} s = {1e3 * mc / a.runs:.2f} ms/run",
-            f"  ratio python / sweep per run: {mp / mc:.3f}  (goal <= 1.10)",
+            f"  python loop of depthbias.run(out=...): wall rounds {', '.join(f'{w:.3f}' for w, _ in py)} s; "
+            f"median {mp:.3f} s = {1e3 * mp / a.runs:.2f} ms/run; CPU median {cp:.3f} s = {1e3 * cp / a.runs:.2f} ms/run",
+            f"  depthbias sweep --workers 1:          wall rounds {', '.join(f'{w:.3f}' for w, _ in cli)} s; "
+            f"median {mc:.3f} s = {1e3 * mc / a.runs:.2f} ms/run; CPU median {cc:.3f} s = {1e3 * cc / a.runs:.2f} ms/run",
+            f"  ratio python / sweep per run: wall {mp / mc:.3f}, CPU {cp / cc:.3f}  (goal <= 1.10)",
         ]
         print("\n".join(lines))
         if a.profile:
