@@ -8,6 +8,7 @@
 // (dynamics.potential_beta; x asinh(x/beta) - sqrt(x^2 + beta^2), inverse beta sinh z), quartic x^4 + x^2
 // (inverse by safeguarded Newton), cubic |x|^3 + x^2 (closed-form inverse). A potential whose inverse map
 // cannot be evaluated (hypentropy's sinh beyond double range) makes theta non-finite: the run is diverged.
-// Time: descent iterate k at t = k lr. Allocation-free steps (the dual variable is a member).
+// Time: descent iterate k at t = k lr. Allocation-free steps (the dual variable is a member). Descent is resumable
+// (checkpoint state: loop position and the dual variable z, exactly); the flow is not.
 #pragma once
 #include "depthbias/analysis/references/mirror_potential.hpp"
