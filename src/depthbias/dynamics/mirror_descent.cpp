@@ -40,8 +40,13 @@ public:
         std::ostringstream d;
         d << "lr = " << lr_ << ", potential " << pot_.name();
         return run_step_loop(obj, theta, lr_, d.str(), stop, cb, [this](Vec& th, const Vec& grad, long) {
-            z_.noalias() -= lr_ * grad;
-            pot_.to_primal(z_, th);
+            // Coordinates with a zero gradient (a frozen input layer: model.train_input = false) keep their dual
+            // and primal values: the inverse map is evaluated only where z moved.
+            for (Index i = 0; i < th.size(); ++i) {
+                if (grad(i) == 0.0) continue;
+                z_(i) -= lr_ * grad(i);
+                th(i) = pot_.inverse(z_(i));
+            }
         }, pos_);
     }
     // Descent is resumable: its state is the loop position and the dual variable z (saved exactly, so the

@@ -2,7 +2,8 @@
 // potential Phi(theta) = sum_k (1/s) phi(s theta_k) (s = dynamics.potential_scale; s = 1: unscaled):
 //   grad Phi(theta)_k = phi'(s theta_k),  (grad Phi)^-1(z)_k = (phi')^-1(z_k) / s,  Hessian s phi''(s theta_k).
 // Descent: z <- z - lr grad L(theta), theta = (grad Phi)^-1(z) (z = grad Phi(theta0) at the start; the dual
-// variable is kept, so theta is never mapped back and forth). Flow (dynamics.mirror_flow = true): dz/dt =
+// variable is kept, so theta is never mapped back and forth; coordinates whose gradient is exactly 0, e.g. a frozen
+// input layer, are not mapped at all and keep their values). Flow (dynamics.mirror_flow = true): dz/dt =
 // -grad L(theta(z)) through the adaptive Dormand-Prince integrator of dynamics/gradient_flow.hpp.
 // Potentials (registered, analysis/references/mirror_potential.hpp): quadratic x^2/2 (plain GD), hypentropy with scale beta
 // (dynamics.potential_beta; x asinh(x/beta) - sqrt(x^2 + beta^2), inverse beta sinh z), quartic x^4 + x^2
