@@ -119,9 +119,9 @@ def main():
     print(f"machine: triad bandwidth on 3 x {h} doubles: {bw / 1e9:.1f} GB/s (numpy, best of 5); lscpu: "
           f"{'; '.join(x.strip() for x in mhz) or 'no MHz line'}; AVX2 FMA peak 16 flop/cycle")
     flops = 12.0 * h * m
-    # memory traffic of our step: sa = s a (read 2, write 1 array of h doubles), forward (read w, b, sa), backward
-    # (read w, b, sa, s; write gw, gb, ga), GD update (read theta and g: 6; write theta: 3) = 22 array passes.
-    traffic = 22 * 8.0 * h
+    # memory traffic of our step, in arrays of h doubles: forward (read w, b, s, a; write sa), backward (read w, b,
+    # s, sa; write gw, gb, ga), GD update (read theta and g: 6; write theta: 3) = 21 array passes.
+    traffic = 21 * 8.0 * h
     print(f"bound: {flops / 1e6:.2f} Mflop/step -> {flops / med / 1e9:.1f} Gflop/s achieved; "
           f"{traffic / 1e6:.1f} MB/step of array traffic -> {traffic / med / 1e9:.1f} GB/s achieved "
           f"({traffic / med / bw:.2f} of the triad bandwidth; traffic-bound time {traffic / bw:.2e} s/step)")
