@@ -124,16 +124,20 @@ void TwoLayerNetwork::pullback(const Vec& theta, const Predictor& grad, Vec& g) 
 }
 
 void TwoLayerNetwork::evaluate(const Vec& theta, const Vec& xs, Vec& out) const {
-    out.resize(xs.size());
-    const auto w = theta.segment(0, h_).array(), b = theta.segment(h_, h_).array();
-    const Vec sa = s_.cwiseProduct(theta.segment(2 * h_, h_));
+    out.setZero(xs.size());
+    const bool relu = spec_.activation == Activation::Relu;
     const double bias = sk_.dot(theta.segment(3 * h_, k_));
     const double u = spec_.skip ? r_ * theta(3 * h_ + k_) : 0.0, v = spec_.skip ? r_ * theta(3 * h_ + k_ + 1) : 0.0;
-    for (Index j = 0; j < xs.size(); ++j) {
-        const auto z = w * xs(j) + b;
-        const double f = spec_.activation == Activation::Relu ? (sa.array() * z.max(0.0)).sum() : (sa.array() * z.abs()).sum();
-        out(j) = f + bias + u * xs(j) + v;
+    Eigen::ArrayXd sa(std::min(h_, kBlock));
+    // blocks of units outside, points inside (as the step): a block's parameters stay in L1 while the points sweep it
+    for (Index i0 = 0; i0 < h_; i0 += kBlock) {
+        const Index len = std::min(kBlock, h_ - i0);
+        const auto w = theta.segment(i0, len).array(), b = theta.segment(h_ + i0, len).array();
+        sa.head(len) = s_.segment(i0, len).array() * theta.segment(2 * h_ + i0, len).array();
+        for (Index j = 0; j < xs.size(); ++j)
+            out(j) += relu ? (sa.head(len) * (w * xs(j) + b).max(0.0)).sum() : (sa.head(len) * (w * xs(j) + b).abs()).sum();
     }
+    out.array() += bias + u * xs.array() + v;
 }
 
 void TwoLayerNetwork::output_features(const Vec& theta, double x, Eigen::Ref<Vec> row) const {
