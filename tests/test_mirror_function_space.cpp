@@ -101,9 +101,11 @@ Fit bregman_fit(Model& m, const Vec& theta0, const Vec& y, const MirrorPotential
 
 // Claim 5: the ReLU function-space problem of 3.2 (g'' on 3000 cells of [-3, 3], affine part penalized by
 // 4u^2 + 4v^2/sigma_B^2) has the digest's values g(+-1.5) = 0.74259, g(+-0.5) = 1.05148 (+-1e-4), and the
-// finite-n GD limit (output-layer min-norm interpolant, output bias included) approaches it: median sup gap over 5
-// seeds x sqrt(n) in [0.2, 1.5] for n = 4000, 16000, 64000.
+// finite-n GD limit (output-layer min-norm interpolant, output bias included) approaches it: median sup gap over 11
+// seeds x sqrt(n) in [0.2, 1.5] for n = 4000, 16000, 64000 (the digest took 5 seeds; the median of 5 landed at 1.48
+// at n = 64000, one draw from the bound, so the test takes 11: the same bound on a steadier statistic).
 TEST(Claims, Mirror5ReluFunctionSpaceProblemMatchesTheFiniteWidthGdInterpolant) {
+    const int kSeeds = 11;
     const refs::ReluFunctionSpace g(kX, kY, refs::BiasDensity::uniform(3.0), 3000);
     for (double s : {-1.0, 1.0}) {
         EXPECT_NEAR(g(1.5 * s), 0.74259, 1e-4);
@@ -120,7 +122,7 @@ TEST(Claims, Mirror5ReluFunctionSpaceProblemMatchesTheFiniteWidthGdInterpolant) 
     for (Index n : {4000, 16000, 64000}) {
         auto m = network(*task, n, "relu");
         std::vector<double> gaps;
-        for (int seed = 1; seed <= 5; ++seed) {
+        for (int seed = 1; seed <= kSeeds; ++seed) {
             Rng rng(seed);
             const Vec theta0 = m->initialize(rng, *task);
             const auto& net = static_cast<const TwoLayerNetwork&>(*m);
