@@ -109,7 +109,7 @@ TEST(ResumeState, EveryResumableDynamicsContinuesBitForBitFromItsSavedState) {
         EXPECT_EQ(out.evaluations, 301) << entry.name;
         EXPECT_TRUE(th == theta) << entry.name;
     }
-    EXPECT_GE(resumable, 3);  // gd, momentum, group_rmsprop
+    EXPECT_GE(resumable, 4);  // gd, momentum, group_rmsprop, mirror (descent)
 }
 
 TEST(ResumeState, ACorruptSavedStateIsAnIoErrorNamingTheField) {

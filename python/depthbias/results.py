@@ -157,6 +157,8 @@ class Run:
                           observe.sharpness_every = 0)
         function_space    {column: array} of function.csv (x, network, min_norm, min_norm_affine, references; two-layer
                           networks on scalar inputs only, else empty)
+        smoothing_path    {column: array} of smoothing_path.csv (step, time, lambda_star, lambda_star_t, rms_gap, rms_f,
+                          in_window; only with task.smoothing_path set, else empty)
         lambda_balanced_reference, singular_value_ode
                           {summary key: 1-element array} of the final values they write (closed_form_max_error,
                           kernel_distance, ...; sv_ode_max_error, sv_ode_compared, sv_ode_skipped); empty when the
@@ -179,6 +181,8 @@ class Run:
                                  "times": np.asarray(s.get("activation_times", []), dtype=np.float64)},
             "sharpness": csv("sharpness", ("step", "time", "sharpness", "hessian_products")),
             "function_space": csv("function", ("x", "network", "min_norm", "min_norm_affine")),
+            "smoothing_path": csv("smoothing_path", ("step", "time", "lambda_star", "lambda_star_t", "rms_gap", "rms_f",
+                                                     "in_window")),
             "lambda_balanced_reference": scalars(("closed_form_max_error", "lambda", "kernel_distance",
                                                   "closed_form_kernel_distance")),
             "singular_value_ode": scalars(("sv_ode_max_error", "sv_ode_compared", "sv_ode_skipped")),

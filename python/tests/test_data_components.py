@@ -237,7 +237,8 @@ def test_every_observer_has_its_records_as_arrays():
     run = exp.runs[0]
     arrays = run.observer_arrays()
     assert set(arrays) == set(db.names("observer"))  # a new observer must be given its arrays here
-    elsewhere = {"function_space", "lambda_balanced_reference", "singular_value_ode"}  # not on this run: below
+    elsewhere = {"function_space", "smoothing_path", "lambda_balanced_reference",
+                 "singular_value_ode"}  # not on this run: below
     for name, cols in arrays.items():
         assert cols or name in elsewhere, name
         for col, a in cols.items():
@@ -324,3 +325,7 @@ def test_the_observers_of_other_models_have_their_arrays_where_they_apply():
                        "dynamics.max_steps": 200, "dynamics.loss_threshold": 0})
     fs_ = exp.runs[0].observer_arrays()["function_space"]
     assert fs_["x"].size > 10 and np.all(np.isfinite(fs_["network"])) and fs_["network"].shape == fs_["x"].shape
+    exp = db.run(keys={"task.kind": "points", "model.kind": "two_layer", "model.width": 64, "dynamics.lr": 0.05,
+                       "dynamics.max_steps": 200, "dynamics.loss_threshold": 0, "task.smoothing_path": [0.5, 5.0]})
+    sp = exp.runs[0].observer_arrays()["smoothing_path"]
+    assert sp["time"].size > 5 and np.all(sp["lambda_star"] > 0) and sp["in_window"].max() == 1

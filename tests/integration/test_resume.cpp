@@ -286,3 +286,55 @@ activation_threshold = 0.5
     EXPECT_EQ(read_text(dir / "whole" / "mom" / "timeseries.csv"), read_text(dir / "cut" / "mom" / "timeseries.csv"));
     std::cout << sessions << " sessions\n";
 }
+
+TEST(Resume, MirrorDescentOnAWideNetworkSurvivesManyBudgetStops) {
+    // Mirror descent (quartic potential; its checkpoint state is the loop position and the exact dual variable) on
+    // the two_layer network of mirror-wide (output layer only, function_space observer), stopped by a 0.05 s budget
+    // over and over and resumed: the summary (function-space metrics included), timeseries.csv and function.csv equal
+    // the uninterrupted run's.
+    TempDir dir("resume-mirror");
+    const std::string cfg = dir.write("md.toml", R"(
+[run]
+name = "md"
+[task]
+kind = "points"
+[model]
+kind = "two_layer"
+init = "binary"
+shape = [1.0, 3.0]
+width = 400
+asi = false
+output_init = "zero"
+train_input = false
+[dynamics]
+kind = "mirror"
+potential = "quartic"
+lr = 0.00375
+loss_threshold = 1e-22
+max_steps = 2000000
+[observe]
+schedule = "log"
+points_per_decade = 5
+)");
+    const auto whole = run_cli("run " + cfg + " --no-figures --out " + (dir / "whole").string());
+    ASSERT_EQ(whole.code, 0) << whole.output;
+    const std::string out = (dir / "cut").string();
+    int sessions = 0, code = 5;
+    for (; code == 5 && sessions < 200; ++sessions) {
+        const auto r = run_cli("run " + cfg + " --no-figures --checkpoint-seconds 0 --max-wall-seconds 0.05 --out " +
+                               out + (sessions ? " --resume" : ""));
+        code = r.code;
+        ASSERT_TRUE(code == 0 || code == 5) << r.output;
+    }
+    ASSERT_EQ(code, 0);
+    EXPECT_GE(sessions, 3) << "the budget did not cut the run";
+    json a = json::parse(read_text(dir / "whole" / "md" / "summary.json"));
+    json b = json::parse(read_text(dir / "cut" / "md" / "summary.json"));
+    EXPECT_EQ(b["timing"].value("resumes", 0), sessions - 1);
+    a.erase("timing");
+    b.erase("timing");
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(read_text(dir / "whole" / "md" / "timeseries.csv"), read_text(dir / "cut" / "md" / "timeseries.csv"));
+    EXPECT_EQ(read_text(dir / "whole" / "md" / "function.csv"), read_text(dir / "cut" / "md" / "function.csv"));
+    std::cout << sessions << " sessions\n";
+}

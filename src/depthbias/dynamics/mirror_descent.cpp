@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/core/state_io.hpp"
 #include "depthbias/dynamics/dynamics.hpp"
 #include "depthbias/dynamics/gradient_flow.hpp"
 #include "depthbias/dynamics/step_loop.hpp"
@@ -22,20 +23,40 @@ public:
     MirrorDynamics(MirrorPotential pot, double lr, bool flow, FlowTolerances tol)
         : pot_(std::move(pot)), lr_(lr), flow_(flow), tol_(tol) {}
     Outcome run(Objective& obj, Vec& theta, const StopRules& stop, const StepCallback& cb) override {
-        z_.resize(theta.size());
         if (flow_) {
+            z_.resize(theta.size());
             const FlowMap map{[this](const Vec& z, Vec& t) { pot_.to_primal(z, t); },
                               [this](const Vec& t, Vec& z) { pot_.to_dual(t, z); }};
             return run_gradient_flow(obj, theta, tol_, stop, cb, &map);
         }
         if (!(lr_ > 0) || !std::isfinite(lr_)) throw ConfigError("dynamics.lr", "must be finite and > 0");
-        pot_.to_dual(theta, z_);
+        if (pos_.fresh()) {
+            z_.resize(theta.size());
+            pot_.to_dual(theta, z_);
+        } else if (z_.size() != theta.size()) {
+            throw IoError("checkpoint: the mirror dual variable has " + std::to_string(z_.size()) +
+                          " entries, theta has " + std::to_string(theta.size()));
+        }
         std::ostringstream d;
         d << "lr = " << lr_ << ", potential " << pot_.name();
         return run_step_loop(obj, theta, lr_, d.str(), stop, cb, [this](Vec& th, const Vec& grad, long) {
-            z_.noalias() -= lr_ * grad;
-            pot_.to_primal(z_, th);
-        });
+            // Coordinates with a zero gradient (a frozen input layer: model.train_input = false) keep their dual
+            // and primal values: the inverse map is evaluated only where z moved.
+            for (Index i = 0; i < th.size(); ++i) {
+                if (grad(i) == 0.0) continue;
+                z_(i) -= lr_ * grad(i);
+                th(i) = pot_.inverse(z_(i));
+            }
+        }, pos_);
+    }
+    // Descent is resumable: its state is the loop position and the dual variable z (saved exactly, so the
+    // continued run does not map theta back to z and matches the uninterrupted run bit for bit). The flow is not
+    // (adaptive integrator).
+    bool resumable() const override { return !flow_; }
+    nlohmann::json save_state() const override { return {{"loop", pos_.to_state()}, {"dual", state::of(z_)}}; }
+    void restore_state(const nlohmann::json& s) override {
+        pos_ = StepLoopPosition::from_state(state::field(s, "loop"));
+        z_ = state::vec(s, "dual");
     }
     double first_record_time() const override { return flow_ ? std::min(1e-3, lr_) : lr_; }
 
@@ -45,6 +66,7 @@ private:
     bool flow_;
     FlowTolerances tol_;
     Vec z_;
+    StepLoopPosition pos_;
 };
 
 const Registrar<DynamicsEntry> registration{[] {

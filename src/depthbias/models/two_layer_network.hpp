@@ -56,7 +56,7 @@ private:
     Index h_, k_;     // hidden units, output biases
     Vec s_, sk_;      // output signs of units (H) and biases (K)
     double r_;        // skip reparameterization factor sqrt(skip_rate)
-    Vec sa_, acc_;    // s_i a_i (set by predictor, used by pullback); preactivation workspace (H)
+    Vec sa_;          // s_i a_i (H; set by predictor, used by pullback)
 };
 
 }  // namespace depthbias

@@ -23,6 +23,10 @@ public:
         if (v.final) theta_ = v.theta;  // same size: no allocation
         return StepAction::Continue;
     }
+    // It keeps nothing between steps (theta0 is the run's init, rebuilt on resume; theta_ is taken at the final
+    // step): resumable with an empty state.
+    bool resumable() const override { return true; }
+    nlohmann::json save_state() const override { return nlohmann::json::object(); }
     void finish(const ObserverReport& rep) override {
         if (!rep.finished || !rep.summary.final) return;
         const Vec& grid = task_.grid();

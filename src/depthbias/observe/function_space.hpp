@@ -8,7 +8,8 @@
 //  - for each function-space reference r of analysis.references (spline, kernel_limit, ...): sup_to_<r> (the
 //    trained function), min_norm_sup_to_<r> and min_norm_affine_sup_to_<r> (the interpolants: claims 5 and 7).
 // Writes function.csv (x, network, min_norm, min_norm_affine, one column per reference) into the run directory.
-// Built only for such model/task pairs; nothing per step but one copy of theta at the final step.
+// Built only for such model/task pairs; nothing per step but one copy of theta at the final step. Resumable (no
+// state between steps).
 #pragma once
 
 namespace depthbias {}

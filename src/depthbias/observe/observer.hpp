@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "depthbias/core/extra_params.hpp"
 #include "depthbias/core/registry.hpp"
+#include "depthbias/models/model_params.hpp"
 #include "depthbias/dynamics/objective.hpp"
 #include "depthbias/dynamics/trajectory.hpp"
 #include "depthbias/observe/observe_params.hpp"
@@ -30,6 +32,8 @@ struct ObserverContext {
     const std::string& run_name;
     Model* model = nullptr;  // the run's model, for observers that evaluate it between steps (sharpness); every
                              // evaluation recomputes the model's scratch, so this does not change the run
+    const ModelParams* model_params = nullptr;  // the run's model section (init law: smoothing_path)
+    const ExtraParams* extra = nullptr;         // the run's extension keys (observers that declare their own)
 };
 
 // What an observer may write after the run. `finished`: the run did not diverge (a diverged run gets no

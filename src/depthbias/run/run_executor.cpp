@@ -190,7 +190,7 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
 
     Objective obj(*model, *task);
     const ObserverContext ctx{cfg.observe, cfg.analysis, obj, theta0, dynamics->first_record_time(), references,
-                              cfg.run.name, model.get()};
+                              cfg.run.name, model.get(), &cfg.model, &cfg.extra};
     std::vector<std::pair<std::string, std::unique_ptr<Observer>>> observers;
     for (const auto& entry : ObserverRegistry::instance().entries())
         if (auto o = entry.build(ctx)) observers.emplace_back(entry.name, std::move(o));

@@ -2,10 +2,11 @@
 // figure (Jin & Montufar Figure 1 and the n^-1/2 law): left, the data, g* (the run's `spline` reference column of
 // function.csv) and the trained networks (runs with more than one step); right, the median over seeds of
 // `final.min_norm_affine_sup_to_spline` per width (runs of at most one step: the interpolant runs) against n on log-log axes with the line c n^-1/2 through the
-// first median. Reads the run directories' function.csv and summaries; writes spline_scaling.csv and data.csv.
+// first median. Also the spline_trajectory figure (below). Reads the run directories' function.csv and summaries; writes spline_scaling.csv and data.csv.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -82,6 +83,43 @@ bool spline_bias(const Experiment& e, const std::string& out, const std::vector<
     return render(fig, out, "figure", warning);
 }
 
+
+// spline_trajectory (Remark 5, observe/smoothing_path.hpp): left, the first run's network at up to 6 times of its
+// window against the best-matching smoothing spline (smoothing_path_functions.csv); right, lambda* x t against t
+// for every run (smoothing_path.csv; Remark 5: flat).
+bool spline_trajectory(const Experiment& e, const std::string& out, const std::vector<VariantRun>& runs, bool draw,
+                       std::string* warning) {
+    Panel fn{"network along training (solid) vs smoothing spline s_{lambda*} (dashed)", "x", "f(x)"};
+    Panel lt{"lambda*(t) t: constant if lambda proportional to 1/t", "time t", "lambda* t"};
+    lt.logx = lt.logy = true;
+    bool have_functions = false;
+    for (const auto& [v, s] : runs) {
+        if (!s.final) continue;
+        const std::string dir = slug(v.label);
+        if (!fs::exists(fs::path(out) / dir / "smoothing_path.csv")) continue;
+        lt.curves.push_back({dir + "/smoothing_path.csv", 2, 4, v.label, "linespoints pt 7 ps 0.6"});
+        const fs::path fcsv = fs::path(out) / dir / "smoothing_path_functions.csv";
+        if (have_functions || !fs::exists(fcsv)) continue;
+        std::ifstream in(fcsv);
+        std::string header;
+        std::getline(in, header);
+        const long cols = long(std::count(header.begin(), header.end(), ','));
+        for (long k = 0; k < cols / 2; ++k) {
+            fn.curves.push_back({dir + "/smoothing_path_functions.csv", 1, int(2 + 2 * k), k == 0 ? v.label : "", "lines lw 2 lc " + std::to_string(k + 1)});
+            fn.curves.push_back({dir + "/smoothing_path_functions.csv", 1, int(3 + 2 * k), "", "lines dt 2 lc " + std::to_string(k + 1)});
+        }
+        have_functions = true;
+    }
+    if (!draw) return true;
+    Figure fig;
+    fig.title = e.title;
+    fig.cols = 2;
+    fig.width_px = 1400;
+    fig.height_px = 520;
+    fig.panels = {fn, lt};
+    return render(fig, out, "figure", warning);
+}
+
 const Registrar<AnalysisStepEntry> analysis{{"spline_bias",
                                              "wide networks against g* and the min-norm interpolant (per-run metrics)",
                                              true,
@@ -92,5 +130,21 @@ const Registrar<FigureEntry> figure{{"spline_bias",
                                         const ExperimentAnalysis&, bool d, std::string* w) { return spline_bias(e, o, r, d, w); },
                                      "data, g*, trained networks; n^-1/2 law of the min-norm interpolant"}};
 
+}  // namespace
+}  // namespace depthbias
+
+namespace depthbias {
+namespace {
+const Registrar<AnalysisStepEntry> trajectory_analysis{{"spline_trajectory",
+                                                        "wide networks along training against smoothing splines "
+                                                        "(per-run metrics of the smoothing_path observer)",
+                                                        true,
+                                                        [](const Experiment&, const std::string&,
+                                                           const std::vector<VariantRun>&, ExperimentAnalysis&) {}}};
+const Registrar<FigureEntry> trajectory_figure{{"spline_trajectory",
+                                                [](const Experiment& e, const std::string& o,
+                                                   const std::vector<VariantRun>& r, const ExperimentAnalysis&, bool d,
+                                                   std::string* w) { return spline_trajectory(e, o, r, d, w); },
+                                                "network along training vs smoothing splines; lambda* t against t"}};
 }  // namespace
 }  // namespace depthbias

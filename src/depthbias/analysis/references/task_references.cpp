@@ -22,6 +22,7 @@
 #include "depthbias/models/init_laws.hpp"
 #include "depthbias/tasks/binary_classification.hpp"
 #include "depthbias/tasks/point_regression.hpp"
+#include "depthbias/analysis/references/mirror_function_space.hpp"
 #include "depthbias/tasks/matrix_completion.hpp"
 #include "depthbias/tasks/sparse_regression.hpp"
 
@@ -181,6 +182,24 @@ const Registrar<ReferenceEntry> kernel_limit{{
     .compute = on<PointRegression>([](const PointRegression& t, const ModelParams& m) -> Vec {
         return cached("kernel_limit", t, m, [&] {
             return refs::KernelInterpolant(t.inputs(), t.labels(), refs::relu_limit_kernel(zeta_of(m)), false)(t.grid());
+        });
+    }),
+    .function_space = true,
+}};
+
+// mirror_flow.md 3.2 (the digest's derivation, not the paper's problem): for w = +-1 and B ~ U(-b, b) (init law
+// binary with weight scale 1; other laws: not defined, nothing), the limit of GD / unscaled mirror descent on the
+// output layer from 0 without ASI.
+const Registrar<ReferenceEntry> relu_function_space{{
+    .name = "relu_function_space",
+    .doc = "points, model.init = binary with weight scale 1: argmin int g''^2/p_B + 4u^2 + 4v^2/sigma_B^2 s.t. "
+           "g(x_j) = y_j (mirror_flow.md 3.2, the digest's derivation; output layer from 0, no ASI), on the grid",
+    .same_scale = true,
+    .compute = on<PointRegression>([](const PointRegression& t, const ModelParams& m) -> std::optional<Vec> {
+        const InitLaw law = init_law(m.init, m.shape);
+        if (m.init != "binary" || law.sw != 1.0) return std::nullopt;
+        return cached("relu_function_space", t, m, [&] {
+            return refs::ReluFunctionSpace(t.inputs(), t.labels(), refs::BiasDensity::uniform(law.sb), 3000)(t.grid());
         });
     }),
     .function_space = true,
