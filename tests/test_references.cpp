@@ -20,6 +20,7 @@
 #include "depthbias/analysis/references/q_program.hpp"
 #include "depthbias/analysis/references/saddle_to_saddle.hpp"
 #include "depthbias/analysis/references/svm.hpp"
+#include "depthbias/core/memo.hpp"
 #include "depthbias/core/rng.hpp"
 
 using namespace depthbias;
@@ -626,4 +627,45 @@ TEST(RefBadInput, DepthAndScaleOutOfRange) {
     expect_invalid([&] { q_classification(toy(), 3, 1e-60); }, "mu = 1e-60 is out of range");
     expect_invalid([&] { q_hypentropy(std::nan("")); }, "z");
     expect_invalid([&] { h_D(3, 1.5); }, "z");  // outside (-1, 1)
+}
+
+// core/memo.hpp (issue 10): the memoized references return exactly what a fresh solve returns, compute once per
+// distinct data, do not remember failures, and keep at most max_entries results.
+TEST(ReferenceMemo, MemoizedReferencesEqualFreshSolvesBitForBit) {
+    Rng rng(91);
+    const Mat X = gaussian(rng, 12, 40);
+    Vec beta = Vec::Zero(40);
+    beta(3) = 1.0, beta(17) = -0.5;
+    const Vec y = X * beta;
+    for (int rep = 0; rep < 2; ++rep) {  // the second call is served by the memo
+        EXPECT_EQ(basis_pursuit(X, y), basis_pursuit_uncached(X, y));
+        EXPECT_EQ(min_l2_interpolation(X, y), min_l2_interpolation_uncached(X, y));
+    }
+    Mat Xt = gaussian(rng, 10, 30);
+    for (Index i = 0; i < Xt.rows(); ++i)
+        if (Xt(i, 0) < 0) Xt.row(i) *= -1.0;  // separable through the origin (x~_1 > 0 for all n)
+    for (int rep = 0; rep < 2; ++rep) {
+        EXPECT_EQ(l1_max_margin(Xt), l1_max_margin_uncached(Xt));
+        EXPECT_EQ(l2_max_margin_with_dual(Xt).w, l2_max_margin_uncached(Xt).w);
+        EXPECT_EQ(l2_max_margin_with_dual(Xt).lambda, l2_max_margin_uncached(Xt).lambda);
+    }
+    // A different y is another key: not the first one's answer.
+    const Vec y2 = y + Vec::Constant(12, 0.25);
+    EXPECT_EQ(min_l2_interpolation(X, y2), min_l2_interpolation_uncached(X, y2));
+    EXPECT_NE(min_l2_interpolation(X, y2), min_l2_interpolation(X, y));
+}
+
+TEST(ReferenceMemo, ComputesOncePerKeyForgetsFailuresAndIsBounded) {
+    struct Tag { int v; };  // its own store
+    int calls = 0;
+    const auto value = [&](int v) { return [&calls, v] { ++calls; return Tag{v}; }; };
+    EXPECT_EQ(memoized<Tag>("a", value(1), 2).v, 1);
+    EXPECT_EQ(memoized<Tag>("a", value(99), 2).v, 1);  // served by the memo
+    EXPECT_EQ(calls, 1);
+    EXPECT_THROW(memoized<Tag>("f", [&]() -> Tag { ++calls; throw std::runtime_error("x"); }, 2), std::runtime_error);
+    EXPECT_EQ(memoized<Tag>("f", value(5), 2).v, 5);  // the failure was not remembered
+    EXPECT_EQ(calls, 3);
+    EXPECT_EQ(memoized<Tag>("b", value(2), 2).v, 2);  // 3 keys finished, bound 2: "a" (the oldest) dropped
+    EXPECT_EQ(memoized<Tag>("a", value(7), 2).v, 7);
+    EXPECT_EQ(calls, 5);
 }

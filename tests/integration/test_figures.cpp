@@ -1,7 +1,7 @@
 // Figures: one gnuplot process per experiment (io/gnuplot.hpp, FigureBatch). A `gnuplot` shim first in PATH logs
 // each invocation and runs the real one; `reproduce fig1b` (2 runs: 2 run figures + the experiment's) must start
 // exactly one rendering gnuplot and leave every PNG/SVG. A batch with a broken figure names that figure and still
-// renders the others.
+// renders the others. --no-figures starts none.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -47,6 +47,25 @@ TEST(Figures, AnExperimentStartsOneGnuplotForAllItsFigures) {
                           "without-bias/spectrum.png", "without-bias/spectrum.svg"})
         EXPECT_GT(fs::exists(out / f) ? fs::file_size(out / f) : 0, 1000u) << f;
     EXPECT_EQ(r.output.find("gnuplot failed"), std::string::npos) << r.output;
+}
+
+// --no-figures starts no gnuplot at all, not even `gnuplot --version` for the manifests (a process start, ~10% of
+// fig1b's CPU time, issue 10); the manifests say gnuplot was not used.
+TEST(Figures, NoFiguresStartsNoGnuplot) {
+    TempDir dir("figures-none");
+    const fs::path bin = dir / "bin", log = dir / "gnuplot.log";
+    fs::create_directories(bin);
+    {
+        std::ofstream shim(bin / "gnuplot");
+        shim << "#!/bin/sh\necho \"gnuplot $*\" >> '" << log.string() << "'\nexec /usr/bin/gnuplot \"$@\"\n";
+    }
+    fs::permissions(bin / "gnuplot", fs::perms::owner_all);
+    const fs::path out = dir / "out";
+    const auto r = run_cli("reproduce fig1b --no-figures --out " + out.string(), "PATH=" + bin.string() + ":$PATH ");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_FALSE(fs::exists(log)) << read_text(log);
+    const std::string manifest = read_text(out / "with-bias" / "manifest.json");
+    EXPECT_NE(manifest.find("\"gnuplot\": \"not used (figures off)\""), std::string::npos) << manifest;
 }
 
 TEST(Figures, ABatchWithABrokenFigureNamesItAndRendersTheOthers) {

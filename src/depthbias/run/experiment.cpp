@@ -130,7 +130,7 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
     ExperimentResult result;
     result.name = e.name;
     result.title = e.title;
-    result.manifest = manifest_json(e.base);
+    result.manifest = manifest_json(e.base, opt.figures);
     prepare_output_directory(out, "--out", true, opt.resume);
     std::error_code stale;
     fs::remove(fs::path(out) / "experiment.json", stale);  // not finished until written again at the end

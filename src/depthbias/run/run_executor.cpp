@@ -122,7 +122,10 @@ std::optional<RunSummary> finished_run(const std::string& dir, const std::string
 
 }  // namespace
 
-json manifest_json(const RunConfig& cfg) {
+// The gnuplot version is asked only when the run draws figures: `gnuplot --version` is a process start (about 10%
+// of the CPU time of a short preset such as fig1b under --no-figures, issue 10) and says nothing about a run
+// that draws none.
+json manifest_json(const RunConfig& cfg, bool figures) {
     char host[256] = {0};
     gethostname(host, sizeof host - 1);
     const auto now = std::time(nullptr);
@@ -143,7 +146,7 @@ json manifest_json(const RunConfig& cfg) {
               {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
                                             NLOHMANN_JSON_VERSION_PATCH)},
               {"fmt", FMT_VERSION},
-              {"gnuplot", gnuplot_version()}}},
+              {"gnuplot", figures ? gnuplot_version() : std::string("not used (figures off)")}}},
             {"data_file", data_file_record(cfg)}};
 }
 
@@ -186,7 +189,7 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
     fs::remove(fs::path(dir) / "summary.json", ec);  // (--resume of a budget-stopped run) not finished until the end
     write_file_atomically(dir + "/config.resolved.toml", config_text);
     if (!checkpoint || !fs::exists(fs::path(dir) / "manifest.json"))  // a resumed run keeps its start time
-        write_file_atomically(dir + "/manifest.json", manifest_json(cfg).dump(2) + "\n");
+        write_file_atomically(dir + "/manifest.json", manifest_json(cfg, opt.figures).dump(2) + "\n");
 
     Objective obj(*model, *task);
     const ObserverContext ctx{cfg.observe, cfg.analysis, obj, theta0, dynamics->first_record_time(), references,

@@ -38,6 +38,8 @@ RunSummary run_in_directory(const RunConfig& cfg, const std::string& dir, const 
 // The same, as summary.json's content.
 nlohmann::json execute_run(const RunConfig& cfg, const std::string& dir, const RunOptions& opt);
 
-nlohmann::json manifest_json(const RunConfig& cfg);
+// Host, versions, compiler, start time. figures: whether the run draws any (else gnuplot is not asked for its
+// version, a process start, and the field says "not used (figures off)").
+nlohmann::json manifest_json(const RunConfig& cfg, bool figures = true);
 
 }  // namespace depthbias

@@ -1,7 +1,11 @@
 #include "depthbias/tasks/binary_classification.hpp"
 
 #include <cmath>
+#include <memory>
+#include <string>
+#include <utility>
 
+#include "depthbias/core/memo.hpp"
 #include "depthbias/core/error.hpp"
 #include "depthbias/tasks/data_file.hpp"
 #include "depthbias/tasks/task_registry.hpp"
@@ -53,10 +57,25 @@ BinaryClassification::BinaryClassification(const ClassificationSpec& spec, std::
     const double norm = target_.norm();
     if (!(norm > 0)) throw ConfigError("task.target", "must not be all zero");
     target_ /= norm;
-    Rng rng = Rng::stream(seed, kStreamTask);
-    xt_ = signed_sample(rng, spec.samples, target_);
-    Rng trng = Rng::stream(seed, kStreamTest);
-    test_xt_ = signed_sample(trng, spec.test_samples, target_);
+    // The samples depend only on (target, sizes, seed): memoized (core/memo.hpp, at most 8 data sets), so an
+    // experiment's variants on one data set (fig1c's 5 depths) draw them once; the draws are identical either way.
+    std::string key = "classification";
+    const Index dims[2] = {spec.samples, spec.test_samples};
+    key.append(reinterpret_cast<const char*>(&seed), sizeof seed);
+    key.append(reinterpret_cast<const char*>(dims), sizeof dims);
+    key.append(reinterpret_cast<const char*>(target_.data()), size_t(target_.size()) * sizeof(double));
+    using Samples = std::shared_ptr<const std::pair<Mat, Mat>>;
+    const Samples samples = memoized<Samples>(
+        key,
+        [&] {
+            Rng rng = Rng::stream(seed, kStreamTask);
+            Mat xt = signed_sample(rng, spec.samples, target_);
+            Rng trng = Rng::stream(seed, kStreamTest);
+            return std::make_shared<const std::pair<Mat, Mat>>(std::move(xt), signed_sample(trng, spec.test_samples, target_));
+        },
+        8);
+    xt_ = samples->first;
+    test_xt_ = samples->second;
 }
 
 BinaryClassification::BinaryClassification(Mat signed_inputs, std::string loss, std::string reduction)

@@ -2,16 +2,21 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numeric>
+#include <string>
 
 #include "depthbias/core/error.hpp"
+#include "depthbias/core/memo.hpp"
 #include "depthbias/tasks/data_file.hpp"
 #include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/core/rng.hpp"
 
 namespace depthbias {
 
-SparseRegression::SparseRegression(const SparseRegressionSpec& spec, std::uint64_t seed) {
+namespace {
+
+std::shared_ptr<const SparseRegression::Data> generate(const SparseRegressionSpec& spec, std::uint64_t seed) {
     if (spec.d < 1) throw ConfigError("task.d", "must be at least 1");
     if (spec.samples < 1) throw ConfigError("task.measurements", "must be at least 1");
     if (spec.target.empty() || Index(spec.target.size()) > spec.d)
@@ -20,37 +25,67 @@ SparseRegression::SparseRegression(const SparseRegressionSpec& spec, std::uint64
         throw ConfigError("task.noise_std", "must be finite and >= 0");
     if (spec.target_law != "fixed" && spec.target_law != "exponential")
         throw ConfigError("task.target_law", "'" + spec.target_law + "' is not one of: fixed, exponential");
-    Rng rng = Rng::stream(seed, kStreamTask);
     if (!std::isfinite(spec.input_mean)) throw ConfigError("task.input_mean", "must be finite");
-    x_ = rng.normal_matrix(spec.samples, spec.d);
-    if (spec.input_mean != 0) x_.array() += spec.input_mean;
-    if (spec.normalize_columns) x_.colwise().normalize();
-    mean_sq_ = x_.colwise().mean().transpose().array().square();
-    std::vector<Index> idx(size_t(spec.d));
-    std::iota(idx.begin(), idx.end(), Index(0));
-    for (size_t k = 0; k < spec.target.size(); ++k) {
-        const size_t j = k + size_t(rng.next() % std::uint64_t(spec.d - Index(k)));
-        std::swap(idx[k], idx[j]);
-    }
-    support_.assign(idx.begin(), idx.begin() + Index(spec.target.size()));
-    target_ = Mat::Zero(spec.d, 1);
-    for (size_t k = 0; k < support_.size(); ++k)
-        target_(support_[k], 0) =
-            spec.target_law == "fixed" ? spec.target[k] : -10.0 * std::log(rng.uniform()) + 1.0;
-    y_ = x_ * target_.col(0);
-    for (Index i = 0; i < y_.size(); ++i) y_(i) += spec.noise_std * rng.normal();
-    Rng trng = Rng::stream(seed, kStreamTest);
-    test_x_ = trng.normal_matrix(spec.test_samples, spec.d);
-    if (spec.input_mean != 0) test_x_.array() += spec.input_mean;
-    if (spec.normalize_columns && spec.test_samples > 0) test_x_ *= 1.0 / std::sqrt(double(spec.samples));
-    test_y_ = test_x_ * target_.col(0);
+    std::string key = "sparse_regression";
+    const auto add = [&key](const void* p, size_t n) { key.append(static_cast<const char*>(p), n); };
+    const double nums[3] = {spec.noise_std, spec.input_mean, double(spec.normalize_columns)};
+    const Index dims[3] = {spec.d, spec.samples, spec.test_samples};
+    add(&seed, sizeof seed);
+    add(nums, sizeof nums);
+    add(dims, sizeof dims);
+    key += spec.target_law;
+    key.push_back('\0');
+    add(spec.target.data(), spec.target.size() * sizeof(double));
+    return memoized<std::shared_ptr<const SparseRegression::Data>>(
+        key,
+        [&] {
+            auto g = std::make_shared<SparseRegression::Data>();
+            Rng rng = Rng::stream(seed, kStreamTask);
+            g->x = rng.normal_matrix(spec.samples, spec.d);
+            if (spec.input_mean != 0) g->x.array() += spec.input_mean;
+            if (spec.normalize_columns) g->x.colwise().normalize();
+            g->mean_sq = g->x.colwise().mean().transpose().array().square();
+            std::vector<Index> idx(size_t(spec.d));
+            std::iota(idx.begin(), idx.end(), Index(0));
+            for (size_t k = 0; k < spec.target.size(); ++k) {
+                const size_t j = k + size_t(rng.next() % std::uint64_t(spec.d - Index(k)));
+                std::swap(idx[k], idx[j]);
+            }
+            g->support.assign(idx.begin(), idx.begin() + Index(spec.target.size()));
+            g->target = Mat::Zero(spec.d, 1);
+            for (size_t k = 0; k < g->support.size(); ++k)
+                g->target(g->support[k], 0) =
+                    spec.target_law == "fixed" ? spec.target[k] : -10.0 * std::log(rng.uniform()) + 1.0;
+            g->y = g->x * g->target.col(0);
+            for (Index i = 0; i < g->y.size(); ++i) g->y(i) += spec.noise_std * rng.normal();
+            Rng trng = Rng::stream(seed, kStreamTest);
+            g->test_x = trng.normal_matrix(spec.test_samples, spec.d);
+            if (spec.input_mean != 0) g->test_x.array() += spec.input_mean;
+            if (spec.normalize_columns && spec.test_samples > 0) g->test_x *= 1.0 / std::sqrt(double(spec.samples));
+            g->test_y = g->test_x * g->target.col(0);
+            return std::shared_ptr<const SparseRegression::Data>(std::move(g));
+        },
+        4);
+}
+
+std::shared_ptr<const SparseRegression::Data> user_data(Mat x, Vec y) {
+    auto g = std::make_shared<SparseRegression::Data>();
+    g->x = std::move(x);
+    g->y = std::move(y);
+    g->target = Mat::Zero(g->x.cols(), 1);
+    g->mean_sq = g->x.colwise().mean().transpose().array().square();
+    return g;
+}
+
+}  // namespace
+
+SparseRegression::SparseRegression(const SparseRegressionSpec& spec, std::uint64_t seed) : data_(generate(spec, seed)) {
     r_.resize(spec.samples);
 }
 
-SparseRegression::SparseRegression(Mat x, Vec y) : x_(std::move(x)), y_(std::move(y)), user_data_(true) {
-    target_ = Mat::Zero(x_.cols(), 1);
+SparseRegression::SparseRegression(Mat x, Vec y) : data_(user_data(std::move(x), std::move(y))) {
+    user_data_ = true;
     r_.resize(y_.size());
-    mean_sq_ = x_.colwise().mean().transpose().array().square();
 }
 
 double SparseRegression::reconstruction_error(const Predictor& p) const {

@@ -9,6 +9,10 @@
 // when normalize_columns).
 // On user data (task.data_file, tasks/data_file.hpp): X and y as given, no planted beta* (target zero, empty
 // support), no test set; reconstruction, test and population errors are NaN.
+// Generated data is memoized per (spec, seed) (core/memo.hpp, at most 4 data sets kept): an experiment's variants
+// on one data set (kernel-rich's 4 flows and its analysis, fig1c's depths) share one immutable copy instead of
+// drawing 2.1 M normals each; the draws are identical either way. Instances are not thread safe (gradient scratch);
+// separate instances on the same data are.
 #pragma once
 #include <memory>
 #include <string>
@@ -53,10 +57,17 @@ public:
     const Vec& labels() const { return y_; }
     const std::vector<Index>& support() const { return support_; }
 
+    struct Data {
+        Mat x, target, test_x;
+        Vec y, test_y, mean_sq;  // mean_sq: xbar_i^2
+        std::vector<Index> support;
+    };
+
 private:
-    Mat x_, target_, test_x_;
-    Vec y_, test_y_, mean_sq_;  // mean_sq_: xbar_i^2
-    std::vector<Index> support_;
+    std::shared_ptr<const Data> data_;  // (immutable, possibly shared with other instances)
+    const Mat &x_ = data_->x, &target_ = data_->target, &test_x_ = data_->test_x;
+    const Vec &y_ = data_->y, &test_y_ = data_->test_y, &mean_sq_ = data_->mean_sq;
+    const std::vector<Index>& support_ = data_->support;
     mutable Vec r_;
     bool user_data_ = false;
 };

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "depthbias/analysis/references/errors.hpp"
+#include "depthbias/core/memo.hpp"
 #include <vector>
 
 namespace depthbias::refs {
@@ -103,6 +104,10 @@ Vec polish(const Mat& A, const Vec& b, const std::vector<Index>& rows, const Vec
 }  // namespace
 
 Vec l1_max_margin(const Mat& Xt) {
+    return memoized<Vec>(memo_key("l1_max_margin", Xt), [&] { return l1_max_margin_uncached(Xt); });
+}
+
+Vec l1_max_margin_uncached(const Mat& Xt) {
     check_matrix(Xt, "Xt", "l1_max_margin");
     const Index n = Xt.rows();
     Vec w;
@@ -126,6 +131,10 @@ Vec l1_max_margin(const Mat& Xt) {
 }
 
 Vec basis_pursuit(const Mat& X, const Vec& y) {
+    return memoized<Vec>(memo_key("basis_pursuit", X, &y), [&] { return basis_pursuit_uncached(X, y); });
+}
+
+Vec basis_pursuit_uncached(const Mat& X, const Vec& y) {
     check_matrix(X, "X", "basis_pursuit");
     if (y.size() != X.rows())
         throw std::invalid_argument("basis_pursuit: y has " + std::to_string(y.size()) + " entries but X has " +

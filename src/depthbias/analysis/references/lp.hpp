@@ -13,6 +13,8 @@
 //    the origin / y not in the range of X). Any other non-optimal CLP status or a failed post-check ->
 //    ConvergenceError. No wrong answer is ever returned silently.
 //  - linearly_separable(Xt): whether some w has Xt w >= 1 (same LP; false iff CLP proves infeasibility).
+//  - l1_max_margin and basis_pursuit are memoized on their data (core/memo.hpp: an experiment's runs and analysis
+//    share one LP per data set); the *_uncached forms always solve.
 #pragma once
 #include "depthbias/analysis/references/errors.hpp"
 #include "depthbias/core/types.hpp"
@@ -21,6 +23,8 @@ namespace depthbias::refs {
 
 Vec l1_max_margin(const Mat& Xt);
 Vec basis_pursuit(const Mat& X, const Vec& y);
+Vec l1_max_margin_uncached(const Mat& Xt);
+Vec basis_pursuit_uncached(const Mat& X, const Vec& y);
 bool linearly_separable(const Mat& Xt);
 
 }  // namespace depthbias::refs

@@ -5,10 +5,12 @@
 #include <string>
 
 #include "depthbias/analysis/references/errors.hpp"
+#include <memory>
 #include <vector>
 
 #include "depthbias/analysis/references/dual_newton.hpp"
 #include "depthbias/analysis/references/lp.hpp"
+#include "depthbias/core/memo.hpp"
 
 namespace depthbias::refs {
 namespace {
@@ -46,6 +48,30 @@ void check_depth_scale(int D, double c, double beta_scale, const char* name, dou
             "The solution is then the l1 limit to double precision: use basis_pursuit / l1_max_margin.");
 }
 
+// What q_regression needs of the data only, whatever D and alpha: the independent rows (pivoted QR of X^T; the
+// others must be implied by them, y in the range of X), M = X_rows^T, b = y_rows, and the l1 norm of the min-l2
+// interpolator (which throws NotSeparableError when y is not in the range of X) bounding |beta| for the range
+// check. Memoized on (X, y): an experiment's Q curves solve 42 programs on one data set (issue 10).
+struct QPrep {
+    std::vector<Index> rows;
+    Mat M;
+    Vec b;
+    double min_l2_l1_norm = 0;
+};
+
+std::shared_ptr<const QPrep> q_prep_uncached(const Mat& X, const Vec& y) {
+    auto p = std::make_shared<QPrep>();
+    Eigen::ColPivHouseholderQR<Mat> qr(X.transpose());
+    qr.setThreshold(1e-12);
+    const Index rank = qr.rank();
+    for (Index a = 0; a < rank; ++a) p->rows.push_back(qr.colsPermutation().indices()(a));
+    p->min_l2_l1_norm = min_l2_interpolation(X, y).lpNorm<1>();
+    p->M.resize(X.cols(), rank);
+    p->b.resize(rank);
+    for (Index a = 0; a < rank; ++a) p->M.col(a) = X.row(p->rows[a]).transpose(), p->b(a) = y(p->rows[a]);
+    return p;
+}
+
 }  // namespace
 
 RegressionSolution q_regression_with_dual(const Mat& X, const Vec& y, int D, double alpha) {
@@ -58,18 +84,14 @@ RegressionSolution q_regression_with_dual(const Mat& X, const Vec& y, int D, dou
                                     std::to_string(X.rows()) + " rows");
     if (!y.allFinite()) throw std::invalid_argument(std::string(fn) + ": y has non-finite entries");
     const Index n = X.rows();
-    // Independent rows (pivoted QR of X^T); the others must be implied by them (y in the range of X).
-    Eigen::ColPivHouseholderQR<Mat> qr(X.transpose());
-    qr.setThreshold(1e-12);
-    const Index rank = qr.rank();
-    std::vector<Index> rows;
-    for (Index a = 0; a < rank; ++a) rows.push_back(qr.colsPermutation().indices()(a));
-    // Throws NotSeparableError when y is not in the range of X; its l1 norm bounds |beta| for the range check.
-    const Vec b2 = min_l2_interpolation(X, y);
-    check_depth_scale(D, c, b2.lpNorm<1>(), "alpha", alpha, fn);
-    Mat M(X.cols(), rank);
-    Vec b(rank);
-    for (Index a = 0; a < rank; ++a) M.col(a) = X.row(rows[a]).transpose(), b(a) = y(rows[a]);
+    const std::shared_ptr<const QPrep> held =
+        memoized<std::shared_ptr<const QPrep>>(memo_key("q_regression_prep", X, &y), [&] { return q_prep_uncached(X, y); });
+    const QPrep& prep = *held;
+    const Index rank = Index(prep.rows.size());
+    const std::vector<Index>& rows = prep.rows;
+    const Mat& M = prep.M;
+    const Vec& b = prep.b;
+    check_depth_scale(D, c, prep.min_l2_l1_norm, "alpha", alpha, fn);
     const detail::DualResult r = detail::maximize_dual(M, b, c, detail::Potential{D}, Vec::Zero(rank), fn);
     RegressionSolution out;
     out.beta = r.primal;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "depthbias/analysis/references/errors.hpp"
+#include "depthbias/core/memo.hpp"
 
 #include "depthbias/analysis/references/dual_newton.hpp"
 #include "depthbias/analysis/references/lp.hpp"
@@ -20,6 +21,10 @@ void check_matrix(const Mat& A, const char* name, const char* fn) {
 }  // namespace
 
 MarginSolution l2_max_margin_with_dual(const Mat& Xt) {
+    return memoized<MarginSolution>(memo_key("l2_max_margin", Xt), [&] { return l2_max_margin_uncached(Xt); });
+}
+
+MarginSolution l2_max_margin_uncached(const Mat& Xt) {
     check_matrix(Xt, "Xt", "l2_max_margin");
     if (!linearly_separable(Xt))
         throw NotSeparableError(
@@ -33,6 +38,10 @@ MarginSolution l2_max_margin_with_dual(const Mat& Xt) {
 Vec l2_max_margin(const Mat& Xt) { return l2_max_margin_with_dual(Xt).w; }
 
 Vec min_l2_interpolation(const Mat& X, const Vec& y) {
+    return memoized<Vec>(memo_key("min_l2_interpolation", X, &y), [&] { return min_l2_interpolation_uncached(X, y); });
+}
+
+Vec min_l2_interpolation_uncached(const Mat& X, const Vec& y) {
     check_matrix(X, "X", "min_l2_interpolation");
     if (y.size() != X.rows())
         throw std::invalid_argument("min_l2_interpolation: y has " + std::to_string(y.size()) +

@@ -10,10 +10,13 @@
 //    data (no w with Xt w >= 1, decided by the CLP feasibility LP of lp.hpp, and again by a certificate
 //    lambda >= 0, Xt^T lambda = 0 inside the active set) -> NotSeparableError.
 //  - l2_max_margin_with_dual: the same, also returning lambda (n entries, zero off the support vectors).
+//    Memoized on Xt (core/memo.hpp: fig1c's 5 depths share one SVM per data set); l2_max_margin_uncached
+//    always solves.
 //  - min_l2_interpolation(X, y): X is n x d (rows = samples). Returns X^T (X X^T)^{-1} y, computed as the
 //    minimum-norm solution by a complete orthogonal decomposition of X (rank-revealing; one step of
 //    iterative refinement), so dependent rows are allowed when y is consistent. If y is not in the range of
 //    X (residual > 1e-10 (||y||_inf + ||X||_inf ||beta||_inf)) -> NotSeparableError.
+//    Memoized on (X, y) (core/memo.hpp); min_l2_interpolation_uncached always solves.
 //  - Bad shapes or non-finite entries -> std::invalid_argument.
 #pragma once
 #include "depthbias/analysis/references/errors.hpp"
@@ -28,6 +31,8 @@ struct MarginSolution {
 
 Vec l2_max_margin(const Mat& Xt);
 MarginSolution l2_max_margin_with_dual(const Mat& Xt);
+MarginSolution l2_max_margin_uncached(const Mat& Xt);  // the same without the memo (core/memo.hpp)
 Vec min_l2_interpolation(const Mat& X, const Vec& y);
+Vec min_l2_interpolation_uncached(const Mat& X, const Vec& y);  // the same without the memo (core/memo.hpp)
 
 }  // namespace depthbias::refs
