@@ -1,10 +1,11 @@
 // P8 (issue 13): one GroupRMSprop step of the completion-depth preset's model, as run_group_rmsprop performs it:
 // Objective::value_and_gradient (W = W3 W2 W1, n = 100, loss (1/m) sum_observed (W_ij - y)^2, dL/dW on the m
 // observed entries, pull-back to the layers) and theta -= lr grad / (sqrt(EMA ||grad||^2 / (1 - alpha^k)) + eps).
-// Instance: completion n = 100, m = 2000 (arg 1: m), rank 5 (singular values of the completion-depth preset), depth 3,
+// Instance: completion n = 100, m = 2000 (first arg: m; 500 for a sparse regime), rank 5 (singular values of the completion-depth preset), depth 3,
 // Gaussian init 1e-3, lr 1e-3, alpha 0.99, eps 1e-4: the preset's GroupRMSprop runs.
-//   BM_CompletionStep/<m>/1   the engine's step (sparse pull-back of the observed-entry gradient)
-//   BM_CompletionStep/<m>/0   the same step with the pull-back forced dense (DeepMatrixProduct::set_sparse_pullback)
+//   BM_CompletionStep/<m>/0   the engine's step (pull-back path chosen by G's density: sparse below 1/8)
+//   BM_CompletionStep/<m>/1   the same step with the sparse pull-back forced (one axpy pair per observed entry)
+//   BM_CompletionStep/<m>/2   the same step with the pull-back forced dense (DeepMatrixProduct::set_sparse_pullback)
 //   BM_ProductFloor           the 3 (N - 1) = 6 dense 100 x 100 products a step that forms every product needs
 //                             (Eigen, the engine's GEMM): the matrix-product floor of the dense step
 // Counters: allocs_per_step (heap allocations inside the timed loop / iterations: 0), loss_end.
@@ -84,7 +85,8 @@ struct Rms {
 
 void BM_CompletionStep(benchmark::State& state) {
     Setup s(state.range(0));
-    s.model->set_sparse_pullback(state.range(1) != 0);
+    using Mode = DeepMatrixProduct::SparsePullback;
+    s.model->set_sparse_pullback(state.range(1) == 0 ? Mode::Automatic : state.range(1) == 1 ? Mode::Always : Mode::Never);
     Objective obj(*s.model, *s.task);
     Vec grad(s.theta.size());
     Rms rms;
@@ -102,7 +104,7 @@ void BM_CompletionStep(benchmark::State& state) {
     state.counters["allocs_per_step"] = double(g_allocs.load() - a0) / double(state.iterations());
     state.counters["loss_end"] = loss;
 }
-BENCHMARK(BM_CompletionStep)->Args({2000, 1})->Args({2000, 0})->Args({5000, 1})->Args({5000, 0});
+BENCHMARK(BM_CompletionStep)->Args({2000, 0})->Args({2000, 1})->Args({2000, 2})->Args({500, 0})->Args({500, 2});
 
 void BM_ProductFloor(benchmark::State& state) {
     Rng rng = Rng::stream(2, kStreamInit);

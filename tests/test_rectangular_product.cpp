@@ -212,9 +212,8 @@ TEST(RectangularProduct, GradientDescentAgainstSaxeAndTheClosedFormToFirstOrder)
     }
 }
 
-// The sparse pull-back of an observed-entry gradient (completion, m < n^2 / 4) gives the dense pull-back's values
-// (1e-13 relative) and central differences, at depths 2-4, square and through hidden widths; with m >= n^2 / 4 the
-// dense path runs (the same values either way).
+// The sparse pull-back of an observed-entry gradient (completion; forced on, at 10% and 50% density) gives the dense
+// pull-back's values (1e-13 relative) and central differences, at depths 2-4, square and through hidden widths.
 TEST(RectangularProduct, SparsePullbackOfCompletionGradientsEqualsTheDense) {
     for (Index m : {40, 200}) {
         MatrixCompletionSpec spec;
@@ -228,7 +227,8 @@ TEST(RectangularProduct, SparsePullbackOfCompletionGradientsEqualsTheDense) {
                 if (widths) hidden.assign(size_t(depth - 1), 25);
                 DeepMatrixProduct sparse(20, 20, hidden, depth, MatrixInit::Gaussian, 0.8);
                 DeepMatrixProduct dense(20, 20, hidden, depth, MatrixInit::Gaussian, 0.8);
-                dense.set_sparse_pullback(false);
+                sparse.set_sparse_pullback(DeepMatrixProduct::SparsePullback::Always);
+                dense.set_sparse_pullback(DeepMatrixProduct::SparsePullback::Never);
                 Rng rng(7);
                 const Vec theta = sparse.initialize(rng, *task);
                 Objective os(sparse, *task), od(dense, *task);
