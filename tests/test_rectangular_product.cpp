@@ -273,3 +273,30 @@ TEST(UvFactorization, InitGradientAndErrors) {
         EXPECT_NE(std::string(e.what()).find("model.init_scale"), std::string::npos);
     }
 }
+
+// dln_geometry.md claim 1 (GD part) and exact_dln.md 3.1 / K1 (GD part): one GD step changes the balance
+// D = W2^T W2 - W1 W1^T by exactly lr^2 (G2^T G2 - G1 G1^T) (the first-order terms cancel), to 1e-13 relative; with
+// hidden width 1 this is Kunin's single neuron (W1 = w^T, W2 = a: delta = a^2 - |w|^2 changes by lr^2 ((w.r)^2 -
+// a^2 |r|^2)).
+TEST(RectangularProduct, GradientDescentChangesTheBalanceByTheLrSquaredLaw) {
+    WhitenedRegression task(3, 5, {2.0, 1.0, 0.5}, "random", 4);
+    for (Index hidden : {1, 4}) {
+        DeepMatrixProduct model(5, 3, {hidden}, 2, MatrixInit::Gaussian, 0.7);
+        Rng rng(3);
+        const Vec theta = model.initialize(rng, task);
+        Objective obj(model, task);
+        Vec g(theta.size());
+        obj.value_and_gradient(theta, g);
+        const double lr = 0.05;
+        const Vec next = theta - lr * g;
+        const auto balance = [&](const Vec& t) {
+            const Mat w1 = model.layer(t, 1), w2 = model.layer(t, 2);
+            return Mat(w2.transpose() * w2 - w1 * w1.transpose());
+        };
+        const Mat g1 = Eigen::Map<const Mat>(g.data(), hidden, 3), g2 = Eigen::Map<const Mat>(g.data() + 3 * hidden, 5, hidden);
+        const Mat predicted = lr * lr * (g2.transpose() * g2 - g1 * g1.transpose());
+        const Mat change = balance(next) - balance(theta);
+        EXPECT_LT((change - predicted).norm(), 1e-13 * balance(theta).norm()) << hidden;
+        EXPECT_GT(predicted.norm(), 1e-6) << hidden;  // the law is not vacuous here
+    }
+}
