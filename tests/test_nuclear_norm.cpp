@@ -109,6 +109,38 @@ TEST(NuclearNorm, RegisteredReferenceOnACompletionTask) {
     EXPECT_LT((refs[0].raw - refs[1].raw).norm() / refs[0].raw.norm(), 1e-3);
 }
 
+// The registered references report their solvers' diagnostics (a run's summary gets them as
+// final.<reference>_<name>): the SDP's duality gap (relative <= 1e-7) and the ADMM's residual (<= 1e-8), with the same
+// nuclear norm (1e-5 relative); the ADMM's scale-free threshold (1/rho = ||b|| / 20) converges in few iterations; a
+// second request for the same instance is served from the cache (the same values).
+TEST(NuclearNorm, RegisteredReferencesReportTheirDiagnostics) {
+    MatrixCompletionSpec spec;
+    spec.d = 10;
+    spec.measurements = 50;
+    spec.target_singular_values = {4, 2};
+    spec.target_basis = "random";
+    auto task = make_matrix_completion(spec, 3);
+    const auto refs = compute_references("min_nuclear_norm, min_nuclear_norm_admm", *task, {});
+    ASSERT_EQ(refs.size(), 2u);
+    const auto diag = [](const NamedReference& r, const std::string& k) {
+        for (const auto& [name, v] : r.diagnostics)
+            if (name == k) return v;
+        ADD_FAILURE() << r.name << " has no diagnostic " << k;
+        return double(NAN);
+    };
+    const double nn = diag(refs[0], "nuclear_norm");
+    RecordProperty("sdp_relative_duality_gap", std::to_string(diag(refs[0], "relative_duality_gap")));
+    RecordProperty("admm_iterations", std::to_string(diag(refs[1], "iterations")));
+    EXPECT_LT(std::abs(diag(refs[0], "relative_duality_gap")), 1e-7);
+    EXPECT_NEAR(diag(refs[0], "duality_gap") / nn, diag(refs[0], "relative_duality_gap"), 1e-12);
+    EXPECT_LT(diag(refs[1], "residual"), 1e-8);
+    EXPECT_NEAR(diag(refs[1], "nuclear_norm"), nn, 1e-5 * nn);
+    EXPECT_LT(diag(refs[1], "iterations"), 3000);
+    EXPECT_LT(diag(refs[0], "max_violation"), 1e-6);
+    const auto again = compute_references("min_nuclear_norm_admm", *task, {});
+    EXPECT_EQ(again[0].raw, refs[1].raw);
+}
+
 TEST(NuclearNorm, BadInputIsAnError) {
     EXPECT_THROW(min_nuclear_norm_sdp(2, 2, {{{2}, {0}, {1.0}, 1.0}}), std::invalid_argument);
     EXPECT_THROW(min_nuclear_norm_sdp(2, 2, {}), std::invalid_argument);

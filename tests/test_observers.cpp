@@ -16,6 +16,8 @@
 #include "depthbias/run/experiment.hpp"
 #include "depthbias/run/factory.hpp"
 #include "depthbias/run/presets.hpp"
+#include "depthbias/run/run_executor.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace depthbias;
 
@@ -190,5 +192,31 @@ TEST(Observers, SkippingImpossibleChecksGivesTheSameEventsBitForBit) {
             << label << ": the skip saved too little";
         std::cout << label << ": " << skipping.checks() << " checks, spectrum computed at " << skipping.spectra_computed()
                   << ", " << exact.events().size() << " events\n";
+    }
+}
+
+// The generic tangent-kernel observer (observe.kernel_every) through the model's pull-back equals the closed-form
+// kernel distance of the lambda-balanced two-layer net on whitened inputs (exact_dln.md L7, observer
+// lambda_balanced_reference) to 1e-8, falls with |lambda| (rich to lazy), and the alignment with the target's
+// singular vectors ends near 1 where the flow fits the task.
+TEST(Observers, TangentKernelDistanceEqualsTheLambdaBalancedClosedForm) {
+    Experiment e = parse_experiment(find_preset("lambda-balanced")->toml, "lambda-balanced");
+    apply_overrides(e, {"observe.kernel_every=1000000000"});
+    double previous = INFINITY;
+    for (const std::string label : {"lambda 0", "lambda 10", "lambda 100"}) {
+        const auto v = std::find_if(e.variants.begin(), e.variants.end(), [&](const Variant& x) { return x.label == label; });
+        ASSERT_NE(v, e.variants.end()) << label;
+        test_support::TempDir dir("kernel");
+        RunOptions opt;
+        opt.figures = false;
+        const RunSummary s = run_in_directory(variant_config(e, *v), dir.string(), opt);
+        ASSERT_TRUE(s.final) << label;
+        const double ours = *s.final->values.at("tangent_kernel_distance");
+        const double closed = *s.final->values.at("kernel_distance");
+        RecordProperty(label, std::to_string(ours));
+        EXPECT_NEAR(ours, closed, 1e-8 * std::max(1.0, std::abs(closed)) + 1e-12) << label;
+        EXPECT_LT(ours, previous) << label;
+        previous = ours;
+        EXPECT_GT(*s.final->values.at("target_alignment_min"), 0.99) << label;
     }
 }

@@ -155,6 +155,8 @@ class Run:
                           empty when the run did not finish)
         sharpness         {column: array} of sharpness.csv (step, time, sharpness, hessian_products; empty when
                           observe.sharpness_every = 0)
+        tangent_kernel    {column: array} of kernel.csv (step, time, kernel_distance, alignment_min, alignment_mean;
+                          empty when observe.kernel_every = 0)
         function_space    {column: array} of function.csv (x, network, min_norm, min_norm_affine, references; two-layer
                           networks on scalar inputs only, else empty)
         smoothing_path    {column: array} of smoothing_path.csv (step, time, lambda_star, lambda_star_t, rms_gap, rms_f,
@@ -180,6 +182,7 @@ class Run:
             "activation_order": {"order": np.asarray(s.get("activation_order", []), dtype=np.int64),
                                  "times": np.asarray(s.get("activation_times", []), dtype=np.float64)},
             "sharpness": csv("sharpness", ("step", "time", "sharpness", "hessian_products")),
+            "tangent_kernel": csv("kernel", ("step", "time", "kernel_distance", "alignment_min", "alignment_mean")),
             "function_space": csv("function", ("x", "network", "min_norm", "min_norm_affine")),
             "smoothing_path": csv("smoothing_path", ("step", "time", "lambda_star", "lambda_star_t", "rms_gap", "rms_f",
                                                      "in_window")),

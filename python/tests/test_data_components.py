@@ -233,7 +233,7 @@ def test_components_by_name_equal_the_same_keys():
 def test_every_observer_has_its_records_as_arrays():
     exp = db.run(task=db.task("toy", target=[2.0, 1.0, 0.5]), model=db.model("diagonal_power", depth=3, init_scale=1e-3),
                  dynamics=db.dynamics("gd", lr=0.05, max_steps=3000),
-                 observe={"activation_threshold": 0.1, "sharpness_every": 20})
+                 observe={"activation_threshold": 0.1, "sharpness_every": 20, "kernel_every": 100})
     run = exp.runs[0]
     arrays = run.observer_arrays()
     assert set(arrays) == set(db.names("observer"))  # a new observer must be given its arrays here
@@ -248,6 +248,9 @@ def test_every_observer_has_its_records_as_arrays():
     assert arrays["learning_events"]["time"].size >= 3
     sharp = arrays["sharpness"]
     assert sharp["step"][0] == 0 and sharp["sharpness"].size >= 3 and np.all(np.isfinite(sharp["sharpness"]))
+    kern = arrays["tangent_kernel"]
+    assert kern["step"][0] == 0 and abs(kern["kernel_distance"][0]) < 1e-12 and kern["kernel_distance"][-1] > 1e-6
+    assert kern["alignment_min"][-1] > 0.99  # the toy's diagonal predictor ends on its target's direction
     order = arrays["activation_order"]["order"]
     assert order.dtype == np.int64 and list(order) == [0, 1, 2]  # larger targets activate first
     assert np.all(np.diff(arrays["activation_order"]["times"]) > 0)

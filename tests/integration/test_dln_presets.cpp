@@ -1,6 +1,6 @@
-// The deep-linear-network presets (experiments/dln-geometry.toml, lambda-balanced.toml) reproduce with every check
-// passing, and the `theory saxe | lambda-balanced | single-neuron | metric` commands print the digests' values and
-// refuse bad options naming them (exit 2, no partial CSV).
+// The deep-linear-network presets (experiments/dln-geometry.toml, lambda-balanced.toml, completion-kernel-rich.toml)
+// reproduce with every check passing, and the `theory saxe | lambda-balanced | single-neuron | metric` commands print
+// the digests' values and refuse bad options naming them (exit 2, no partial CSV).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -52,6 +52,14 @@ TEST(DlnPresets, DlnGeometryChecksPass) {
 TEST(DlnPresets, LambdaBalancedChecksPass) {
     const auto r = reproduce("lambda-balanced");
     ASSERT_GE(r["checks"].size(), 14u);
+    for (const auto& c : r["checks"]) EXPECT_TRUE(c["pass"].get<bool>()) << c["name"] << ": " << c["detail"];
+}
+
+// moroshko_woodworth.md claim 8 (Woodworth et al. Fig. 3a with uv_factorization; ~0.3 s). completion-depth (~10 s) is
+// checked by the long test LongCompletionDepth.ChecksPass.
+TEST(DlnPresets, CompletionKernelRichChecksPass) {
+    const auto r = reproduce("completion-kernel-rich");
+    ASSERT_GE(r["checks"].size(), 7u);
     for (const auto& c : r["checks"]) EXPECT_TRUE(c["pass"].get<bool>()) << c["name"] << ": " << c["detail"];
 }
 

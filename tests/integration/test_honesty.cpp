@@ -72,9 +72,10 @@ Breaking breaking_for(const std::string& toml_text) {
         b.sets = {"dynamics.divergence_factor=1e-12", "dynamics.max_steps=200"};
     } else if (dyn == "gd") {
         b.sets = {"dynamics.lr=1e3", "dynamics.max_steps=200"};
-    } else if (dyn == "mirror") {
-        // The mirror presets set their steps per variant (a step-size break would leave them intact): a divergence
-        // factor below 1 declares every run diverged, as for the flow.
+    } else if (dyn == "mirror" || dyn == "group_rmsprop") {
+        // The mirror presets set their steps per variant (a step-size break would leave them intact), and
+        // GroupRMSprop's normalized step moves by ~lr whatever the gradient: a divergence factor below 1 declares
+        // every run diverged, as for the flow.
         b.sets = {"dynamics.divergence_factor=1e-12", "dynamics.max_steps=200"};
     } else if (dyn == "flow") {
         // The adaptive flow does not diverge by step size; a divergence factor below 1 declares any loss above a

@@ -17,6 +17,10 @@
 // Relative layer scale (model.layer_scales = [c_1, ..., c_N], deep_matrix only; empty = all 1): after the init,
 // W_k *= c_k / (c_1 ... c_N)^{1/N}, so the product W(0), hence the overall scale s, is unchanged while the layers
 // become unbalanced (any c_k != c_j breaks W_{k+1}^T W_{k+1} = W_k W_k^T of the balanced/orthogonal/identity inits).
+// Pullback of a sparse G (fewer than rows cols / 8 nonzeros, found by one scan of G; e.g. completion, whose gradient
+// lives on the observed entries; depth >= 2):
+// dL/dW_N = G (W_{N-1}..W_1)^T and W_N^T G from G's nonzeros (|support| n_{N-1} multiply-adds each instead of a
+// dense product), the layers below as before; the same values as the dense path up to rounding (test).
 // Conserved by gradient flow: D_k = W_{k+1}^T W_{k+1} - W_k W_k^T, k = 1..N-1 (balancedness).
 #pragma once
 #include <string>
@@ -54,6 +58,10 @@ public:
     void pullback(const Vec& theta, const Predictor& grad, Vec& grad_theta) override;
     std::optional<double> invariant_drift(const Vec& theta, const Vec& theta0) const override;
     void balanced_lift(const Mat& x, Vec& theta) const override;
+    // Automatic (default): sparse below 1/8 density (measured break-even ~15% at n = 100, docs/BENCHMARKS.md P8);
+    // Never / Always force one path (same values up to rounding: tests, the P8 benchmark).
+    enum class SparsePullback { Automatic, Never, Always };
+    void set_sparse_pullback(SparsePullback mode) { sparse_mode_ = mode; }
     // n_0 = cols, n_1, ..., n_N = rows (W_k is n_k x n_{k-1}), and W_k's place in theta.
     const std::vector<Index>& dims() const { return dims_; }
     Eigen::Map<const Mat> layer(const Vec& theta, int k) const { return factor(theta, k - 1); }  // W_k, k = 1..N
@@ -74,6 +82,10 @@ private:
     double lambda_ = 0;
     std::vector<Mat> prefix_;  // prefix_[k] = W_{k+1} ... W_1 (n_{k+1} x n_0)
     std::vector<Mat> back_;    // back_[k] = (W_N ... W_{k+1})^T G (n_k x n_0)
+    Mat last_t_, w_last_t_;    // sparse pullback: (dL/dW_N)^T and W_N^T, n_{N-1} x n_N
+    std::vector<Index> support_;  // sparse pullback: G's nonzeros (reserved: no allocation per step)
+    SparsePullback sparse_mode_ = SparsePullback::Automatic;
+    bool sparse_support(const Mat& g, Index limit);
 };
 
 }  // namespace depthbias

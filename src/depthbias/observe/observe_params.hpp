@@ -14,6 +14,8 @@ struct ObserveParams {
     std::int64_t event_every = 1;
     double activation_threshold = 0;  // record the order in which coordinates first exceed it (0: off)
     std::int64_t sharpness_every = 0;  // top Hessian eigenvalue every this many steps (0: off; observe/sharpness)
+    std::int64_t kernel_every = 0;     // tangent-kernel distance and target alignment every this many steps (0: off;
+                                       // observe/tangent_kernel.cpp)
 };
 
 // The [analysis] section: the incremental-learning epsilon and the reference solutions tracked during a run.

@@ -119,6 +119,10 @@ const Schema& the_schema() {
                  "record the order in which coordinates first exceed this value (0: off; gissin OMP comparison)"},
                 {"observe.sharpness_every", &R::observe, &ObserveParams::sharpness_every,
                  "top eigenvalue of the loss Hessian (Lanczos) every this many steps and at the end (0: off)"},
+                {"observe.kernel_every", &R::observe, &ObserveParams::kernel_every,
+                 "lazy vs rich: the tangent kernel's distance from its start, S = 1 - <K0, Kt> / (|K0| |Kt|), and the "
+                 "alignment of the predictor's singular vectors with the target's, every this many steps and at the "
+                 "end (0: off; predictors of at most 1024 entries)"},
                 {"analysis.epsilon", &R::analysis, &AnalysisParams::epsilon,
                  "epsilon of the incremental-learning test, in (0, 0.5)"},
                 {"analysis.references", &R::analysis, &AnalysisParams::references,
@@ -216,6 +220,7 @@ void validate(const RunConfig& c) {
         throw ConfigError("observe.top_k", "must be at most 1000, got " + std::to_string(c.observe.top_k));
     if (c.observe.event_every < 1) throw ConfigError("observe.event_every", "must be at least 1");
     if (c.observe.sharpness_every < 0) throw ConfigError("observe.sharpness_every", "must be >= 0 (0: off)");
+    if (c.observe.kernel_every < 0) throw ConfigError("observe.kernel_every", "must be >= 0 (0: off)");
     if (!(c.analysis.epsilon > 0 && c.analysis.epsilon < 0.5)) throw ConfigError("analysis.epsilon", "must be in (0, 0.5)");
     // The selected components: their own rules, then the pairings, then keys that nothing selected reads.
     if (task.validate) task.validate(c.task, c.extra);

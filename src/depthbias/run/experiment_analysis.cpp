@@ -309,6 +309,10 @@ const Registrar<Entry> r7{{"saddle_to_saddle", "jump times in accelerated time a
                            saddle_to_saddle}};
 const Registrar<Entry> r9{{"sharpness", "sharpness (top loss-Hessian eigenvalue) along GD against 2 / lr (nothing to analyze)",
                            true, [](const Experiment&, const std::string&, const std::vector<VariantRun>&, ExperimentAnalysis&) {}}};
+const Registrar<Entry> r10{{"kernel_to_rich",
+                            "completion over alpha: unobserved entries, tangent-kernel distance, the min-nuclear-norm "
+                            "oracle (per-run metrics; nothing to analyze)",
+                            true, [](const Experiment&, const std::string&, const std::vector<VariantRun>&, ExperimentAnalysis&) {}}};
 const Registrar<Entry> r8{{"separation", "depth-separation thresholds (references only: no runs)", false, separation}};
 
 }  // namespace

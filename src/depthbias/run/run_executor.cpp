@@ -3,6 +3,7 @@
 // GCC 12 reports -Wrestrict false positives inside std::string concatenation (char_traits::copy) here.
 #pragma GCC diagnostic ignored "-Wrestrict"
 
+#include <Eigen/SVD>
 #include <boost/version.hpp>
 #include <chrono>
 #include <cmath>
@@ -50,9 +51,17 @@ FinalMetrics final_metrics(const RunConfig& cfg, const Task& task, const Predict
         if (r.function_space) continue;  // compared on the task's grid by the function-space observer
         const Eigen::Map<const Vec> flat(p.beta.data(), p.beta.size());  // a matrix predictor column-major (vec)
         f.values["dist_" + r.name] = direction_distance(flat, r.direction);
-        if (r.same_scale)  // the endpoint itself against the reference interpolator
+        if (r.same_scale) {  // the endpoint itself against the reference interpolator
             f.values["relative_error_to_" + r.name] = (flat - r.raw).norm() / r.raw.norm();
+            if (r.raw.size() == p.beta.size()) {  // the reference as a predictor: its own test error
+                const Predictor ref{Eigen::Map<const Mat>(r.raw.data(), p.beta.rows(), p.beta.cols()), 0.0};
+                f.values["test_error_of_" + r.name] = task.test_error(ref);
+            }
+        }
+        for (const auto& [key, value] : r.diagnostics) f.values[r.name + "_" + key] = value;
     }
+    if (task.spectrum_kind() == SpectrumKind::SingularValues && p.beta.rows() > 1 && p.beta.cols() > 1)
+        f.values["nuclear_norm"] = Eigen::BDCSVD<Mat>(p.beta).singularValues().sum();
     if (task.spectrum_kind() == SpectrumKind::AbsCoordinates || task.spectrum_kind() == SpectrumKind::FourierAmplitudes) {
         // Indices of the largest coordinates / Fourier bins, largest first.
         std::vector<double> v = task.spectrum_kind() == SpectrumKind::AbsCoordinates

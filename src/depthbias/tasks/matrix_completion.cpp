@@ -90,6 +90,17 @@ public:
         return num / (den > 0 ? den : 1.0);
     }
 
+    // sum over the unobserved entries of beta_ij^2 / ||W*||_F^2: the change of the unobserved entries for models
+    // with beta(0) = 0 (Woodworth et al. Fig. 3: ~0 in the kernel regime); NaN on user data (no held-out entries).
+    std::vector<std::string> metric_names() const override { return {"unobserved_energy"}; }
+    std::vector<double> metrics(const Predictor& p) const override {
+        if (held_out_.empty()) return {NAN};
+        double s = 0;
+        for (Index k : held_out_) s += (p.beta.data()[k] + p.offset) * (p.beta.data()[k] + p.offset);
+        const double norm = target_.squaredNorm();
+        return {s / (norm > 0 ? norm : 1.0)};
+    }
+
     CompletionObservations observations() const {
         return {spec_.d, spec_.d, observed_, std::vector<double>(y_.data(), y_.data() + y_.size())};
     }

@@ -4,6 +4,8 @@
 // (task.observed = [row1, col1, row2, col2, ...], 0-based; then task.measurements must equal the number of pairs),
 // e.g. the 2 x 2 diagonal completion of dln_geometry.md 4.1: d = 2, target = [1, 1] diagonal, observed = [0,0,1,1]
 // gives L = 1/2 ((X11 - 1)^2 + (X22 - 1)^2) (m = 2).
+// Metric unobserved_energy: sum over the unobserved entries of (beta_ij + offset)^2 / ||W*||_F^2 (the change of the
+// unobserved entries when beta(0) = 0, as for uv_factorization; Woodworth et al. Fig. 3).
 #pragma once
 #include <memory>
 #include <optional>

@@ -26,7 +26,7 @@ std::vector<NamedReference> compute_references(const std::string& names, const T
         name.erase(name.find_last_not_of(' ') + 1);
         if (name.empty()) continue;
         const ReferenceEntry& entry = registry.get("analysis.references", name);
-        std::optional<Vec> r;
+        std::optional<ReferenceSolution> r;
         try {
             r = entry.compute(task, model, extra);
         } catch (const refs::NotSeparableError& e) {
@@ -50,7 +50,7 @@ std::vector<NamedReference> compute_references(const std::string& names, const T
             throw ConfigError("analysis.references", "'" + name + "' is not a reference for task '" + task.name() +
                                                          "' (this task has: " + (fits.empty() ? "none" : fits) + ")");
         }
-        out.push_back({name, *r / r->norm(), *r, entry.same_scale, entry.function_space});
+        out.push_back({name, r->x / r->x.norm(), r->x, entry.same_scale, entry.function_space, r->diagnostics});
     }
     return out;
 }

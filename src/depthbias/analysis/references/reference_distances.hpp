@@ -21,6 +21,7 @@ struct NamedReference {
     Vec raw;        // as the solver returned it
     bool same_scale = false;  // an interpolator of the predictor's own scale (regression)
     bool function_space = false;  // raw = a function's values on the task's grid (not comparable with beta)
+    std::vector<std::pair<std::string, double>> diagnostics;  // the solver's (ReferenceSolution::diagnostics)
 };
 
 std::vector<NamedReference> compute_references(const std::string& names, const Task& task, const ModelParams& model,

@@ -8,6 +8,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "depthbias/core/extra_params.hpp"
 #include "depthbias/core/registry.hpp"
@@ -17,12 +19,21 @@
 
 namespace depthbias {
 
+// A reference's answer: the solution, plus the solver's own diagnostics (name -> value; e.g. the SDP's duality gap),
+// which a run's summary reports as final.<reference>_<name>. Converts from a plain Vec (no diagnostics).
+struct ReferenceSolution {
+    Vec x;
+    std::vector<std::pair<std::string, double>> diagnostics;
+    ReferenceSolution(Vec v) : x(std::move(v)) {}  // NOLINT: implicit on purpose (most references are a vector)
+    ReferenceSolution(Vec v, std::vector<std::pair<std::string, double>> d) : x(std::move(v)), diagnostics(std::move(d)) {}
+};
+
 struct ReferenceEntry {
     std::string name;
     std::string doc;
     bool same_scale = false;
     // ExtraParams: the run's extension keys (the mirror dynamics' potential for `bregman`).
-    std::function<std::optional<Vec>(const Task&, const ModelParams&, const ExtraParams&)> compute;
+    std::function<std::optional<ReferenceSolution>(const Task&, const ModelParams&, const ExtraParams&)> compute;
     // The reference is a function of a scalar input given by its values on the task's evaluation grid
     // (PointRegression::grid()): compared with the trained function by the function_space observer
     // (observe/function_space.hpp), not with beta.
