@@ -208,6 +208,13 @@ TEST(Registry, AKeyTheSelectedComponentDoesNotReadIsAnError) {
     RunConfig e = toy_config();
     apply_override(e, "task.storage=float64");  // the default: harmless
     EXPECT_NO_THROW(validate(e));
+    // The points task's targets are task.y: a task.target (read by every other task) would be silently ignored
+    // (found by the input fuzzer: spline-bias with 100000 target values ran for minutes).
+    RunConfig f = toy_config();
+    f.task.kind = "points";
+    f.model.kind = "two_layer";
+    apply_override(f, "task.target=[1, 2]");
+    EXPECT_EQ(error_key([&] { validate(f); }), "task.target");
 }
 
 TEST(Registry, UnknownKindsListWhatIsRegistered) {

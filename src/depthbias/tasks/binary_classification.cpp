@@ -157,7 +157,7 @@ const Registrar<TaskEntry> registration{{
     .doc = "binary classification, labels sign(<w*, x>) (or explicit rows task.signed_inputs), exponential or "
            "logistic loss; task.target is a direction (signs and zeros allowed)",
     .shape = PredictorShape::Vector,
-    .uses = {"task.loss", "task.reduction", "task.target_domain", "task.signed_inputs", "task.data_file"},
+    .uses = {"task.target", "task.loss", "task.reduction", "task.target_domain", "task.signed_inputs", "task.data_file"},
     .validate =
         [](const TaskParams& p, const ExtraParams&) {
             if (p.loss != "exponential" && p.loss != "logistic")

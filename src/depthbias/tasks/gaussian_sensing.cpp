@@ -189,7 +189,7 @@ const Registrar<TaskEntry> registration{{
     .name = "sensing",
     .doc = "Gaussian matrix sensing: m measurements <A_i, W*> of a d x d target with singular values task.target",
     .shape = PredictorShape::Matrix,
-    .uses = {"task.target_basis", "task.storage", "task.kernel", "task.data_file"},
+    .uses = {"task.target", "task.target_basis", "task.storage", "task.kernel", "task.data_file"},
     .validate =
         [](const TaskParams& p, const ExtraParams&) {
             if (p.data_file.empty()) require_planted_matrix_target(p);  // (a data file has no planted target)

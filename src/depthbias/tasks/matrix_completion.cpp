@@ -176,7 +176,7 @@ const Registrar<TaskEntry> registration{[] {
         .doc = "matrix completion: m observed entries (random, or task.observed) of a d x d target with singular "
                "values task.target",
         .shape = PredictorShape::Matrix,
-        .uses = {"task.target_basis", "task.data_file"},
+        .uses = {"task.target", "task.target_basis", "task.data_file"},
         .validate =
             [](const TaskParams& p, const ExtraParams& e) {
                 if (!p.data_file.empty()) {  // (a data file has no planted target and lists its own entries)

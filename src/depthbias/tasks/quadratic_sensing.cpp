@@ -98,7 +98,7 @@ const Registrar<TaskEntry> registration{{
     .name = "quadratic",
     .doc = "quadratic sensing: m rank-one measurements x^T M* x of a PSD target with eigenvalues task.target",
     .shape = PredictorShape::Matrix,
-    .uses = {"task.target_basis"},
+    .uses = {"task.target", "task.target_basis"},
     .validate =
         [](const TaskParams& p, const ExtraParams&) { require_planted_matrix_target(p); },
     .build =

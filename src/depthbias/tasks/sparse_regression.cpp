@@ -142,7 +142,7 @@ const Registrar<TaskEntry> registration{[] {
     .name = "regression",
     .doc = "sparse linear regression y = X beta* + noise, nonzero entries of beta* = task.target",
     .shape = PredictorShape::Vector,
-    .uses = {"task.noise_std", "task.normalize_columns", "task.target_law", "task.data_file"},
+    .uses = {"task.target", "task.noise_std", "task.normalize_columns", "task.target_law", "task.data_file"},
     .validate =
         [](const TaskParams& p, const ExtraParams& e) {
             if (!p.data_file.empty()) {  // no planted target: the file is checked when the task is built

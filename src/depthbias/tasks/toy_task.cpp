@@ -30,7 +30,7 @@ const Registrar<TaskEntry> registration{{
     .name = "toy",
     .doc = "the toy model 1/2 ||beta - beta*||^2 with beta* = task.target (task.d is ignored)",
     .shape = PredictorShape::Vector,
-    .uses = {},
+    .uses = {"task.target"},
     .validate = [](const TaskParams& p, const ExtraParams&) { require_positive_target(p); },
     .build = [](const TaskParams& p, const ExtraParams&, std::uint64_t) -> std::unique_ptr<Task> {
         return std::make_unique<ToyTask>(p.target);

@@ -54,7 +54,7 @@ const Registrar<TaskEntry> registration{[] {
     .doc = "whitened regression 1/2 ||W - Sigma||_F^2, Sigma task.out_dim x task.d with singular values task.target "
            "(the setting of the exact deep-linear solutions)",
     .shape = PredictorShape::Matrix,
-    .uses = {"task.target_basis"},
+    .uses = {"task.target", "task.target_basis"},
     .validate =
         [](const TaskParams& p, const ExtraParams& e) {
             require_positive_target(p);
