@@ -270,6 +270,7 @@ json sweep_tables_and_figure(const DeepExperiment& e, const std::vector<RunRecor
     Panel edp{"effective depth (median over fit runs)", e.vary.empty() ? "run" : e.vary, "effective depth", false,
               false, {}, "set key top left\nset yrange [0:*]"};
     json per_value = json::array();
+    bool any_fit = false;  // gnuplot refuses a panel whose every point is undefined (all runs unfit)
     for (double v : values) {
         std::vector<const RunRecord*> rs;
         for (const auto& r : runs)
@@ -277,7 +278,7 @@ json sweep_tables_and_figure(const DeepExperiment& e, const std::vector<RunRecor
         std::vector<double> first, stays;
         double tr = 0, te = 0;
         for (const auto* r : rs) {
-            if (r->ed_first) first.push_back(*r->ed_first);
+            if (r->ed_first) first.push_back(*r->ed_first), any_fit = true;
             if (r->ed_stays) stays.push_back(*r->ed_stays);
             tr += r->net_train_acc / double(rs.size());
             te += r->net_test_acc / double(rs.size());
@@ -317,7 +318,8 @@ json sweep_tables_and_figure(const DeepExperiment& e, const std::vector<RunRecor
     edp.curves.push_back({"effective_depth.csv", 1, 3, "stays separable", "linespoints dt 2 pt 6"});
     result["per_value"] = per_value;
     if (figures) {
-        fig.panels = {ncc, cdnv, edp};
+        fig.panels = {ncc, cdnv};
+        if (any_fit) fig.panels.push_back(edp);
         std::string err;
         if (!render(fig, out, "figure", &err)) result["figure_warning"] = err;
     }
