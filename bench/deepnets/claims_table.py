@@ -51,6 +51,11 @@ def main(argv):
             print(row(f"L={depth}, {n}/class, H={key.get('width')}", s))
         return
     d = argv[0]
+    if not os.path.exists(os.path.join(d, "experiment.json")):  # unfinished experiment: its finished runs
+        print(HEADER)
+        for p in sorted(glob.glob(os.path.join(d, "runs", "*", "summary.json"))):
+            print(row(os.path.basename(os.path.dirname(p)), json.load(open(p))))
+        return
     e = json.load(open(os.path.join(d, "experiment.json")))
     print(HEADER)
     for r in e["runs"]:

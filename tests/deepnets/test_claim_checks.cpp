@@ -8,6 +8,7 @@
 #include "depthbias/core/error.hpp"
 #include "depthbias/deepnets/claim_checks.hpp"
 #include "depthbias/deepnets/experiments.hpp"
+#include "depthbias/run/presets.hpp"
 
 namespace {
 using namespace depthbias;
@@ -82,6 +83,18 @@ TEST(ClaimChecks, RegisteredForTheirExperimentKind) {
     EXPECT_THROW(parse_deep_experiment("[experiment]\nkind = \"bound\"\nbound_q = [0.105]\n", "x.toml"), ConfigError);
     EXPECT_NO_THROW(parse_deep_experiment("[experiment]\nkind = \"bound\"\nbound_q = [0.11, 0.2]\n"
                                           "checks = [\"bound_valid\"]\n", "x.toml"));
+}
+
+TEST(ClaimChecks, EveryDeepNetPresetNamesRegisteredChecksOfItsKind) {
+    int experiments = 0;
+    for (const auto& p : presets()) {
+        if (p.module != "deepnets" || p.toml.find("[experiment]") == std::string::npos) continue;
+        ++experiments;
+        DeepExperiment e;
+        ASSERT_NO_THROW(e = parse_deep_experiment(p.toml, p.name + ".toml")) << p.name;
+        EXPECT_FALSE(e.checks.empty()) << p.name;
+    }
+    EXPECT_GE(experiments, 10);
 }
 
 TEST(ClaimChecks, BelowThreshold) {  // claim 5
