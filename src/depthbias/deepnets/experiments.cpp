@@ -22,6 +22,7 @@
 #include "depthbias/run/config_schema.hpp"
 #include "depthbias/core/rng.hpp"
 #include "depthbias/run/check_result.hpp"
+#include "depthbias/deepnets/claim_checks.hpp"
 #include "depthbias/deepnets/trainer.hpp"
 #include "depthbias/io/atomic_file.hpp"
 #include "depthbias/io/gnuplot.hpp"
@@ -44,7 +45,7 @@ const schema::Schema<E>& experiment_schema() {
             {"experiment.vary", &E::vary, "dotted config key swept over `values` (e.g. model.depth, data.corruption)"},
             {"experiment.values", &E::values, "values of `vary`"},
             {"experiment.seeds", &E::seeds, "run.seed of each repetition"},
-            {"experiment.checks", &E::checks, "fit | monotone | small_depth | depth_independence | noise_depth (sweep only)"},
+            {"experiment.checks", &E::checks, "registered claim checks (deepnets/claim_checks.hpp): fit, monotone, small_depth, depth_independence, below_threshold, cdnv_depth, noise_depth, test_plateau, width (sweeps); bound_valid, bound_non_vacuous, bound_depth_stable (bound)"},
             {"experiment.fit_accuracy", &E::fit_accuracy, "claim 1: network train accuracy required (clean labels)"},
             {"experiment.fit_min_depth", &E::fit_min_depth, "claim 1: applies to L >= this"},
             {"experiment.nc4_tolerance", &E::nc4_tolerance, "claim 1: |NCC train acc at layer L - network train acc| when L > d"},
@@ -58,6 +59,18 @@ const schema::Schema<E>& experiment_schema() {
             {"experiment.independence_tolerance", &E::independence_tolerance, "claim 4: allowed spread of those accuracies"},
             {"experiment.noise_min_increase", &E::noise_min_increase, "claim 7: d(largest fit p) - d(0) must be at least this"},
             {"experiment.noise_inversions", &E::noise_inversions, "claim 7: allowed 1-layer inversions of the median depth in p"},
+            {"experiment.below_threshold_tolerance", &E::below_threshold_tolerance, "claim 5: |d(L) - min(L, d*)| allowed (layers)"},
+            {"experiment.cdnv_shallow", &E::cdnv_shallow, "claim 6: the shallow depth L whose top-layer train CDNV must exceed the deep one's"},
+            {"experiment.cdnv_deep", &E::cdnv_deep, "claim 6: the deep depth L"},
+            {"experiment.cdnv_tolerance", &E::cdnv_tolerance, "claim 6: relative rise of the train CDNV allowed between consecutive top layers (0.1 = 10%)"},
+            {"experiment.plateau_tolerance", &E::plateau_tolerance, "claim 8: |NCC test acc - network test acc| allowed from the effective depth up"},
+            {"experiment.width_layer", &E::width_layer, "claim 9: the layer i compared across widths"},
+            {"experiment.width_violations", &E::width_violations, "claim 9: allowed violations of each monotone trend in H"},
+            {"experiment.bound_vacuous", &E::bound_vacuous, "claim 10: the bound must be below this to be non-vacuous"},
+            {"experiment.bound_depth_spread", &E::bound_depth_spread, "claim 10: allowed spread of the bound across depths"},
+            {"experiment.bound_q", &E::bound_q, "bound: corruption levels q >= (1 + alpha) p of the delta-2 estimate ([] = delta-2 not estimated)"},
+            {"experiment.bound_q_labelings", &E::bound_q_labelings, "bound: corrupted labelings of S2 per q (E over Y~q)"},
+            {"experiment.bound_confidence", &E::bound_confidence, "bound: confidence of the Clopper-Pearson intervals"},
             {"experiment.bound_m_per_class", &E::bound_m_per_class, "bound: |S1| = |S2| = this x classes"},
             {"experiment.bound_draws", &E::bound_draws, "bound: number of (S1, S2) draws"},
             {"experiment.bound_p", &E::bound_p, "bound: fraction p of S2's labels changed (exactly p m)"},
@@ -85,11 +98,7 @@ void validate_experiment(const E& e) {
         if (s < 0) throw ConfigError("experiment.seeds", "seeds must be >= 0");
     if (!e.vary.empty() && e.values.empty()) throw ConfigError("experiment.values", "`vary` needs values");
     if (e.vary.empty() && !e.values.empty()) throw ConfigError("experiment.vary", "`values` need a key to vary");
-    static const std::vector<std::string> known{"fit", "monotone", "small_depth", "depth_independence", "noise_depth"};
-    for (const auto& c : e.checks)
-        if (std::find(known.begin(), known.end(), c) == known.end())
-            throw ConfigError("experiment.checks", "unknown check '" + c +
-                                                       "' (fit, monotone, small_depth, depth_independence, noise_depth)");
+    validate_claim_checks(e);
     // Every variant must be a valid config.
     for (double v : e.values.empty() ? std::vector<double>{0.0} : e.values) {
         DeepConfig c = e.base;
@@ -101,6 +110,14 @@ void validate_experiment(const E& e) {
         if (e.bound_draws < 1) throw ConfigError("experiment.bound_draws", "must be at least 1");
         if (!(e.bound_p > 0 && e.bound_p < 0.5)) throw ConfigError("experiment.bound_p", "must be in (0, 0.5)");
         if (!(e.bound_alpha > 0 && e.bound_alpha < 1)) throw ConfigError("experiment.bound_alpha", "must be in (0, 1)");
+        for (double q : e.bound_q)
+            if (!(q >= (1 + e.bound_alpha) * e.bound_p - 1e-12 && q < 1))
+                throw ConfigError("experiment.bound_q", "each q must be in [(1 + alpha) p, 1) = [" +
+                                                            value_literal((1 + e.bound_alpha) * e.bound_p) + ", 1), not " +
+                                                            value_literal(q));
+        if (e.bound_q_labelings < 1) throw ConfigError("experiment.bound_q_labelings", "must be at least 1");
+        if (!(e.bound_confidence > 0 && e.bound_confidence < 1))
+            throw ConfigError("experiment.bound_confidence", "must be in (0, 1)");
     }
 }
 
@@ -152,46 +169,6 @@ namespace {
 
 // ---------------------------------------------------------------------------------------------------------
 // Runs.
-
-struct RunRecord {
-    std::string label, dir;
-    double value = 0;
-    std::int64_t seed = 0;
-    std::int64_t depth = 0;
-    double corruption = 0;
-    json summary;
-    bool completed = false, diverged = false;
-    std::vector<double> ncc_train, ncc_test, cdnv_train, cdnv_test;
-    double net_train_acc = 0, net_test_acc = 0;
-    std::optional<int> ed_first, ed_stays;
-
-    double depth_or_unfit() const { return ed_first ? double(*ed_first) : double(depth + 1); }
-};
-
-std::optional<int> parse_depth(const json& j) {
-    if (j.is_number_integer()) return j.get<int>();
-    return std::nullopt;
-}
-
-double get_or_nan(const json& j) { return j.is_number() ? j.get<double>() : std::nan(""); }
-
-void fill_record(RunRecord& r) {
-    const json& s = r.summary;
-    r.completed = s.value("status", "") == "completed";
-    r.diverged = s.value("status", "") == "diverged";
-    if (!r.completed) return;
-    const json& f = s["final"];
-    r.net_train_acc = get_or_nan(f["network_train_acc"]);
-    r.net_test_acc = get_or_nan(f["network_test_acc"]);
-    r.ed_first = parse_depth(f["effective_depth"]["first"]);
-    r.ed_stays = parse_depth(f["effective_depth"]["stays"]);
-    for (const auto& l : f["layers"]) {
-        r.ncc_train.push_back(get_or_nan(l["ncc_train_acc"]));
-        r.ncc_test.push_back(get_or_nan(l["ncc_test_acc"]));
-        r.cdnv_train.push_back(get_or_nan(l["cdnv_train"]));
-        r.cdnv_test.push_back(get_or_nan(l["cdnv_test"]));
-    }
-}
 
 struct Job {
     RunRecord rec;
@@ -250,213 +227,11 @@ std::string value_label(const DeepExperiment& e, double v) {
     return shortk + value_literal(v);
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Checks (galanti.md section 3). Each returns a CheckResult's JSON (run/check_result.hpp): {name, claim, status:
-// pass | fail | not_evaluated, pass, detail, runs}. A check whose scope holds a run that did not complete
-// (diverged), or that has too few runs to decide (inconclusive), is not_evaluated: it measured nothing.
-
-json check(const std::string& name, const std::string& claim, CheckStatus status, const std::string& detail,
-           const std::vector<std::string>& runs) {
-    return to_json(CheckResult{name, claim, status, detail, runs});
-}
-
-json check(const std::string& name, const std::string& claim, bool pass, const std::string& detail,
-           const std::vector<std::string>& runs) {
-    return check(name, claim, pass ? CheckStatus::Pass : CheckStatus::Fail, detail, runs);
-}
-
-// The labels of the runs in a check's scope, and those of them that did not complete.
-struct Scope {
-    std::vector<std::string> labels;
-    std::string incomplete;  // "'L3-seed0' (diverged), ..." or ""
-};
-
-template <class Pred>
-Scope scope_of(const std::vector<RunRecord>& runs, Pred in_scope) {
-    Scope s;
-    for (const auto& r : runs) {
-        if (!in_scope(r)) continue;
-        s.labels.push_back(r.label);
-        if (!r.completed)
-            s.incomplete += (s.incomplete.empty() ? "'" : ", '") + r.label + "' (" + r.summary.value("status", "?") + ")";
-    }
-    return s;
-}
-
-json not_evaluated(const std::string& name, const std::string& claim, const std::string& why, const Scope& sc) {
-    return check(name, claim, CheckStatus::NotEvaluated, why, sc.labels);
-}
-
 std::string fmt(double v, int prec = 4) {
     std::ostringstream s;
     s.precision(prec);
     s << v;
     return s.str();
-}
-
-json check_fit(const DeepExperiment& e, const std::vector<RunRecord>& runs) {
-    const Scope sc = scope_of(runs, [&](const RunRecord& r) { return r.corruption == 0 && r.depth >= e.fit_min_depth; });
-    if (!sc.incomplete.empty()) return not_evaluated("fit", "1", "runs did not complete: " + sc.incomplete, sc);
-    int considered = 0, acc_fail = 0, nc4_considered = 0, nc4_fail = 0;
-    double worst_acc = 1, worst_gap = 0;
-    for (const auto& r : runs) {
-        if (!r.completed || r.corruption > 0 || r.depth < e.fit_min_depth) continue;
-        ++considered;
-        worst_acc = std::min(worst_acc, r.net_train_acc);
-        acc_fail += r.net_train_acc < e.fit_accuracy;
-        if (r.ed_first && *r.ed_first < r.depth) {
-            ++nc4_considered;
-            const double gap = std::abs(r.ncc_train.back() - r.net_train_acc);
-            worst_gap = std::max(worst_gap, gap);
-            nc4_fail += gap > e.nc4_tolerance;
-        }
-    }
-    if (!considered)
-        return not_evaluated("fit", "1", "no completed clean-label run with L >= " + std::to_string(e.fit_min_depth), sc);
-    const std::string detail = std::to_string(considered - acc_fail) + "/" + std::to_string(considered) +
-                               " runs with train accuracy >= " + fmt(e.fit_accuracy) + " (lowest " + fmt(worst_acc) +
-                               "); NCC at layer L vs network: " + std::to_string(nc4_considered - nc4_fail) + "/" +
-                               std::to_string(nc4_considered) + " within " + fmt(e.nc4_tolerance) +
-                               " (largest gap " + fmt(worst_gap, 3) + ")";
-    return check("fit", "1", !(acc_fail || nc4_fail), detail, sc.labels);
-}
-
-json check_monotone(const DeepExperiment& e, const std::vector<RunRecord>& runs) {
-    const Scope sc = scope_of(runs, [](const RunRecord&) { return true; });
-    if (!sc.incomplete.empty()) return not_evaluated("monotone", "2", "runs did not complete: " + sc.incomplete, sc);
-    int considered = 0, bad = 0;
-    double worst = 0;
-    std::string where;
-    for (const auto& r : runs) {
-        if (!r.completed) continue;
-        ++considered;
-        bool run_bad = false;
-        for (size_t i = 1; i < r.ncc_train.size(); ++i) {
-            const bool top = r.ed_first && int(i) + 1 > *r.ed_first;
-            const double tol = top ? e.monotone_dip_top : e.monotone_dip;
-            const double drop = r.ncc_train[i - 1] - r.ncc_train[i];
-            if (drop > worst) {
-                worst = drop;
-                where = r.label + " layer " + std::to_string(i) + "->" + std::to_string(i + 1);
-            }
-            if (drop > tol) run_bad = true;
-        }
-        bad += run_bad;
-    }
-    if (!considered) return not_evaluated("monotone", "2", "no completed run", sc);
-    return check("monotone", "2", !bad,
-                 std::to_string(considered - bad) + "/" + std::to_string(considered) +
-                     " runs non-decreasing within the allowed dips (" + fmt(e.monotone_dip) + ", top layers " +
-                     fmt(e.monotone_dip_top) + "); largest drop " + fmt(worst, 3) +
-                     (where.empty() ? "" : " at " + where),
-                 sc.labels);
-}
-
-json check_small_depth(const DeepExperiment& e, const std::vector<RunRecord>& runs) {
-    const Scope sc = scope_of(runs, [&](const RunRecord& r) { return r.depth == e.small_depth_at && r.corruption <= 0; });
-    if (!sc.incomplete.empty()) return not_evaluated("small_depth", "3", "runs did not complete: " + sc.incomplete, sc);
-    std::vector<double> d;
-    int plateau_bad = 0;
-    double eps = e.base.epsilon;
-    for (const auto& r : runs) {
-        if (!r.completed || r.depth != e.small_depth_at || r.corruption > 0) continue;
-        d.push_back(r.depth_or_unfit());
-        if (r.ed_first)
-            for (size_t j = size_t(*r.ed_first - 1); j < r.ncc_train.size(); ++j)
-                if (r.ncc_train[j] < 1 - 2 * eps) {
-                    ++plateau_bad;
-                    break;
-                }
-    }
-    if (d.empty())
-        return not_evaluated("small_depth", "3", "no completed clean run with L = " + std::to_string(e.small_depth_at), sc);
-    const double med = median(d);
-    const bool ok = med <= double(e.small_depth_max) && plateau_bad == 0;
-    return check("small_depth", "3", ok,
-                 "L = " + std::to_string(e.small_depth_at) + ": median effective depth " + fmt(med) + " (<= " +
-                     std::to_string(e.small_depth_max) + " required; unfit counts as L + 1), " +
-                     std::to_string(plateau_bad) + " runs with a layer above d below 1 - 2 eps",
-                 sc.labels);
-}
-
-json check_depth_independence(const DeepExperiment& e, const std::vector<RunRecord>& runs) {
-    const Scope sc =
-        scope_of(runs, [&](const RunRecord& r) { return r.corruption == 0 && r.depth >= e.independence_min_depth; });
-    if (!sc.incomplete.empty())
-        return not_evaluated("depth_independence", "4", "runs did not complete: " + sc.incomplete, sc);
-    std::map<std::int64_t, std::vector<const RunRecord*>> by_depth;
-    for (const auto& r : runs)
-        if (r.completed && r.corruption == 0 && r.depth >= e.independence_min_depth) by_depth[r.depth].push_back(&r);
-    if (by_depth.size() < 2)
-        return not_evaluated("depth_independence", "4",
-                             "needs completed clean runs at two or more depths L >= " +
-                                 std::to_string(e.independence_min_depth),
-                             sc);
-    double lo = 1e9, hi = -1e9;
-    std::string meds;
-    double acc_spread = 0;
-    std::vector<std::vector<double>> layer_med(size_t(e.independence_layers));
-    for (const auto& [L, rs] : by_depth) {
-        std::vector<double> d;
-        for (const auto* r : rs) d.push_back(r->depth_or_unfit());
-        const double m = median(d);
-        lo = std::min(lo, m);
-        hi = std::max(hi, m);
-        meds += (meds.empty() ? "" : ", ") + std::string("L=") + std::to_string(L) + ": " + fmt(m);
-        for (std::int64_t i = 0; i < e.independence_layers && i < L; ++i) {
-            std::vector<double> a;
-            for (const auto* r : rs) a.push_back(r->ncc_train[size_t(i)]);
-            layer_med[size_t(i)].push_back(median(a));
-        }
-    }
-    for (const auto& v : layer_med)
-        if (v.size() >= 2) acc_spread = std::max(acc_spread, *std::max_element(v.begin(), v.end()) - *std::min_element(v.begin(), v.end()));
-    const bool ok = hi - lo <= double(e.independence_spread) && acc_spread <= e.independence_tolerance;
-    return check("depth_independence", "4", ok,
-                 "median effective depths " + meds + " (spread " + fmt(hi - lo) + ", <= " +
-                     std::to_string(e.independence_spread) + " required); NCC train accuracy of layers 1-" +
-                     std::to_string(e.independence_layers) + " spreads by " + fmt(acc_spread, 3) + " (<= " +
-                     fmt(e.independence_tolerance) + ")",
-                 sc.labels);
-}
-
-json check_noise_depth(const DeepExperiment& e, const std::vector<RunRecord>& runs) {
-    const Scope sc = scope_of(runs, [](const RunRecord&) { return true; });
-    if (!sc.incomplete.empty()) return not_evaluated("noise_depth", "7", "runs did not complete: " + sc.incomplete, sc);
-    std::map<double, std::vector<double>> fit;
-    std::map<double, int> unfit;
-    for (const auto& r : runs) {
-        if (!r.completed) continue;
-        if (r.ed_first)
-            fit[r.corruption].push_back(*r.ed_first);
-        else
-            ++unfit[r.corruption];
-        fit.try_emplace(r.corruption);
-    }
-    std::vector<std::pair<double, double>> med;  // p, median over fit runs
-    std::string table;
-    for (const auto& [p, d] : fit) {
-        table += (table.empty() ? "" : ", ") + std::string("p=") + fmt(p) + ": " +
-                 (d.empty() ? std::string("unfit") : fmt(median(d))) +
-                 (unfit[p] ? " (" + std::to_string(unfit[p]) + " unfit)" : "");
-        if (!d.empty()) med.emplace_back(p, median(d));
-    }
-    if (med.size() < 2 || med.front().first != 0)
-        return not_evaluated("noise_depth", "7", "needs fit runs at p = 0 and one p > 0: " + table, sc);
-    int inversions = 0;
-    bool big_inversion = false;
-    for (size_t i = 1; i < med.size(); ++i)
-        if (med[i].second < med[i - 1].second) {
-            ++inversions;
-            big_inversion = big_inversion || med[i - 1].second - med[i].second > 1;
-        }
-    const double increase = med.back().second - med.front().second;
-    const bool ok = inversions <= e.noise_inversions && !big_inversion && increase >= double(e.noise_min_increase);
-    return check("noise_depth", "7", ok,
-                 "median effective depth (fit runs) " + table + "; d(p=" + fmt(med.back().first) + ") - d(0) = " +
-                     fmt(increase) + " (>= " + std::to_string(e.noise_min_increase) + " required), " +
-                     std::to_string(inversions) + " inversions",
-                 sc.labels);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -495,6 +270,7 @@ json sweep_tables_and_figure(const DeepExperiment& e, const std::vector<RunRecor
     Panel edp{"effective depth (median over fit runs)", e.vary.empty() ? "run" : e.vary, "effective depth", false,
               false, {}, "set key top left\nset yrange [0:*]"};
     json per_value = json::array();
+    bool any_fit = false;  // gnuplot refuses a panel whose every point is undefined (all runs unfit)
     for (double v : values) {
         std::vector<const RunRecord*> rs;
         for (const auto& r : runs)
@@ -502,7 +278,7 @@ json sweep_tables_and_figure(const DeepExperiment& e, const std::vector<RunRecor
         std::vector<double> first, stays;
         double tr = 0, te = 0;
         for (const auto* r : rs) {
-            if (r->ed_first) first.push_back(*r->ed_first);
+            if (r->ed_first) first.push_back(*r->ed_first), any_fit = true;
             if (r->ed_stays) stays.push_back(*r->ed_stays);
             tr += r->net_train_acc / double(rs.size());
             te += r->net_test_acc / double(rs.size());
@@ -542,7 +318,8 @@ json sweep_tables_and_figure(const DeepExperiment& e, const std::vector<RunRecor
     edp.curves.push_back({"effective_depth.csv", 1, 3, "stays separable", "linespoints dt 2 pt 6"});
     result["per_value"] = per_value;
     if (figures) {
-        fig.panels = {ncc, cdnv, edp};
+        fig.panels = {ncc, cdnv};
+        if (any_fit) fig.panels.push_back(edp);
         std::string err;
         if (!render(fig, out, "figure", &err)) result["figure_warning"] = err;
     }
@@ -565,6 +342,7 @@ json run_sweep(const DeepExperiment& e, const std::string& out, const Experiment
             j.rec.label = value_label(e, v) + "-seed" + std::to_string(seed);
             j.cfg.name = e.name + "/" + j.rec.label;
             j.rec.depth = j.cfg.depth;
+            j.rec.width = j.cfg.width;
             j.rec.corruption = j.cfg.corruption;
             j.rec.dir = out + "/runs/" + j.rec.label;
             jobs.push_back(std::move(j));
@@ -577,13 +355,7 @@ json run_sweep(const DeepExperiment& e, const std::string& out, const Experiment
     json result = sweep_tables_and_figure(e, runs, out, opt.figures);
     if (std::string err; !figures.close(&err)) result["figure_warning"] = err;
     json checks = json::array();
-    for (const auto& c : e.checks) {
-        if (c == "fit") checks.push_back(check_fit(e, runs));
-        if (c == "monotone") checks.push_back(check_monotone(e, runs));
-        if (c == "small_depth") checks.push_back(check_small_depth(e, runs));
-        if (c == "depth_independence") checks.push_back(check_depth_independence(e, runs));
-        if (c == "noise_depth") checks.push_back(check_noise_depth(e, runs));
-    }
+    for (const auto& c : evaluate_claim_checks(e, ClaimCheckInputs{&runs, nullptr})) checks.push_back(to_json(c));
     result["checks"] = checks;
     json rj = json::array();
     for (const auto& r : runs)
@@ -627,6 +399,12 @@ std::pair<Dataset, Dataset> draw_pair(const Dataset& pool, std::int64_t m, std::
     return {select(pool, s1), select(pool, s2)};
 }
 
+// The seed of the exact corruption of S2 at level q (index qi of bound_q, labeling l) in draw d; the p-level
+// corruption keeps its seed 1000 + d.
+std::uint64_t q_corruption_seed(size_t qi, std::int64_t l, std::int64_t d) {
+    return 0x5100000000ULL + (std::uint64_t(qi) << 24) + (std::uint64_t(l) << 12) + std::uint64_t(d);
+}
+
 json run_bound(const DeepExperiment& e, const std::string& out, const ExperimentRunOptions& opt) {
     const std::vector<double> values = e.values.empty() ? std::vector<double>{0.0} : e.values;
     std::vector<Job> jobs;
@@ -634,7 +412,8 @@ json run_bound(const DeepExperiment& e, const std::string& out, const Experiment
         double value;
         int classes;
         std::int64_t draw;
-        std::vector<size_t> clean, noisy;  // job indices
+        std::vector<size_t> clean, noisy;             // job indices: S1; S1 + S2~p
+        std::vector<std::vector<std::vector<size_t>>> q;  // [q index][labeling] -> job indices (one per seed)
         double wrong_fraction = 0;
     };
     std::vector<Slot> slots;
@@ -648,102 +427,208 @@ json run_bound(const DeepExperiment& e, const std::string& out, const Experiment
         DeepConfig pool_cfg = cfg;
         if (pool_cfg.dataset == "fashion-mnist") pool_cfg.train_per_class = 0;
         const DataSplit pool = load_data(pool_cfg);
+        auto add_job = [&](const Dataset& train, const std::string& what, double corruption, std::int64_t seed,
+                           std::int64_t d) {
+            Job j;
+            j.cfg = cfg;
+            j.cfg.seed = seed;
+            j.rec.value = v;
+            j.rec.seed = seed;
+            j.rec.depth = cfg.depth;
+            j.rec.width = cfg.width;
+            j.rec.corruption = corruption;
+            j.rec.label = value_label(e, v) + "-draw" + std::to_string(d) + "-" + what + "-seed" + std::to_string(seed);
+            j.cfg.name = e.name + "/" + j.rec.label;
+            j.rec.dir = out + "/runs/" + j.rec.label;
+            j.data = DataSplit{train, pool.test, pool.source};
+            jobs.push_back(std::move(j));
+            return jobs.size() - 1;
+        };
         for (std::int64_t d = 0; d < e.bound_draws; ++d) {
             auto [s1, s2] = draw_pair(pool.train, e.bound_m_per_class, std::uint64_t(d));
+            const Dataset s2_clean = s2;
             corrupt_labels_exact(s2.labels, e.bound_p, s2.classes, 1000 + std::uint64_t(d));
-            Slot slot{v, pool.train.classes, d, {}, {}, s2.corrupted_fraction()};
+            Slot slot{v, pool.train.classes, d, {}, {}, {}, s2.corrupted_fraction()};
             const Dataset s12 = concat(s1, s2);
-            for (auto seed : e.seeds)
-                for (int noisy = 0; noisy < 2; ++noisy) {
-                    Job j;
-                    j.cfg = cfg;
-                    j.cfg.seed = seed;
-                    j.rec.value = v;
-                    j.rec.seed = seed;
-                    j.rec.depth = cfg.depth;
-                    j.rec.corruption = noisy ? e.bound_p : 0.0;
-                    j.rec.label = value_label(e, v) + "-draw" + std::to_string(d) + (noisy ? "-S1+S2noisy" : "-S1") +
-                                  "-seed" + std::to_string(seed);
-                    j.cfg.name = e.name + "/" + j.rec.label;
-                    j.rec.dir = out + "/runs/" + j.rec.label;
-                    j.data = DataSplit{noisy ? s12 : s1, pool.test, pool.source};
-                    (noisy ? slot.noisy : slot.clean).push_back(jobs.size());
-                    jobs.push_back(std::move(j));
+            for (auto seed : e.seeds) {
+                slot.clean.push_back(add_job(s1, "S1", 0.0, seed, d));
+                slot.noisy.push_back(add_job(s12, "S1+S2noisy", e.bound_p, seed, d));
+            }
+            // delta-2: S1 + S2 with q-corrupted labels, bound_q_labelings labelings per q.
+            for (size_t qi = 0; qi < e.bound_q.size(); ++qi) {
+                slot.q.emplace_back();
+                for (std::int64_t l = 0; l < e.bound_q_labelings; ++l) {
+                    Dataset s2q = s2_clean;
+                    corrupt_labels_exact(s2q.labels, e.bound_q[qi], s2q.classes, q_corruption_seed(qi, l, d));
+                    const Dataset s12q = concat(s1, s2q);
+                    slot.q.back().emplace_back();
+                    for (auto seed : e.seeds)
+                        slot.q.back().back().push_back(add_job(
+                            s12q, "S1+S2q" + value_literal(e.bound_q[qi]) + "l" + std::to_string(l), e.bound_q[qi],
+                            seed, d));
                 }
+            }
             slots.push_back(slot);
         }
     }
     std::cout << "experiment " << e.name << ": " << jobs.size() << " runs -> " << out << std::endl;
     run_all(jobs, opt);
 
+    auto min_depth = [&](const std::vector<size_t>& idx) {
+        double m = 1e9;
+        for (size_t k : idx) m = std::min(m, jobs[k].rec.depth_or_unfit());
+        return m;
+    };
     json result;
     json rows = json::array();
-    std::string csv = "value,draw,mean_depth_S1,d_min_S1_S2noisy,indicator,mean_test_error,wrong_fraction_S2\n";
+    std::string csv = "value,draw,mean_depth_S1,d_min_S1_S2p,first_indicator";
+    for (double q : e.bound_q) csv += ",mean_d_min_S1_S2q" + value_literal(q);
+    csv += ",delta2_indicator,mean_test_error,wrong_fraction_S2p\n";
+    std::string terms_csv = "value,m,draws,first_term,first_lo,first_hi,noise_term,delta1,delta2,delta2_lo,delta2_hi,"
+                            "delta2_draws,bound,bound_upper,measured_test_error,bound_minus_error\n";
     std::map<double, std::vector<const Slot*>> by_value;
     for (const auto& s : slots) by_value[s.value].push_back(&s);
     json per_value = json::array();
+    std::vector<BoundValue> bvs;
     for (const auto& [v, ss] : by_value) {
-        double first = 0, test_err = 0;
-        int n = 0, incomplete = 0;  // runs that did not complete: no depth or test error was measured for them
+        BoundValue bv;
+        bv.value = v;
+        bv.depth = jobs[ss.front()->clean.front()].rec.depth;
+        std::int64_t first_k = 0, delta2_k = 0;
+        double test_err = 0;
         for (const auto* s : ss) {
-            for (size_t k : s->clean) incomplete += !jobs[k].rec.completed;
-            for (size_t k : s->noisy) incomplete += !jobs[k].rec.completed;
-            std::vector<double> d1;
-            double err = 0;
+            auto count_incomplete = [&](const std::vector<size_t>& idx) {
+                for (size_t k : idx) bv.incomplete += !jobs[k].rec.completed;
+            };
+            count_incomplete(s->clean);
+            count_incomplete(s->noisy);
+            for (const auto& qq : s->q)
+                for (const auto& ll : qq) count_incomplete(ll);
+            double dbar = 0, err = 0;
             for (size_t k : s->clean) {
-                d1.push_back(jobs[k].rec.depth_or_unfit());
+                dbar += jobs[k].rec.depth_or_unfit() / double(s->clean.size());
                 err += (1 - jobs[k].rec.net_test_acc) / double(s->clean.size());
             }
-            double dmin = 1e9;
-            for (size_t k : s->noisy) dmin = std::min(dmin, jobs[k].rec.depth_or_unfit());
-            const double dbar = std::accumulate(d1.begin(), d1.end(), 0.0) / double(d1.size());
-            const int ind = dbar >= dmin;
-            first += ind;
-            test_err += err;
-            ++n;
+            const double dmin = min_depth(s->noisy);
+            const int ind1 = dbar >= dmin;
+            // delta-2's event: some q >= (1 + alpha) p whose expected d_min is below the p-level d_min.
+            int ind2 = 0;
+            std::vector<double> dq;
+            for (const auto& qq : s->q) {
+                double mean = 0;
+                for (const auto& ll : qq) mean += min_depth(ll) / double(qq.size());
+                dq.push_back(mean);
+                ind2 |= dmin > mean;
+            }
+            first_k += ind1;
+            delta2_k += ind2;
+            test_err += err / double(ss.size());
             csv += csv_num(v) + "," + std::to_string(s->draw) + "," + csv_num(dbar) + "," + csv_num(dmin) + "," +
-                   std::to_string(ind) + "," + csv_num(err) + "," + csv_num(s->wrong_fraction) + "\n";
-            rows.push_back({{"value", v}, {"draw", s->draw}, {"mean_depth_S1", dbar}, {"d_min_S1_S2noisy", dmin},
-                            {"indicator", ind}, {"mean_test_error", err}});
+                   std::to_string(ind1);
+            for (double x : dq) csv += "," + csv_num(x);
+            csv += "," + (s->q.empty() ? std::string("nan") : std::to_string(ind2)) + "," + csv_num(err) + "," +
+                   csv_num(s->wrong_fraction) + "\n";
+            json row = {{"value", v}, {"draw", s->draw}, {"mean_depth_S1", dbar}, {"d_min_S1_S2p", dmin},
+                        {"first_indicator", ind1}, {"mean_test_error", err}, {"wrong_fraction_S2p", s->wrong_fraction}};
+            if (!s->q.empty()) {
+                row["mean_d_min_S1_S2q"] = dq;
+                row["delta2_indicator"] = ind2;
+            }
+            rows.push_back(row);
         }
-        first /= n;
-        test_err /= n;
-        const double noise_term = (1 + e.bound_alpha) * e.bound_p;
-        const double bound = first + noise_term;
+        const std::int64_t n = std::int64_t(ss.size());
+        bv.draws = n;
+        bv.first_term = double(first_k) / double(n);
+        std::tie(bv.first_lo, bv.first_hi) = clopper_pearson(first_k, n, e.bound_confidence);
+        bv.noise_term = (1 + e.bound_alpha) * e.bound_p;
+        bv.delta1 = 0;
+        if (!e.bound_q.empty()) {
+            bv.delta2_draws = n;
+            bv.delta2 = double(delta2_k) / double(n);
+            std::tie(bv.delta2_lo, bv.delta2_hi) = clopper_pearson(delta2_k, n, e.bound_confidence);
+        } else {
+            bv.delta2 = 0, bv.delta2_lo = 0, bv.delta2_hi = 1;  // not estimated: anything in [0, 1]
+        }
+        bv.bound = bv.first_term + bv.noise_term + bv.delta1 + bv.delta2;
+        bv.bound_upper = bv.first_hi + bv.noise_term + bv.delta1 + bv.delta2_hi;
+        bv.test_error = test_err;
+        bvs.push_back(bv);
+        const std::string conf = fmt(100 * e.bound_confidence, 3) + "%";
         json pv = {{"value", v},
+                   {"depth", bv.depth},
                    {"m", e.bound_m_per_class * ss.front()->classes},
                    {"draws", n},
                    {"seeds", e.seeds.size()},
-                   {"first_term", first},
-                   {"noise_term_(1+alpha)p", noise_term},
-                   {"delta1", 0.0},
-                   {"delta2", 0.0},
-                   {"deltas_note", "not estimated (treated as 0)"},
-                   {"bound", bound},
-                   {"measured_test_error", test_err},
-                   {"valid", incomplete ? json(nullptr) : json(bound >= test_err)},
-                   {"non_vacuous", incomplete ? json(nullptr) : json(bound < 0.5)}};
-        if (incomplete) pv["not_evaluated"] = std::to_string(incomplete) + " runs did not complete";
+                   {"p", e.bound_p},
+                   {"alpha", e.bound_alpha},
+                   {"q", e.bound_q},
+                   {"q_labelings", e.bound_q_labelings},
+                   {"confidence", e.bound_confidence},
+                   {"first_term", bv.first_term},
+                   {"first_term_interval", {bv.first_lo, bv.first_hi}},
+                   {"noise_term_(1+alpha)p", bv.noise_term},
+                   {"delta1", bv.delta1},
+                   {"delta1_note", "assumed 0: the delta1-uniform-errors assumption of Prop. 1 (the network's mistakes on "
+                                   "S2 uniformly distributed over gamma); not measurable from these runs"},
+                   {"delta2", bv.delta2},
+                   {"delta2_interval", {bv.delta2_lo, bv.delta2_hi}},
+                   {"delta2_draws", bv.delta2_draws},
+                   {"delta2_note", e.bound_q.empty()
+                                       ? "not estimated (experiment.bound_q is empty): the interval is [0, 1]"
+                                       : "Monte Carlo over draws of S1, S2 and the labels: fraction of draws in which "
+                                         "some q in bound_q needs less minimal depth (mean over labelings of the min "
+                                         "over seeds) than p; Clopper-Pearson " + conf},
+                   {"bound", bv.bound},
+                   {"bound_upper", bv.bound_upper},
+                   {"measured_test_error", bv.test_error},
+                   {"bound_minus_error", bv.bound - bv.test_error},
+                   {"valid", bv.incomplete ? json(nullptr) : json(bv.bound >= bv.test_error)},
+                   {"non_vacuous", bv.incomplete ? json(nullptr) : json(bv.bound < e.bound_vacuous)}};
+        if (bv.incomplete) pv["not_evaluated"] = std::to_string(bv.incomplete) + " runs did not complete";
         per_value.push_back(pv);
-        std::cout << "  " << value_label(e, v) << ": bound " << fmt(bound) << " = first term " << fmt(first)
-                  << " + (1+alpha)p " << fmt(noise_term) << " + delta1 0 + delta2 0 (not estimated); measured mean "
-                  << "test error " << fmt(test_err)
-                  << (incomplete ? "  [not evaluated: " + std::to_string(incomplete) + " runs did not complete]"
-                                 : std::string(bound >= test_err ? "  [valid: bound >= error]"
-                                                                 : "  [VIOLATED: bound < error]") +
-                                       (bound < 0.5 ? " [non-vacuous]" : " [vacuous]"))
+        terms_csv += csv_num(v) + "," + std::to_string(e.bound_m_per_class * ss.front()->classes) + "," +
+                     std::to_string(n) + "," + csv_num(bv.first_term) + "," + csv_num(bv.first_lo) + "," +
+                     csv_num(bv.first_hi) + "," + csv_num(bv.noise_term) + "," + csv_num(bv.delta1) + "," +
+                     csv_num(bv.delta2) + "," + csv_num(bv.delta2_lo) + "," + csv_num(bv.delta2_hi) + "," +
+                     std::to_string(bv.delta2_draws) + "," + csv_num(bv.bound) + "," + csv_num(bv.bound_upper) + "," +
+                     csv_num(bv.test_error) + "," + csv_num(bv.bound - bv.test_error) + "\n";
+        std::cout << "  " << value_label(e, v) << " (m = " << e.bound_m_per_class * ss.front()->classes << ", "
+                  << n << " draws x " << e.seeds.size() << " seeds):\n"
+                  << "    first term            " << fmt(bv.first_term) << "  [" << fmt(bv.first_lo) << ", "
+                  << fmt(bv.first_hi) << "] (" << first_k << "/" << n << " draws, " << conf << " Clopper-Pearson)\n"
+                  << "    (1 + alpha) p         " << fmt(bv.noise_term) << "\n"
+                  << "    delta1                0 (assumed: uniform errors; not measurable)\n"
+                  << "    delta2                "
+                  << (e.bound_q.empty() ? std::string("not estimated (bound_q empty): in [0, 1]")
+                                        : fmt(bv.delta2) + "  [" + fmt(bv.delta2_lo) + ", " + fmt(bv.delta2_hi) + "] (" +
+                                              std::to_string(delta2_k) + "/" + std::to_string(n) + " draws)")
+                  << "\n"
+                  << "    bound                 " << fmt(bv.bound) << " (upper " << fmt(bv.bound_upper) << ")\n"
+                  << "    measured test error   " << fmt(bv.test_error) << "  -> bound - error = "
+                  << fmt(bv.bound - bv.test_error)
+                  << (bv.incomplete ? "  [not evaluated: " + std::to_string(bv.incomplete) + " runs did not complete]"
+                                    : std::string(bv.bound >= bv.test_error ? "  [valid]" : "  [VIOLATED]"))
                   << "\n";
     }
     write_file_atomically(out + "/bound.csv", csv);
+    write_file_atomically(out + "/bound_terms.csv", terms_csv);
     result["draws"] = rows;
     result["per_value"] = per_value;
-    result["checks"] = json::array();
+    std::vector<RunRecord> records;
+    for (const auto& j : jobs) records.push_back(j.rec);
+    json checks = json::array();
+    for (const auto& c : evaluate_claim_checks(e, ClaimCheckInputs{&records, &bvs})) checks.push_back(to_json(c));
+    result["checks"] = checks;
+    for (const auto& c : checks)
+        std::cout << "  [" << check_status_label(check_status(c)) << "] claim " << c["claim"].get<std::string>() << " ("
+                  << c["name"].get<std::string>() << "): " << c["detail"].get<std::string>() << "\n";
     json rj = json::array();
     for (const auto& j : jobs)
         rj.push_back({{"label", j.rec.label},
                       {"status", j.rec.summary.value("status", "?")},
                       {"effective_depth_first", j.rec.ed_first ? json(*j.rec.ed_first) : json("unfit")},
-                      {"network_test_acc", j.rec.completed ? json(j.rec.net_test_acc) : json(nullptr)}});
+                      {"network_test_acc", j.rec.completed ? json(j.rec.net_test_acc) : json(nullptr)},
+                      {"wall_seconds", j.rec.summary.value("wall_seconds", 0.0)}});
     result["runs"] = rj;
     return result;
 }

@@ -36,9 +36,18 @@ struct DeepExperiment {
     std::int64_t independence_min_depth = 8, independence_spread = 2, independence_layers = 4;
     double independence_tolerance = 0.05;
     std::int64_t noise_min_increase = 2, noise_inversions = 1;
+    double below_threshold_tolerance = 1;                 // claim 5
+    std::int64_t cdnv_shallow = 3, cdnv_deep = 12;        // claim 6
+    double cdnv_tolerance = 0.1;
+    double plateau_tolerance = 0.02;                      // claim 8
+    std::int64_t width_layer = 5, width_violations = 1;   // claim 9
+    double bound_vacuous = 0.5, bound_depth_spread = 0.05;  // claim 10
     // bound parameters
     std::int64_t bound_m_per_class = 50, bound_draws = 3;
     double bound_p = 0.1, bound_alpha = 0.1;
+    std::vector<double> bound_q;             // delta-2: corruption levels q >= (1 + alpha) p ([]: not estimated)
+    std::int64_t bound_q_labelings = 1;      // delta-2: labelings Y~q per q and draw (the E over Y~q)
+    double bound_confidence = 0.95;          // Clopper-Pearson intervals of the first term and delta-2
 };
 
 DeepExperiment parse_deep_experiment(const std::string& toml_text, const std::string& origin);
