@@ -29,26 +29,7 @@
 #include "depthbias/models/deep_matrix_product.hpp"
 #include "depthbias/tasks/matrix_completion.hpp"
 
-namespace {
-std::atomic<long> g_allocs{0};
-}
-extern "C" {
-void* __libc_malloc(size_t);
-void* __libc_calloc(size_t, size_t);
-void* __libc_realloc(void*, size_t);
-void* malloc(size_t n) {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    return __libc_malloc(n);
-}
-void* calloc(size_t k, size_t n) {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    return __libc_calloc(k, n);
-}
-void* realloc(void* p, size_t n) {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    return __libc_realloc(p, n);
-}
-}
+#include "alloc_counter.hpp"
 
 namespace {
 using namespace depthbias;

@@ -53,41 +53,7 @@
 #include "depthbias/models/diagonal_network.hpp"
 #include "depthbias/tasks/binary_classification.hpp"
 
-// ---- allocation counter: interpose glibc's allocator entry points (forwarding to the __libc_ versions) ----
-namespace {
-std::atomic<long> g_allocs{0};
-}
-extern "C" {
-void* __libc_malloc(size_t);
-void* __libc_calloc(size_t, size_t);
-void* __libc_realloc(void*, size_t);
-void* __libc_memalign(size_t, size_t);
-void* malloc(size_t n) {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    return __libc_malloc(n);
-}
-void* calloc(size_t k, size_t n) {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    return __libc_calloc(k, n);
-}
-void* realloc(void* p, size_t n) {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    return __libc_realloc(p, n);
-}
-void* memalign(size_t a, size_t n) {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    return __libc_memalign(a, n);
-}
-void* aligned_alloc(size_t a, size_t n) {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    return __libc_memalign(a, n);
-}
-int posix_memalign(void** p, size_t a, size_t n) {
-    g_allocs.fetch_add(1, std::memory_order_relaxed);
-    *p = __libc_memalign(a, n);
-    return *p ? 0 : 12;  // ENOMEM
-}
-}
+#include "alloc_counter.hpp"
 
 namespace {
 using namespace depthbias;
