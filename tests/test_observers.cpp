@@ -17,6 +17,7 @@
 #include "depthbias/run/factory.hpp"
 #include "depthbias/run/presets.hpp"
 #include "depthbias/run/run_executor.hpp"
+#include "depthbias/analysis/exact_dln.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace depthbias;
@@ -218,5 +219,39 @@ TEST(Observers, TangentKernelDistanceEqualsTheLambdaBalancedClosedForm) {
         EXPECT_LT(ours, previous) << label;
         previous = ours;
         EXPECT_GT(*s.final->values.at("target_alignment_min"), 0.99) << label;
+    }
+}
+
+TEST(Observers, SaxeReferenceFollowsAlignedBalancedRunsAndStaysOffOtherwise) {
+    Experiment e = parse_experiment(find_preset("lambda-balanced")->toml, "lambda-balanced");
+    const auto v = std::find_if(e.variants.begin(), e.variants.end(), [](const Variant& x) { return x.label == "Saxe modes N=3"; });
+    ASSERT_NE(v, e.variants.end());
+    RunOptions opt;
+    opt.figures = false;
+    const auto run = [&](const std::vector<std::string>& overrides) {
+        RunConfig c = variant_config(e, *v);
+        for (const auto& o : overrides) apply_override(c, o);
+        test_support::TempDir dir("saxe");
+        return run_in_directory(c, dir.string(), opt);
+    };
+    // Aligned and balanced: the flow follows every mode's closed form (the modes rise from a small u0 to their
+    // targets 3, 2, 1.5, 1, 0.5 within t = 15, so the comparison spans the whole sigmoid).
+    const RunSummary aligned = run({});
+    ASSERT_TRUE(aligned.final);
+    EXPECT_LT(*aligned.final->values.at("saxe_max_error"), 1e-7);
+    EXPECT_GT(*aligned.final->values.at("saxe_compared"), 10.0);
+    EXPECT_LT(aligned.final->values.at("reconstruction_error").value(), 1e-8);
+    // The observer sees real discrepancies: GD at lr = 1e-3 is off the flow's closed form by O(lr) (exact_dln S1),
+    // far above the flow's 1e-7, and within 5 lr.
+    const RunSummary gd = run({"dynamics.kind=gd", "dynamics.lr=1e-3", "dynamics.max_steps=15000"});
+    ASSERT_TRUE(gd.final);
+    EXPECT_GT(*gd.final->values.at("saxe_max_error"), 1e-5);
+    EXPECT_LT(*gd.final->values.at("saxe_max_error"), 5e-3);
+    // Not aligned (random target basis) or not balanced (unequal layer scales): the observer is not built.
+    for (const std::vector<std::string>& o : {std::vector<std::string>{"task.target_basis=random"},
+                                              std::vector<std::string>{"model.layer_scales=[1.3, 0.7692307692307692, 1.0]"}}) {
+        const RunSummary s = run(o);
+        ASSERT_TRUE(s.final) << o[0];
+        EXPECT_EQ(s.final->values.count("saxe_max_error"), 0u) << o[0];
     }
 }

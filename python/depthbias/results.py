@@ -161,10 +161,10 @@ class Run:
                           networks on scalar inputs only, else empty)
         smoothing_path    {column: array} of smoothing_path.csv (step, time, lambda_star, lambda_star_t, rms_gap, rms_f,
                           in_window; only with task.smoothing_path set, else empty)
-        lambda_balanced_reference, singular_value_ode
+        lambda_balanced_reference, singular_value_ode, saxe_reference
                           {summary key: 1-element array} of the final values they write (closed_form_max_error,
-                          kernel_distance, ...; sv_ode_max_error, sv_ode_compared, sv_ode_skipped); empty when the
-                          observer did not apply to the run
+                          kernel_distance, ...; sv_ode_max_error, sv_ode_compared, sv_ode_skipped; saxe_max_error,
+                          saxe_compared); empty when the observer did not apply to the run
         """
         s = self.summary.raw
         final = s.get("final") or {}
@@ -189,6 +189,7 @@ class Run:
             "lambda_balanced_reference": scalars(("closed_form_max_error", "lambda", "kernel_distance",
                                                   "closed_form_kernel_distance")),
             "singular_value_ode": scalars(("sv_ode_max_error", "sv_ode_compared", "sv_ode_skipped")),
+            "saxe_reference": scalars(("saxe_max_error", "saxe_compared")),
         }
 
     def arrays(self, name: str) -> Dict[str, np.ndarray]:

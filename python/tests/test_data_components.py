@@ -238,7 +238,7 @@ def test_every_observer_has_its_records_as_arrays():
     arrays = run.observer_arrays()
     assert set(arrays) == set(db.names("observer"))  # a new observer must be given its arrays here
     elsewhere = {"function_space", "smoothing_path", "lambda_balanced_reference",
-                 "singular_value_ode"}  # not on this run: below
+                 "singular_value_ode", "saxe_reference"}  # not on this run: below
     for name, cols in arrays.items():
         assert cols or name in elsewhere, name
         for col, a in cols.items():
@@ -314,7 +314,7 @@ def test_sensing_matrices_are_read_column_major(tmp_path):
 
 
 def test_the_observers_of_other_models_have_their_arrays_where_they_apply():
-    """lambda_balanced_reference and singular_value_ode on the lambda-balanced preset's two-layer linear nets,
+    """lambda_balanced_reference, singular_value_ode and saxe_reference on the lambda-balanced preset's linear nets,
     function_space on a small two-layer ReLU network on the points task."""
     exp = db.run(preset="lambda-balanced")
     lam = [r.observer_arrays()["lambda_balanced_reference"] for r in exp.runs]
@@ -324,6 +324,9 @@ def test_the_observers_of_other_models_have_their_arrays_where_they_apply():
             assert a["closed_form_max_error"].shape == (1,) and a["closed_form_max_error"][0] < 1e-2  # (GD variants follow the flow to O(lr))
     sv = [r.observer_arrays()["singular_value_ode"] for r in exp.runs]
     assert any(a and a["sv_ode_compared"][0] > 0 for a in sv)
+    saxe = {r.label: r.observer_arrays()["saxe_reference"] for r in exp.runs}
+    assert saxe["Saxe modes N=3"]["saxe_max_error"][0] < 1e-7 and saxe["Saxe modes N=3"]["saxe_compared"][0] > 10
+    assert not saxe["lambda 0"]  # not aligned with the target: the observer does not apply
     exp = db.run(keys={"task.kind": "points", "model.kind": "two_layer", "model.width": 64, "dynamics.lr": 0.05,
                        "dynamics.max_steps": 200, "dynamics.loss_threshold": 0})
     fs_ = exp.runs[0].observer_arrays()["function_space"]
