@@ -255,3 +255,33 @@ TEST(Observers, SaxeReferenceFollowsAlignedBalancedRunsAndStaysOffOtherwise) {
         EXPECT_EQ(s.final->values.count("saxe_max_error"), 0u) << o[0];
     }
 }
+
+TEST(Observers, SingleNeuronReferenceFollowsTheOneHiddenUnitNetAndSeesGdsFirstOrderGap) {
+    Experiment e = parse_experiment(find_preset("lambda-balanced")->toml, "lambda-balanced");
+    const auto v = std::find_if(e.variants.begin(), e.variants.end(),
+                                [](const Variant& x) { return x.label == "single neuron lambda 0.5"; });
+    ASSERT_NE(v, e.variants.end());
+    RunOptions opt;
+    opt.figures = false;
+    const auto run = [&](const std::vector<std::string>& overrides) {
+        RunConfig c = variant_config(e, *v);
+        for (const auto& o : overrides) apply_override(c, o);
+        test_support::TempDir dir("neuron");
+        return run_in_directory(c, dir.string(), opt);
+    };
+    const RunSummary flow = run({});
+    ASSERT_TRUE(flow.final);
+    EXPECT_LE(*flow.final->values.at("single_neuron_max_error"), 1e-9);  // exact_dln K2
+    EXPECT_NEAR(*flow.final->values.at("single_neuron_delta"), 0.5, 1e-9);  // the init's lambda
+    // Cross-check with the other closed form (lambda-balanced, section 3) on the same run.
+    EXPECT_LT(*flow.final->values.at("closed_form_max_error"), 1e-7);
+    // GD at lr = 1e-2 is off the flow by O(lr): the observer sees it.
+    const RunSummary gd = run({"dynamics.kind=gd", "dynamics.lr=1e-2", "dynamics.max_steps=1500"});
+    ASSERT_TRUE(gd.final);
+    EXPECT_GT(*gd.final->values.at("single_neuron_max_error"), 1e-4);
+    EXPECT_LT(*gd.final->values.at("single_neuron_max_error"), 5e-2);
+    // Two hidden units: not a single neuron, the observer is not built.
+    const RunSummary wide = run({"model.widths=[2.0]", "model.lambda=-0.5"});
+    ASSERT_TRUE(wide.final);
+    EXPECT_EQ(wide.final->values.count("single_neuron_max_error"), 0u);
+}

@@ -161,10 +161,11 @@ class Run:
                           networks on scalar inputs only, else empty)
         smoothing_path    {column: array} of smoothing_path.csv (step, time, lambda_star, lambda_star_t, rms_gap, rms_f,
                           in_window; only with task.smoothing_path set, else empty)
-        lambda_balanced_reference, singular_value_ode, saxe_reference
+        lambda_balanced_reference, singular_value_ode, saxe_reference, single_neuron_reference
                           {summary key: 1-element array} of the final values they write (closed_form_max_error,
                           kernel_distance, ...; sv_ode_max_error, sv_ode_compared, sv_ode_skipped; saxe_max_error,
-                          saxe_compared); empty when the observer did not apply to the run
+                          saxe_compared; single_neuron_max_error, single_neuron_compared, single_neuron_delta); empty
+                          when the observer did not apply to the run
         """
         s = self.summary.raw
         final = s.get("final") or {}
@@ -190,6 +191,8 @@ class Run:
                                                   "closed_form_kernel_distance")),
             "singular_value_ode": scalars(("sv_ode_max_error", "sv_ode_compared", "sv_ode_skipped")),
             "saxe_reference": scalars(("saxe_max_error", "saxe_compared")),
+            "single_neuron_reference": scalars(("single_neuron_max_error", "single_neuron_compared",
+                                                "single_neuron_delta")),
         }
 
     def arrays(self, name: str) -> Dict[str, np.ndarray]:

@@ -238,7 +238,7 @@ def test_every_observer_has_its_records_as_arrays():
     arrays = run.observer_arrays()
     assert set(arrays) == set(db.names("observer"))  # a new observer must be given its arrays here
     elsewhere = {"function_space", "smoothing_path", "lambda_balanced_reference",
-                 "singular_value_ode", "saxe_reference"}  # not on this run: below
+                 "singular_value_ode", "saxe_reference", "single_neuron_reference"}  # not on this run: below
     for name, cols in arrays.items():
         assert cols or name in elsewhere, name
         for col, a in cols.items():
@@ -327,6 +327,10 @@ def test_the_observers_of_other_models_have_their_arrays_where_they_apply():
     saxe = {r.label: r.observer_arrays()["saxe_reference"] for r in exp.runs}
     assert saxe["Saxe modes N=3"]["saxe_max_error"][0] < 1e-7 and saxe["Saxe modes N=3"]["saxe_compared"][0] > 10
     assert not saxe["lambda 0"]  # not aligned with the target: the observer does not apply
+    neuron = {r.label: r.observer_arrays()["single_neuron_reference"] for r in exp.runs}
+    assert neuron["single neuron lambda 0.5"]["single_neuron_max_error"][0] <= 1e-9
+    assert abs(neuron["single neuron lambda 0.5"]["single_neuron_delta"][0] - 0.5) < 1e-9  # lambda = a^2 - |w|^2
+    assert not neuron["lambda 0"]  # 5-5-5: not a single neuron
     exp = db.run(keys={"task.kind": "points", "model.kind": "two_layer", "model.width": 64, "dynamics.lr": 0.05,
                        "dynamics.max_steps": 200, "dynamics.loss_threshold": 0})
     fs_ = exp.runs[0].observer_arrays()["function_space"]
