@@ -128,7 +128,9 @@ TEST(DlnGeometry, VolumeIdentityAndInfiniteDepthLimits) {
         EXPECT_NEAR(std::exp(lr), v, n >= 1024 ? 1e-4 : 1e-3) << "N = " << n;
         if (n >= 16) {
             const double scaled = std::abs(1 - std::exp(lr)) * n;
-            if (prev_scaled > 0) EXPECT_LT(scaled, 2 * prev_scaled);
+            if (prev_scaled > 0) {
+                EXPECT_LT(scaled, 2 * prev_scaled);
+            }
             prev_scaled = scaled;
         }
     }

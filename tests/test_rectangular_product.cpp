@@ -235,7 +235,9 @@ TEST(RectangularProduct, SparsePullbackOfCompletionGradientsEqualsTheDense) {
                 Vec gs(theta.size()), gd(theta.size());
                 EXPECT_EQ(os.value_and_gradient(theta, gs), od.value_and_gradient(theta, gd));
                 EXPECT_LT((gs - gd).norm() / gd.norm(), 1e-13) << "m " << m << " depth " << depth << " widths " << widths;
-                if (depth == 3 && m == 40) EXPECT_LT(gradient_error(sparse, *task, theta), 1e-7) << widths;
+                if (depth == 3 && m == 40) {
+                    EXPECT_LT(gradient_error(sparse, *task, theta), 1e-7) << widths;
+                }
             }
         }
     }

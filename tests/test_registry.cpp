@@ -215,6 +215,15 @@ TEST(Registry, AKeyTheSelectedComponentDoesNotReadIsAnError) {
     f.model.kind = "two_layer";
     apply_override(f, "task.target=[1, 2]");
     EXPECT_EQ(error_key([&] { validate(f); }), "task.target");
+    // The deep product's layer constructions do not apply to the quadratic network M = W^T W (it used to start from
+    // an unset W).
+    for (const char* init : {"balanced", "lambda_balanced"}) {
+        RunConfig q = toy_config();
+        q.task.kind = "quadratic";
+        q.model.kind = "symmetric";
+        q.model.init = init;
+        EXPECT_EQ(error_key([&] { validate(q); }), "model.init") << init;
+    }
 }
 
 TEST(Registry, UnknownKindsListWhatIsRegistered) {

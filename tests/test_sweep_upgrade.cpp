@@ -98,7 +98,9 @@ TEST(UPGRADE_SUITE, AStoreWrittenBeforePointIdentityTwoResumesWithoutRerunningFi
     // extra-key build also dynamics.upgrade_probe), and they are in every resolved config, so the hash of the
     // resolved TOML (the version-1 identity) changed for every point, while the identity did not.
     EXPECT_NE(points[0].toml.find("data_file = "), std::string::npos) << points[0].toml;
-    if (extra_key_build()) EXPECT_NE(points[0].toml.find("upgrade_probe = "), std::string::npos) << points[0].toml;
+    if (extra_key_build()) {
+        EXPECT_NE(points[0].toml.find("upgrade_probe = "), std::string::npos) << points[0].toml;
+    }
     for (const auto& p : points) EXPECT_NE(point_hash(p.toml), before.at(p.index).hash) << p.label;
     // The fixture is what it says: each finished point's version-1 hash is the hash of the resolved TOML that the
     // writing version kept in the point's directory. (This build's resolved TOML may differ from it: keys added

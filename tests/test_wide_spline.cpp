@@ -242,10 +242,12 @@ TEST(Claims, WideSpline1Proposition14ZetaIsBreakpointDensityTimesConditionalSeco
             worst = std::max(worst, std::abs(pc * m2 - l.zeta(x)) / l.zeta(x));
             const double h = 1e-5;
             const double fd = (l.entry->breakpoint_cdf(x + h, l.sw, l.sb) - l.entry->breakpoint_cdf(x - h, l.sw, l.sb)) / (2 * h);
-            if (std::abs(std::abs(x) - 2.0) > 1e-3 || name != "uniform")  // the uniform density has a kink at |x| = 2
+            if (std::abs(std::abs(x) - 2.0) > 1e-3 || name != "uniform") {  // the uniform density has a kink at |x| = 2
                 EXPECT_NEAR(fd, pc, 1e-6 * pc) << name << " x = " << x;
-            if (name == "uniform")  // the digest's claim 2 closed form: 1/8 on [-2, 2], 1/(2 c^2) outside
+            }
+            if (name == "uniform") {  // the digest's claim 2 closed form: 1/8 on [-2, 2], 1/(2 c^2) outside
                 EXPECT_NEAR(pc, std::abs(x) <= 2 ? 0.125 : 0.5 / (x * x), 1e-12) << x;
+            }
         }
     }
     std::cout << "claim 1 (Prop. 14): worst relative error " << worst << "\n";

@@ -21,8 +21,8 @@ struct ExtraKey {
     std::string name;        // dotted key, "dynamics.momentum"
     std::string doc;
     ParamValue default_value;
-    std::string owner_key;   // the selector key, "dynamics.kind"
-    std::string owner_name;  // the component that reads it, "momentum"
+    std::string owner_key{};   // the selector key, "dynamics.kind"
+    std::string owner_name{};  // the component that reads it, "momentum"
 };
 
 // The values set for extension keys (unset keys read their registered default).

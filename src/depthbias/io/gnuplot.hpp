@@ -20,8 +20,8 @@ struct Curve {
 struct Panel {
     std::string title, xlabel, ylabel;
     bool logx = false, logy = false;
-    std::vector<Curve> curves;
-    std::string extra;  // raw gnuplot commands for this panel (e.g. "set yrange [0:*]")
+    std::vector<Curve> curves{};
+    std::string extra{};  // raw gnuplot commands for this panel (e.g. "set yrange [0:*]")
 };
 
 struct Figure {

@@ -22,6 +22,9 @@ Vec SymmetricFactor::initialize(Rng& rng, const Task& task) const {
         case MatrixInit::Gaussian: w = rng.normal_matrix(d_, d_, std::sqrt(scale_ / double(d_))); break;
         case MatrixInit::Identity: w = std::sqrt(scale_) * Mat::Identity(d_, d_); break;
         case MatrixInit::Orthogonal: w = std::sqrt(scale_) * rng.orthogonal(d_); break;
+        case MatrixInit::Balanced:
+        case MatrixInit::LambdaBalanced:  // rejected by the registration's validation
+            throw ConfigError("model.init", "not available for the quadratic network");
     }
     if (bias_) theta(d_ * d_) = task.label_mean();
     return theta;
@@ -53,7 +56,10 @@ const Registrar<ModelEntry> registration{{
     .uses = {"model.init", "model.bias"},
     .validate =
         [](const ModelParams& p, const TaskParams& t, const ExtraParams&) {
-            (void)parse_matrix_init(p.init);
+            const MatrixInit init = parse_matrix_init(p.init);
+            if (init == MatrixInit::Balanced || init == MatrixInit::LambdaBalanced)  // layer constructions of a
+                throw ConfigError("model.init", "'" + p.init + "' is a construction for deep matrix products; the "
+                                  "quadratic network M = W^T W takes one of: gaussian, identity, orthogonal");
             if (t.kind == "completion")
                 throw ConfigError("model.kind", "symmetric factor needs a symmetric target (use task.kind = quadratic)");
         },

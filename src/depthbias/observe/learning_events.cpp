@@ -15,8 +15,9 @@ namespace depthbias {
 LearningEventDetector::LearningEventDetector(const Objective& objective, std::vector<double> fractions, long every,
                                              bool exact_every_check)
     : obj_(objective), fractions_(std::move(fractions)), targets_(objective.task().target_spectrum()),
-      every_(std::max(1L, every)), spectrum_(objective.task().spectrum_kind(), Index(targets_.size())),
-      bound_applies_(!exact_every_check && objective.task().spectrum_kind() != SpectrumKind::FourierAmplitudes) {
+      every_(std::max(1L, every)),
+      bound_applies_(!exact_every_check && objective.task().spectrum_kind() != SpectrumKind::FourierAmplitudes),
+      spectrum_(objective.task().spectrum_kind(), Index(targets_.size())) {
     crossed_.assign(targets_.size(), std::vector<bool>(fractions_.size(), false));
     events_.reserve(targets_.size() * fractions_.size());
     prev_.reserve(targets_.size());

@@ -22,9 +22,9 @@ struct TaskParams {
     std::string target_domain = "time";   // classification: time | fourier
     double noise_std = 0.1;               // regression
     bool normalize_columns = false;       // regression
-    std::vector<double> signed_inputs;    // classification: explicit rows x~_n = y_n x_n (flattened, d per row)
+    std::vector<double> signed_inputs{};  // classification: explicit rows x~_n = y_n x_n (flattened, d per row)
     std::string target_law = "fixed";     // regression: fixed | exponential
-    std::string data_file;                // user data instead of sampling (tasks/data_file.hpp); "" = sample
+    std::string data_file{};              // user data instead of sampling (tasks/data_file.hpp); "" = sample
 };
 
 // Rules several tasks share (each throws ConfigError naming the key).
