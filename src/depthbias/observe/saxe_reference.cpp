@@ -10,15 +10,13 @@
 // Anything else (other tasks or models, an init that is not aligned or not balanced, a mode at or above its target):
 // the observer is not built (nothing recorded; checks that read these fields are then not evaluated). The flow
 // agrees to its integration tolerance, GD to O(lr). Allocates only when built (the target's SVD and two work
-// vectors); nothing per step. Resumable (its state is three numbers). One instance per run, not shared.
+// vectors); nothing per step. Resumable (observe/oracle_comparison.hpp). One instance per run, not shared.
 #include <Eigen/SVD>
 #include <cmath>
 
 #include "depthbias/analysis/exact_dln.hpp"
-#include "depthbias/core/state_io.hpp"
 #include "depthbias/models/deep_matrix_product.hpp"
-#include "depthbias/observe/observer.hpp"
-#include "depthbias/observe/schedule.hpp"
+#include "depthbias/observe/oracle_comparison.hpp"
 #include "depthbias/tasks/whitened_regression.hpp"
 
 namespace depthbias {
@@ -26,52 +24,29 @@ namespace {
 
 constexpr double kAlignmentTolerance = 1e-8;
 
-class SaxeReference final : public Observer {
+class SaxeReference final : public OracleComparison {
 public:
     SaxeReference(Mat u, Mat v, Vec s, Vec u0, int depth, RecordSchedule schedule)
-        : u_(std::move(u)), v_(std::move(v)), s_(std::move(s)), u0_(std::move(u0)), depth_(depth),
-          schedule_(schedule), wv_(u_.rows()) {}
+        : OracleComparison(schedule, "saxe"), u_(std::move(u)), v_(std::move(v)), s_(std::move(s)), u0_(std::move(u0)),
+          depth_(depth), wv_(u_.rows()) {}
 
-    StepAction observe(const StepView& v) override {
-        if (!(v.time >= next_) && !v.final) return StepAction::Continue;
-        next_ = schedule_.next_after(v.time);
+private:
+    double error_at(const StepView& v) override {
         const Mat& w = v.predictor.beta;
+        double worst = 0;
         for (Index r = 0; r < s_.size(); ++r) {
             wv_.noalias() = w * v_.col(r);
             const double mode = u_.col(r).dot(wv_);
             const double closed = exact::saxe_mode(depth_, s_(r), u0_(r), v.time);
-            max_error_ = std::max(max_error_, std::abs(mode - closed) / s_(r));
+            worst = std::max(worst, std::abs(mode - closed) / s_(r));
         }
-        ++compared_;
-        return StepAction::Continue;
+        return worst;
     }
 
-    bool resumable() const override { return true; }
-    nlohmann::json save_state() const override {
-        return {{"next", next_}, {"max_error", max_error_}, {"compared", compared_}};
-    }
-    void restore_state(const nlohmann::json& s) override {
-        next_ = state::number(s, "next");
-        max_error_ = state::number(s, "max_error");
-        compared_ = state::integer(s, "compared");
-    }
-
-    void finish(const ObserverReport& r) override {
-        if (!r.finished || !r.summary.final) return;
-        auto& f = r.summary.final->values;
-        if (compared_ > 0) f["saxe_max_error"] = max_error_;
-        f["saxe_compared"] = double(compared_);
-    }
-
-private:
     Mat u_, v_;  // the target's singular vectors (columns), one per mode
     Vec s_, u0_;
     int depth_;
-    RecordSchedule schedule_;
     Vec wv_;  // W V_r (work vector)
-    double next_ = 0;
-    double max_error_ = 0;
-    long compared_ = 0;
 };
 
 // The observer applies when W(0) = U diag(u0) V^T with 0 < u0 < s (aligned, every mode below its target) and the

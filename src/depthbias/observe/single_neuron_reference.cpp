@@ -9,60 +9,35 @@
 //   final.single_neuron_delta:     the init's a0^2 - ||w0||^2.
 // Anything else (other shapes, tasks or models, a0 = 0, beta* = 0): the observer is not built (nothing recorded;
 // checks that read these fields are then not evaluated). The flow agrees to its tolerance, GD to O(lr). Allocates
-// only at its comparison times (the closed form's state). Resumable (three numbers). One instance per run.
+// only at its comparison times (the closed form's state). Resumable (observe/oracle_comparison.hpp). One
+// instance per run.
 #include <cmath>
 
 #include "depthbias/analysis/exact_dln.hpp"
-#include "depthbias/core/state_io.hpp"
 #include "depthbias/models/deep_matrix_product.hpp"
-#include "depthbias/observe/observer.hpp"
-#include "depthbias/observe/schedule.hpp"
+#include "depthbias/observe/oracle_comparison.hpp"
 #include "depthbias/tasks/whitened_regression.hpp"
 
 namespace depthbias {
 namespace {
 
-class SingleNeuronReference final : public Observer {
+class SingleNeuronReference final : public OracleComparison {
 public:
     SingleNeuronReference(Vec beta_star, double a0, Vec w0, RecordSchedule schedule)
-        : beta_star_(std::move(beta_star)), a0_(a0), w0_(std::move(w0)), schedule_(schedule) {}
+        : OracleComparison(schedule, "single_neuron"), beta_star_(std::move(beta_star)), a0_(a0), w0_(std::move(w0)) {}
 
-    StepAction observe(const StepView& v) override {
-        if (!(v.time >= next_) && !v.final) return StepAction::Continue;
-        next_ = schedule_.next_after(v.time);
+private:
+    double error_at(const StepView& v) override {
         const exact::NeuronState cf = exact::single_neuron(beta_star_, a0_, w0_, v.time);
-        const auto run = v.predictor.beta.row(0).transpose();
-        max_error_ = std::max(max_error_, (run - cf.a * cf.w).norm() / beta_star_.norm());
-        ++compared_;
-        return StepAction::Continue;
+        return (v.predictor.beta.row(0).transpose() - cf.a * cf.w).norm() / beta_star_.norm();
     }
-
-    bool resumable() const override { return true; }
-    nlohmann::json save_state() const override {
-        return {{"next", next_}, {"max_error", max_error_}, {"compared", compared_}};
-    }
-    void restore_state(const nlohmann::json& s) override {
-        next_ = state::number(s, "next");
-        max_error_ = state::number(s, "max_error");
-        compared_ = state::integer(s, "compared");
-    }
-
-    void finish(const ObserverReport& r) override {
-        if (!r.finished || !r.summary.final) return;
-        auto& f = r.summary.final->values;
-        if (compared_ > 0) f["single_neuron_max_error"] = max_error_;
-        f["single_neuron_compared"] = double(compared_);
+    void add_final(std::map<std::string, std::optional<double>>& f) override {
         f["single_neuron_delta"] = a0_ * a0_ - w0_.squaredNorm();
     }
 
-private:
     Vec beta_star_;
     double a0_;
     Vec w0_;
-    RecordSchedule schedule_;
-    double next_ = 0;
-    double max_error_ = 0;
-    long compared_ = 0;
 };
 
 std::unique_ptr<Observer> build(const ObserverContext& c) {
