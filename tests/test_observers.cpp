@@ -222,18 +222,21 @@ TEST(Observers, TangentKernelDistanceEqualsTheLambdaBalancedClosedForm) {
     }
 }
 
-TEST(Observers, SaxeReferenceFollowsAlignedBalancedRunsAndStaysOffOtherwise) {
-    Experiment e = parse_experiment(find_preset("lambda-balanced")->toml, "lambda-balanced");
-    const auto v = std::find_if(e.variants.begin(), e.variants.end(), [](const Variant& x) { return x.label == "Saxe modes N=3"; });
-    ASSERT_NE(v, e.variants.end());
+// Runs the lambda-balanced preset's variant `label` (with overrides) in a fresh directory, without figures.
+static RunSummary run_lambda_balanced_variant(const std::string& label, const std::vector<std::string>& overrides) {
+    static const Experiment e = parse_experiment(find_preset("lambda-balanced")->toml, "lambda-balanced");
+    const auto v = std::find_if(e.variants.begin(), e.variants.end(), [&](const Variant& x) { return x.label == label; });
+    if (v == e.variants.end()) throw std::runtime_error("no variant '" + label + "' in lambda-balanced");
+    RunConfig c = variant_config(e, *v);
+    for (const auto& o : overrides) apply_override(c, o);
+    test_support::TempDir dir("oracle");
     RunOptions opt;
     opt.figures = false;
-    const auto run = [&](const std::vector<std::string>& overrides) {
-        RunConfig c = variant_config(e, *v);
-        for (const auto& o : overrides) apply_override(c, o);
-        test_support::TempDir dir("saxe");
-        return run_in_directory(c, dir.string(), opt);
-    };
+    return run_in_directory(c, dir.string(), opt);
+}
+
+TEST(Observers, SaxeReferenceFollowsAlignedBalancedRunsAndStaysOffOtherwise) {
+    const auto run = [](const std::vector<std::string>& o) { return run_lambda_balanced_variant("Saxe modes N=3", o); };
     // Aligned and balanced: the flow follows every mode's closed form (the modes rise from a small u0 to their
     // targets 3, 2, 1.5, 1, 0.5 within t = 15, so the comparison spans the whole sigmoid).
     const RunSummary aligned = run({});
@@ -257,17 +260,8 @@ TEST(Observers, SaxeReferenceFollowsAlignedBalancedRunsAndStaysOffOtherwise) {
 }
 
 TEST(Observers, SingleNeuronReferenceFollowsTheOneHiddenUnitNetAndSeesGdsFirstOrderGap) {
-    Experiment e = parse_experiment(find_preset("lambda-balanced")->toml, "lambda-balanced");
-    const auto v = std::find_if(e.variants.begin(), e.variants.end(),
-                                [](const Variant& x) { return x.label == "single neuron lambda 0.5"; });
-    ASSERT_NE(v, e.variants.end());
-    RunOptions opt;
-    opt.figures = false;
-    const auto run = [&](const std::vector<std::string>& overrides) {
-        RunConfig c = variant_config(e, *v);
-        for (const auto& o : overrides) apply_override(c, o);
-        test_support::TempDir dir("neuron");
-        return run_in_directory(c, dir.string(), opt);
+    const auto run = [](const std::vector<std::string>& o) {
+        return run_lambda_balanced_variant("single neuron lambda 0.5", o);
     };
     const RunSummary flow = run({});
     ASSERT_TRUE(flow.final);

@@ -19,6 +19,7 @@
 #include "depthbias/sweep/sweep_store.hpp"
 #include "support/cli_runner.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text_csv.hpp"
 
 namespace fs = std::filesystem;
 
@@ -52,53 +53,14 @@ seeds = 2
 metrics = ["final.effective_depth.first", "final.network_train_acc", "final.parameter_digest"]
 )";
 
-std::string write_file(const fs::path& p, const std::string& text) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p.string();
-}
-
-std::string read_file(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
-std::vector<std::string> split(const std::string& line) {
-    std::vector<std::string> out;
-    std::string cur;
-    bool q = false;
-    for (char c : line) {
-        if (c == '"') q = !q;
-        else if (c == ',' && !q) out.push_back(std::exchange(cur, ""));
-        else cur += c;
-    }
-    out.push_back(cur);
-    return out;
-}
-
-struct Csv {
-    std::vector<std::string> header;
-    std::vector<std::vector<std::string>> rows;
-    std::string col(size_t row, const std::string& name) const {
-        for (size_t i = 0; i < header.size(); ++i)
-            if (header[i] == name) return rows.at(row).at(i);
-        return "<no column " + name + ">";
-    }
-};
-
-Csv read_csv(const fs::path& p) {
-    Csv c;
-    std::ifstream f(p);
-    std::string line;
-    while (std::getline(f, line)) (c.header.empty() ? c.header : c.rows.emplace_back()) = split(line);
-    return c;
-}
+using depthbias::test_support::read_text_csv;
+using Csv = depthbias::test_support::TextCsv;
+using depthbias::test_support::read_text;
+using depthbias::test_support::write_text;
 
 // sweep.csv without its timing columns.
 std::string result_table(const fs::path& dir) {
-    const Csv c = read_csv(dir / "report" / "sweep.csv");
+    const Csv c = read_text_csv(dir / "report" / "sweep.csv");
     std::string out;
     auto add = [&](const std::vector<std::string>& r) {
         for (size_t i = 0; i < r.size(); ++i) {
@@ -117,7 +79,7 @@ const std::string& reference_table() {
     static std::string table;
     if (table.empty()) {
         TempDir dir("deepsweep-ref");
-        const auto cfg = write_file(dir.path() / "sweep.toml", kDeepSweep);
+        const auto cfg = write_text(dir.path() / "sweep.toml", kDeepSweep);
         const auto r = depthbias::test_support::run_cli("sweep " + cfg + " --workers 1 --quiet --out " +
                                                         (dir.path() / "out").string());
         EXPECT_EQ(r.code, 0) << r.output;
@@ -130,12 +92,12 @@ const std::string& reference_table() {
 
 TEST(DeepSweep, TinyGridGivesACompleteTableAndTheEffectiveDepthDiagram) {
     TempDir dir("deepsweep-table");
-    const auto cfg = write_file(dir.path() / "sweep.toml", kDeepSweep);
+    const auto cfg = write_text(dir.path() / "sweep.toml", kDeepSweep);
     const fs::path out = dir.path() / "out";
     const auto r = depthbias::test_support::run_cli("sweep " + cfg + " --workers 2 --out " + out.string());
     ASSERT_EQ(r.code, 0) << r.output;
     EXPECT_NE(r.output.find("8 points"), std::string::npos) << r.output;
-    const Csv c = read_csv(out / "report" / "sweep.csv");
+    const Csv c = read_text_csv(out / "report" / "sweep.csv");
     ASSERT_EQ(c.rows.size(), 8u);
     for (size_t i = 0; i < c.rows.size(); ++i) {
         EXPECT_EQ(c.col(i, "status"), "done") << i;
@@ -156,8 +118,8 @@ TEST(DeepSweep, TinyGridGivesACompleteTableAndTheEffectiveDepthDiagram) {
     // The seeds give different networks; the same point in two sweeps the same one (determinism: below).
     EXPECT_NE(c.col(0, "final.parameter_digest"), c.col(1, "final.parameter_digest"));
     // The phase diagram: 4 cells (corruption x depth), 2 points each.
-    const Csv ph = read_csv(out / "report" / "test_accuracy.csv");
-    ASSERT_EQ(ph.rows.size(), 4u) << read_file(out / "report" / "test_accuracy.csv");
+    const Csv ph = read_text_csv(out / "report" / "test_accuracy.csv");
+    ASSERT_EQ(ph.rows.size(), 4u) << read_text(out / "report" / "test_accuracy.csv");
     for (size_t i = 0; i < 4; ++i) EXPECT_EQ(ph.col(i, "points"), "2");
     EXPECT_EQ(ph.header.front(), "data.corruption");
     EXPECT_TRUE(fs::exists(out / "report" / "test_accuracy.png"));
@@ -175,7 +137,7 @@ TEST(DeepSweep, TinyGridGivesACompleteTableAndTheEffectiveDepthDiagram) {
 
 TEST(DeepSweep, ResumeAfterSigkillRunsOnlyTheMissingPoints) {
     TempDir dir("deepsweep-kill");
-    const auto cfg = write_file(dir.path() / "sweep.toml", kDeepSweep);
+    const auto cfg = write_text(dir.path() / "sweep.toml", kDeepSweep);
     const fs::path out = dir.path() / "out";
     const pid_t pid = fork();
     if (pid == 0) {
@@ -228,7 +190,7 @@ TEST(DeepSweep, ResumeAfterSigkillRunsOnlyTheMissingPoints) {
 TEST(DeepSweep, MpirunTwoRanksGivesTheTableOfOneWorker) {
     if (access("/usr/bin/mpirun", X_OK) != 0) GTEST_SKIP() << "mpirun not installed";
     TempDir dir("deepsweep-mpi");
-    const auto cfg = write_file(dir.path() / "sweep.toml", kDeepSweep);
+    const auto cfg = write_text(dir.path() / "sweep.toml", kDeepSweep);
     const fs::path out = dir.path() / "out";
     const auto r = depthbias::test_support::run_shell("/usr/bin/mpirun -n 2 --oversubscribe --allow-run-as-root " +
                                                       std::string(DEPTHBIAS_BINARY) + " sweep " + cfg +
@@ -245,24 +207,24 @@ TEST(DeepSweep, MpirunTwoRanksGivesTheTableOfOneWorker) {
 TEST(DeepSweep, KindIsChosenByTheFileAndBadKeysNameTheKey) {
     TempDir dir("deepsweep-bad");
     // A deep-net key in a file with [sweep] kind = "linear" (or vice versa) is an unknown key of that kind.
-    const auto linear = write_file(dir.path() / "a.toml", std::string(kDeepSweep) + "kind = \"linear\"\n");
+    const auto linear = write_text(dir.path() / "a.toml", std::string(kDeepSweep) + "kind = \"linear\"\n");
     auto r = depthbias::test_support::run_cli("sweep " + linear + " --out " + (dir.path() / "a").string());
     EXPECT_EQ(r.code, 2) << r.output;
     EXPECT_NE(r.output.find("data"), std::string::npos) << r.output;
-    const auto unknown = write_file(dir.path() / "b.toml", std::string(kDeepSweep) + "kind = \"quantum\"\n");
+    const auto unknown = write_text(dir.path() / "b.toml", std::string(kDeepSweep) + "kind = \"quantum\"\n");
     r = depthbias::test_support::run_cli("sweep " + unknown + " --out " + (dir.path() / "b").string());
     EXPECT_EQ(r.code, 2) << r.output;
     EXPECT_NE(r.output.find("sweep.kind"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("deepnets"), std::string::npos) << r.output;
     // A swept key the deep-net schema does not have, and a metrics path its summary cannot hold.
     std::string text = kDeepSweep;
-    const auto bad_axis = write_file(dir.path() / "c.toml",
+    const auto bad_axis = write_text(dir.path() / "c.toml",
                                      text.replace(text.find("\"model.depth\""), 13, "\"model.dept\""));
     r = depthbias::test_support::run_cli("sweep " + bad_axis + " --out " + (dir.path() / "c").string());
     EXPECT_EQ(r.code, 2) << r.output;
     EXPECT_NE(r.output.find("model.dept"), std::string::npos) << r.output;
     text = kDeepSweep;
-    const auto bad_metric = write_file(dir.path() / "d.toml",
+    const auto bad_metric = write_text(dir.path() / "d.toml",
                                        text.replace(text.find("final.network_train_acc"), 23, "task.d"));
     r = depthbias::test_support::run_cli("sweep " + bad_metric + " --out " + (dir.path() / "d").string());
     EXPECT_EQ(r.code, 2) << r.output;
@@ -274,7 +236,7 @@ TEST(DeepSweep, ThePaperSizePresetExpandsAndValidatesEveryPoint) {
     // Not run (about 100 core-hours): every one of its 72 points is expanded and validated before --out is
     // prepared, so an --out that is a file is the first error, after the whole sweep passed.
     TempDir dir("deepsweep-preset");
-    const auto file = write_file(dir.path() / "a-file", "x");
+    const auto file = write_text(dir.path() / "a-file", "x");
     auto r = depthbias::test_support::run_cli("sweep deepnets-depth-corruption-paper --out " + file);
     EXPECT_EQ(r.code, 2) << r.output;
     EXPECT_NE(r.output.find("'--out'"), std::string::npos) << r.output;

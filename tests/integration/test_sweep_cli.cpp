@@ -23,6 +23,7 @@
 #include "depthbias/sweep/sweep_spec.hpp"
 #include "support/cli_runner.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text_csv.hpp"
 
 namespace fs = std::filesystem;
 
@@ -59,76 +60,14 @@ seeds = 4
 metrics = ["gradient_evaluations"]
 )";
 
-std::string write_file(const fs::path& p, const std::string& text) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p.string();
-}
-
-std::string read_file(const fs::path& p) {
-    std::ifstream f(p);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
-std::vector<std::string> split_csv_line(const std::string& line) {
-    std::vector<std::string> out;
-    std::string cur;
-    bool q = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (q) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                cur += '"';
-                ++i;
-            } else if (c == '"') {
-                q = false;
-            } else {
-                cur += c;
-            }
-        } else if (c == '"') {
-            q = true;
-        } else if (c == ',') {
-            out.push_back(cur);
-            cur.clear();
-        } else {
-            cur += c;
-        }
-    }
-    out.push_back(cur);
-    return out;
-}
-
-struct Csv {
-    std::vector<std::string> header;
-    std::vector<std::vector<std::string>> rows;
-    std::string col(size_t row, const std::string& name) const {
-        for (size_t i = 0; i < header.size(); ++i)
-            if (header[i] == name) return rows.at(row).at(i);
-        return "<no column " + name + ">";
-    }
-};
-
-Csv read_csv(const fs::path& p) {
-    Csv c;
-    std::ifstream f(p);
-    std::string line;
-    bool first = true;
-    while (std::getline(f, line)) {
-        if (first) {
-            c.header = split_csv_line(line);
-            first = false;
-        } else {
-            c.rows.push_back(split_csv_line(line));
-        }
-    }
-    return c;
-}
+using depthbias::test_support::read_text_csv;
+using Csv = depthbias::test_support::TextCsv;
+using depthbias::test_support::read_text;
+using depthbias::test_support::write_text;
 
 // sweep.csv without the timing columns (attempts, worker, wall_seconds, overhead_seconds): the result table.
 std::string result_table(const fs::path& sweep_dir) {
-    const Csv c = read_csv(sweep_dir / "report" / "sweep.csv");
+    const Csv c = read_text_csv(sweep_dir / "report" / "sweep.csv");
     std::vector<bool> keep;
     for (const auto& h : c.header) {
         bool timing = false;
@@ -180,7 +119,7 @@ const std::string& reference_table() {
     static std::string table;
     if (table.empty()) {
         const auto dir = fresh_dir("reference");
-        const auto cfg = write_file(dir / "sweep.toml", kSweep);
+        const auto cfg = write_text(dir / "sweep.toml", kSweep);
         const auto r = run("sweep " + cfg + " --workers 1 --quiet --out " + (dir / "out").string());
         EXPECT_EQ(r.code, 0) << r.output;
         table = result_table(dir / "out");
@@ -225,14 +164,14 @@ size_t count(const std::string& s, const std::string& what) {
 
 TEST(SweepCli, RunsWritesTheTableAndResumesWithoutRedoingAnything) {
     const auto dir = fresh_dir("resume");
-    const auto cfg = write_file(dir / "sweep.toml", kSweep);
+    const auto cfg = write_text(dir / "sweep.toml", kSweep);
     const fs::path out = dir / "out";
     auto r = run("sweep " + cfg + " --workers 2 --out " + out.string());
     ASSERT_EQ(r.code, 0) << r.output;
     for (const char* f : {"sweep.db", "sweep.toml", "report/sweep.csv", "report/phase_incremental.csv",
                           "report/threshold.csv", "report/phase_incremental.png", "report/phase_incremental.svg"})
         EXPECT_TRUE(fs::exists(out / f)) << f;
-    const Csv c = read_csv(out / "report" / "sweep.csv");
+    const Csv c = read_text_csv(out / "report" / "sweep.csv");
     ASSERT_EQ(c.rows.size(), 24u);
     for (size_t i = 0; i < c.rows.size(); ++i) {
         EXPECT_EQ(c.col(i, "status"), "done") << i;
@@ -245,9 +184,9 @@ TEST(SweepCli, RunsWritesTheTableAndResumesWithoutRedoingAnything) {
     EXPECT_EQ(c.col(0, "model.init_scale"), "0.001");
     EXPECT_EQ(c.col(3, "run.seed"), "3");
     // The toy-flow threshold is overlaid for depths 2..4 (depth 4 at 1e-3 is below it: incremental).
-    EXPECT_EQ(read_csv(out / "report" / "threshold.csv").rows.size(), 3u);
-    EXPECT_NE(read_file(out / "report" / "phase_incremental.csv").find("4,0.001,4,4,1.0"), std::string::npos)
-        << read_file(out / "report" / "phase_incremental.csv");
+    EXPECT_EQ(read_text_csv(out / "report" / "threshold.csv").rows.size(), 3u);
+    EXPECT_NE(read_text(out / "report" / "phase_incremental.csv").find("4,0.001,4,4,1.0"), std::string::npos)
+        << read_text(out / "report" / "phase_incremental.csv");
     const std::string table = result_table(out);
 
     // Rerunning resumes: nothing left to do, nothing run again, the same table.
@@ -267,7 +206,7 @@ TEST(SweepCli, RunsWritesTheTableAndResumesWithoutRedoingAnything) {
 
 TEST(SweepCli, SameTableWithOneAndTwoWorkers) {
     const auto dir = fresh_dir("det");
-    const auto cfg = write_file(dir / "sweep.toml", kSweep);
+    const auto cfg = write_text(dir / "sweep.toml", kSweep);
     const auto r = run("sweep " + cfg + " --workers 2 --quiet --out " + (dir / "two").string());
     ASSERT_EQ(r.code, 0) << r.output;
     const std::string two = result_table(dir / "two");
@@ -284,7 +223,7 @@ TEST(SweepCli, MpirunTwoRanksGivesTheSameTable) {
         GTEST_SKIP() << "mpirun not installed";
     }
     const auto dir = fresh_dir("mpi");
-    const auto cfg = write_file(dir / "sweep.toml", kSweep);
+    const auto cfg = write_text(dir / "sweep.toml", kSweep);
     const auto r = run_cmd("/usr/bin/mpirun -n 2 --oversubscribe --allow-run-as-root " + std::string(DEPTHBIAS_BINARY) +
                            " sweep " + cfg + " --quiet --out " + (dir / "out").string());
     ASSERT_EQ(r.code, 0) << r.output;
@@ -300,7 +239,7 @@ TEST(SweepCli, MpirunOneRankUsesTheProcessPoolWithoutMpi) {
     // `mpirun -n 1` used to initialize MPI and then fork the worker pool (unsupported by Open MPI).
     if (!have("/usr/bin/mpirun")) GTEST_SKIP() << "mpirun not installed";
     const auto dir = fresh_dir("mpi1");
-    const auto cfg = write_file(dir / "sweep.toml", kSweep);
+    const auto cfg = write_text(dir / "sweep.toml", kSweep);
     const auto r = run_cmd("/usr/bin/mpirun -n 1 --oversubscribe --allow-run-as-root " + std::string(DEPTHBIAS_BINARY) +
                            " sweep " + cfg + " --workers 2 --quiet --out " + (dir / "out").string());
     ASSERT_EQ(r.code, 0) << r.output;
@@ -320,7 +259,7 @@ TEST(SweepCli, SigkillAtTwentyRandomMomentsLosesAndDuplicatesNothing) {
     const int kills = env ? std::max(1, std::atoi(env)) : 20;
     const long long n = 48;
     const auto dir = fresh_dir("kill");
-    const auto cfg = write_file(dir / "sweep.toml", R"(
+    const auto cfg = write_text(dir / "sweep.toml", R"(
 [run]
 name = "kill sweep"
 [task]
@@ -416,16 +355,16 @@ max_steps = 20000
 [sweep]
 grid = { "model.depth" = [2, 3, 4], "dynamics.lr" = [0.01, 5.0] }
 )";
-    const auto cfg = write_file(dir / "sweep.toml", text);
+    const auto cfg = write_text(dir / "sweep.toml", text);
     const fs::path out = dir / "out";
     // Block one point's run directory with a plain file: that point cannot run.
     const auto pts = depthbias::expand_sweep(depthbias::parse_sweep(text, "x"));
     ASSERT_EQ(pts.size(), 6u);
     const auto& blocked = pts[2];  // grid keys in key order: dynamics.lr = 0.01 (slowest), model.depth = 4
-    write_file(out / "points" / blocked.hash, "not a directory");
+    write_text(out / "points" / blocked.hash, "not a directory");
     auto r = run("sweep " + cfg + " --workers 2 --out " + out.string());
     EXPECT_EQ(r.code, 1) << r.output;  // some point failed
-    Csv c = read_csv(out / "report" / "sweep.csv");
+    Csv c = read_text_csv(out / "report" / "sweep.csv");
     ASSERT_EQ(c.rows.size(), 6u);
     for (size_t i = 0; i < 6; ++i) {
         const bool big_lr = c.col(i, "dynamics.lr") == "5.0";
@@ -448,7 +387,7 @@ grid = { "model.depth" = [2, 3, 4], "dynamics.lr" = [0.01, 5.0] }
     fs::remove(out / "points" / blocked.hash);
     r = run("sweep " + cfg + " --retry-failed --out " + out.string());
     EXPECT_EQ(r.code, 3) << r.output;  // diverged points remain: exit 3 as for `depthbias run`
-    c = read_csv(out / "report" / "sweep.csv");
+    c = read_text_csv(out / "report" / "sweep.csv");
     EXPECT_EQ(c.col(2, "status"), "done");
     EXPECT_EQ(c.col(2, "error"), "");
     fs::remove_all(dir);
@@ -456,7 +395,7 @@ grid = { "model.depth" = [2, 3, 4], "dynamics.lr" = [0.01, 5.0] }
 
 TEST(SweepCli, AWorkerCrashFailsItsPointOnlyAndTheSweepGoesOn) {
     const auto dir = fresh_dir("crash");
-    const auto cfg = write_file(dir / "sweep.toml", kSweep);
+    const auto cfg = write_text(dir / "sweep.toml", kSweep);
     const fs::path out = dir / "out";
     const pid_t pid = spawn_sweep(cfg, out, 2);
     ASSERT_GT(pid, 0);
@@ -501,7 +440,7 @@ TEST(SweepCli, BadInputIsExitTwoNamingTheKeyAndWritesNothing) {
     };
     int i = 0;
     for (const auto& c : cases) {
-        const auto cfg = write_file(dir / std::to_string(i) / "sweep.toml", base + c.sweep_table);
+        const auto cfg = write_text(dir / std::to_string(i) / "sweep.toml", base + c.sweep_table);
         const fs::path out = dir / std::to_string(i) / "out";
         const auto r = run("sweep " + cfg + " --out " + out.string());
         EXPECT_EQ(r.code, 2) << c.key << ": " << r.output;
@@ -532,12 +471,12 @@ TEST(SweepReport, HtmlReportRendersInHeadlessChromiumWithEveryFigure) {
     // A sweep directory (kSweep with one seed: 6 points) ...
     std::string small = kSweep;
     small.replace(small.find("seeds = 4"), 9, "seeds = 1");
-    const auto cfg = write_file(dir / "sweep.toml", small);
+    const auto cfg = write_text(dir / "sweep.toml", small);
     auto r = run("sweep " + cfg + " --quiet --out " + (dir / "sweep").string());
     ASSERT_EQ(r.code, 0) << r.output;
     r = run("report " + (dir / "sweep").string());
     ASSERT_EQ(r.code, 0) << r.output;
-    const std::string html = read_file(dir / "sweep" / "report.html");
+    const std::string html = read_text(dir / "sweep" / "report.html");
     EXPECT_NE(html.find("<details>"), std::string::npos);             // each point's config
     EXPECT_NE(html.find("[dynamics]"), std::string::npos);            // ... resolved (every section)
     EXPECT_EQ(html.find("http://"), std::string::npos);               // nothing fetched from the network
@@ -550,7 +489,7 @@ TEST(SweepReport, HtmlReportRendersInHeadlessChromiumWithEveryFigure) {
     EXPECT_EQ(m["failed"], 0);
 
     // ... and an experiment directory (figure.png plus the run's spectrum.png).
-    const auto run_cfg = write_file(dir / "run.toml", R"(
+    const auto run_cfg = write_text(dir / "run.toml", R"(
 [task]
 kind = "toy"
 target = [2.0, 1.0]
@@ -566,7 +505,7 @@ loss_threshold = 1e-6
     ASSERT_EQ(r.code, 0) << r.output;
     r = run("report " + (dir / "exp").string());
     ASSERT_EQ(r.code, 0) << r.output;
-    const std::string ehtml = read_file(dir / "exp" / "report.html");
+    const std::string ehtml = read_text(dir / "exp" / "report.html");
     EXPECT_GE(count(ehtml, "<img "), 2u);
     m = body_marks(chromium_dom(dir / "exp" / "report.html", dir / "profile2"));
     EXPECT_EQ(m["total"], (long long)count(ehtml, "<img "));
@@ -586,7 +525,7 @@ loss_threshold = 1e-6
 // direction from the dual flow (Moroshko's 2-D example).
 TEST(SweepReport, KernelRichAndL1DirectionDiagramsFromTheirSweeps) {
     const auto dir = fresh_dir("diagrams");
-    const auto kr = write_file(dir / "kr.toml", R"(
+    const auto kr = write_text(dir / "kr.toml", R"(
 [run]
 name = "kr"
 [task]
@@ -612,8 +551,8 @@ grid = { "model.init_scale" = [1e-6, 1e-2, 1.0, 100.0], "task.measurements" = [8
 )");
     auto r = run("sweep " + kr + " --workers 2 --quiet --out " + (dir / "kr").string());
     ASSERT_EQ(r.code, 0) << r.output;
-    const Csv k = read_csv(dir / "kr" / "report" / "kernel_rich.csv");
-    ASSERT_EQ(k.rows.size(), 8u) << read_file(dir / "kr" / "report" / "kernel_rich.csv");
+    const Csv k = read_text_csv(dir / "kr" / "report" / "kernel_rich.csv");
+    ASSERT_EQ(k.rows.size(), 8u) << read_text(dir / "kr" / "report" / "kernel_rich.csv");
     EXPECT_TRUE(fs::exists(dir / "kr" / "report" / "kernel_rich.png"));
     // Rich regime recovers the 2-sparse target from n = 16 (basis pursuit succeeds); the kernel regime does not.
     auto err = [&](const std::string& n, const std::string& scale) {
@@ -625,7 +564,7 @@ grid = { "model.init_scale" = [1e-6, 1e-2, 1.0, 100.0], "task.measurements" = [8
     EXPECT_LT(err("16", "1e-06"), 1e-3);
     EXPECT_GT(err("16", "100"), 10 * err("16", "1e-06"));
 
-    const auto mo = write_file(dir / "mo.toml", R"(
+    const auto mo = write_text(dir / "mo.toml", R"(
 [run]
 name = "mo"
 [task]
@@ -650,8 +589,8 @@ grid = { "model.init_scale" = [0.01, 1.0, 100.0] }
 )");
     r = run("sweep " + mo + " --workers 2 --quiet --out " + (dir / "mo").string());
     ASSERT_EQ(r.code, 0) << r.output;
-    const Csv l = read_csv(dir / "mo" / "report" / "l1_direction.csv");
-    ASSERT_GT(l.rows.size(), 3u) << read_file(dir / "mo" / "report" / "l1_direction.csv");
+    const Csv l = read_text_csv(dir / "mo" / "report" / "l1_direction.csv");
+    ASSERT_GT(l.rows.size(), 3u) << read_text(dir / "mo" / "report" / "l1_direction.csv");
     EXPECT_TRUE(fs::exists(dir / "mo" / "report" / "l1_direction.png"));
     // At every init scale the last checkpoint (largest log(1/eps)) is nearer the l1 direction than the first
     // (claim 7: D = 2 tends to the l1 max-margin direction as eps -> 0).
