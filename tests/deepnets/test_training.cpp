@@ -327,6 +327,31 @@ TEST(DeepExperiments, ChecksFollowTheClaims) {
     EXPECT_DOUBLE_EQ(median({4, 1, 2, 3}), 2.5);
 }
 
+TEST(DeepExperiments, OverridesThatGoTogetherAreValidatedOnceInEitherOrder) {
+    // experiment.vary needs experiment.values and the other way round: given as two --set options (in either order)
+    // they are applied first and validated once; a pair left incomplete is still an error naming the missing key.
+    const std::string text = "[experiment]\nkind = \"bound\"\n[model]\ndepth = 8\n";
+    for (const auto& sets : {std::vector<std::string>{"experiment.vary=model.depth", "experiment.values=[4, 8]"},
+                             std::vector<std::string>{"experiment.values=[4, 8]", "experiment.vary=model.depth"}}) {
+        DeepExperiment e = parse_deep_experiment(text, "x.toml");
+        apply_experiment_overrides(e, sets);
+        EXPECT_EQ(e.vary, "model.depth");
+        EXPECT_EQ(e.values, (std::vector<double>{4, 8}));
+    }
+    DeepExperiment e = parse_deep_experiment(text, "x.toml");
+    try {
+        apply_experiment_overrides(e, {"experiment.vary=model.depth"});
+        ADD_FAILURE() << "vary without values was accepted";
+    } catch (const depthbias::ConfigError& err) {
+        EXPECT_EQ(err.key(), "experiment.values");
+    }
+    try {
+        apply_experiment_overrides(e, {"experiment.vary=model.depth", "experiment.values=[0]"});
+        ADD_FAILURE() << "depth 0 was accepted";
+    } catch (const depthbias::ConfigError&) {
+    }
+}
+
 // The metric pass's embedding cache (metrics.cache_mb): every metric equal bit for bit with the cache off, on and
 // partly filled (a budget smaller than the training set's embeddings), and the forward passes over the training
 // set go from 2 to 1 (and in between when the budget runs out).

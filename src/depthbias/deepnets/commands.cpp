@@ -128,7 +128,7 @@ int reproduce_command(const DeepCommand& s) {
     const PresetInfo preset = s.preset_text.empty() ? find_preset(s.name, s.preset_dir, "NAME")
                                                     : PresetInfo{s.name, "preset " + s.name, s.preset_text, "", true};
     DeepExperiment e = parse_deep_experiment(preset.toml, preset.origin);
-    for (const auto& a : s.sets) apply_experiment_override(e, a);
+    apply_experiment_overrides(e, s.sets);
     const std::string out = s.out.empty() ? default_out(e.name) : s.out;
     std::error_code ec;
     if (!s.force && !s.resume && fs::exists(fs::path(out) / "experiment.json", ec))

@@ -152,15 +152,21 @@ DeepExperiment parse_deep_experiment(const std::string& text, const std::string&
     return e;
 }
 
-void apply_experiment_override(DeepExperiment& e, const std::string& assignment) {
+void apply_experiment_overrides(DeepExperiment& e, const std::vector<std::string>& assignments) {
+    // Apply every assignment first, then validate once: keys that only make sense together (experiment.vary with
+    // experiment.values) can be given as separate --set options in either order.
     const std::string prefix = "experiment.";
-    if (assignment.rfind(prefix, 0) != 0) {
-        apply_override(e.base, assignment);
-        validate_experiment(e);
-        return;
+    for (const auto& assignment : assignments) {
+        if (assignment.rfind(prefix, 0) != 0)
+            apply_override(e.base, assignment);
+        else
+            experiment_schema().apply_override(e, assignment);
     }
-    experiment_schema().apply_override(e, assignment);
     validate_experiment(e);
+}
+
+void apply_experiment_override(DeepExperiment& e, const std::string& assignment) {
+    apply_experiment_overrides(e, {assignment});
 }
 
 std::string describe_experiment_keys() { return experiment_schema().describe_keys(); }

@@ -53,6 +53,9 @@ struct DeepExperiment {
 DeepExperiment parse_deep_experiment(const std::string& toml_text, const std::string& origin);
 // "section.key=value" on the base config, or "experiment.key=value" on the experiment table.
 void apply_experiment_override(DeepExperiment& e, const std::string& assignment);
+// Applies every assignment, then validates the experiment once (so that keys which must go together, such as
+// experiment.vary and experiment.values, can be set in separate assignments). Throws ConfigError naming the key.
+void apply_experiment_overrides(DeepExperiment& e, const std::vector<std::string>& assignments);
 std::string describe_experiment_keys();
 
 struct ExperimentRunOptions {
