@@ -16,8 +16,11 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <iostream>
 #include <random>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "support/cli_runner.hpp"
 #include "support/temp_dir.hpp"
@@ -102,6 +105,38 @@ void expect_equal_to_reference(const fs::path& out) {
     EXPECT_EQ(read_text(out / kRunDir / "timeseries.csv"), ref.timeseries);
     EXPECT_EQ(read_text(out / kRunDir / "events.csv"), ref.events);
     EXPECT_FALSE(fs::exists(out / kRunDir / "checkpoint.cbor")) << "a finished run keeps no checkpoint";
+}
+
+// Runs `cfg` (its run named `run_name`) once uninterrupted into dir/whole and once into dir/cut stopped by a 0.05 s
+// wall budget over and over with no periodic checkpoints (the budget-stop checkpoint alone carries the run), resumed
+// each time. Expects at least 3 sessions, summary.json equal (timing aside; the resume count recorded) and each of
+// `files` byte for byte equal. Returns the number of sessions (0 after a fatal failure).
+int expect_budget_stops_change_nothing(const TempDir& dir, const std::string& cfg, const std::string& run_name,
+                                       const std::vector<std::string>& files) {
+    const auto whole = run_cli("run " + cfg + " --no-figures --out " + (dir / "whole").string());
+    EXPECT_EQ(whole.code, 0) << whole.output;
+    if (whole.code != 0) return 0;
+    const std::string out = (dir / "cut").string();
+    int sessions = 0, code = 5;
+    for (; code == 5 && sessions < 200; ++sessions) {
+        const auto r = run_cli("run " + cfg + " --no-figures --checkpoint-seconds 0 --max-wall-seconds 0.05 --out " +
+                               out + (sessions ? " --resume" : ""));
+        code = r.code;
+        EXPECT_TRUE(code == 0 || code == 5) << r.output;
+        if (code != 0 && code != 5) return 0;
+    }
+    EXPECT_EQ(code, 0);
+    EXPECT_GE(sessions, 3) << "the budget did not cut the run";
+    json a = json::parse(read_text(dir / "whole" / run_name / "summary.json"));
+    json b = json::parse(read_text(dir / "cut" / run_name / "summary.json"));
+    EXPECT_EQ(b["timing"].value("resumes", 0), sessions - 1);
+    a.erase("timing");
+    b.erase("timing");
+    EXPECT_EQ(a, b);
+    for (const auto& f : files)
+        EXPECT_EQ(read_text(dir / "whole" / run_name / f), read_text(dir / "cut" / run_name / f)) << f;
+    std::cout << sessions << " sessions\n";
+    return sessions;
 }
 
 }  // namespace
@@ -264,27 +299,8 @@ schedule = "log"
 max_records = 30
 activation_threshold = 0.5
 )");
-    const auto whole = run_cli("run " + cfg + " --no-figures --out " + (dir / "whole").string());
-    ASSERT_EQ(whole.code, 0) << whole.output;
-    const std::string out = (dir / "cut").string();
-    int sessions = 0, code = 5;
-    for (; code == 5 && sessions < 200; ++sessions) {
-        const auto r = run_cli("run " + cfg + " --no-figures --checkpoint-seconds 0 --max-wall-seconds 0.05 --out " +
-                               out + (sessions ? " --resume" : ""));
-        code = r.code;
-        ASSERT_TRUE(code == 0 || code == 5) << r.output;
-    }
-    ASSERT_EQ(code, 0);
-    EXPECT_GE(sessions, 3) << "the budget did not cut the run";
-    json a = json::parse(read_text(dir / "whole" / "mom" / "summary.json"));
-    json b = json::parse(read_text(dir / "cut" / "mom" / "summary.json"));
-    EXPECT_EQ(b["timing"].value("resumes", 0), sessions - 1);
-    a.erase("timing");
-    b.erase("timing");
-    EXPECT_EQ(a, b);
-    ASSERT_TRUE(a.contains("activation_order"));
-    EXPECT_EQ(read_text(dir / "whole" / "mom" / "timeseries.csv"), read_text(dir / "cut" / "mom" / "timeseries.csv"));
-    std::cout << sessions << " sessions\n";
+    ASSERT_GT(expect_budget_stops_change_nothing(dir, cfg, "mom", {"timeseries.csv"}), 0);
+    ASSERT_TRUE(json::parse(read_text(dir / "whole" / "mom" / "summary.json")).contains("activation_order"));
 }
 
 TEST(Resume, MirrorDescentOnAWideNetworkSurvivesManyBudgetStops) {
@@ -316,25 +332,5 @@ max_steps = 2000000
 schedule = "log"
 points_per_decade = 5
 )");
-    const auto whole = run_cli("run " + cfg + " --no-figures --out " + (dir / "whole").string());
-    ASSERT_EQ(whole.code, 0) << whole.output;
-    const std::string out = (dir / "cut").string();
-    int sessions = 0, code = 5;
-    for (; code == 5 && sessions < 200; ++sessions) {
-        const auto r = run_cli("run " + cfg + " --no-figures --checkpoint-seconds 0 --max-wall-seconds 0.05 --out " +
-                               out + (sessions ? " --resume" : ""));
-        code = r.code;
-        ASSERT_TRUE(code == 0 || code == 5) << r.output;
-    }
-    ASSERT_EQ(code, 0);
-    EXPECT_GE(sessions, 3) << "the budget did not cut the run";
-    json a = json::parse(read_text(dir / "whole" / "md" / "summary.json"));
-    json b = json::parse(read_text(dir / "cut" / "md" / "summary.json"));
-    EXPECT_EQ(b["timing"].value("resumes", 0), sessions - 1);
-    a.erase("timing");
-    b.erase("timing");
-    EXPECT_EQ(a, b);
-    EXPECT_EQ(read_text(dir / "whole" / "md" / "timeseries.csv"), read_text(dir / "cut" / "md" / "timeseries.csv"));
-    EXPECT_EQ(read_text(dir / "whole" / "md" / "function.csv"), read_text(dir / "cut" / "md" / "function.csv"));
-    std::cout << sessions << " sessions\n";
+    ASSERT_GT(expect_budget_stops_change_nothing(dir, cfg, "md", {"timeseries.csv", "function.csv"}), 0);
 }
