@@ -185,6 +185,30 @@ TEST(TwoLayer, BadInputIsAnErrorNamingTheKey) {
         EXPECT_NE(std::string(e.what()).find("line 4"), std::string::npos) << e.what();
         EXPECT_NE(std::string(e.what()).find("duplicate"), std::string::npos) << e.what();
     }
+    // The header is optional (a first line of numbers is data), comments and blank lines are skipped, and the
+    // errors of the shared data-file reader name task.points_file with the file's line.
+    const std::string bare = (dir / "bare.csv").string(), three = (dir / "three.csv").string(),
+                      text = (dir / "text.csv").string();
+    std::ofstream(bare) << "# Fig. 1 style\n-1,2\n\n0,1\n3,4\n";
+    std::ofstream(three) << "x,y,z\n-1,2,0\n0,1,0\n";
+    std::ofstream(text) << "x,y\n-1,2\n# note\n0,one\n";
+    ExtraParams fbare;
+    fbare.set("task.points_file", bare);
+    auto tb = points_task(fbare);
+    EXPECT_EQ(static_cast<PointRegression&>(*tb).inputs(), (Vec(3) << -1, 0, 3).finished());
+    EXPECT_EQ(static_cast<PointRegression&>(*tb).labels(), (Vec(3) << 2, 1, 4).finished());
+    for (const auto& [file, needle] : std::vector<std::pair<std::string, std::string>>{
+             {three, "expected two columns x,y"}, {text, "line 4, column 'y': 'one' is not a number"}}) {
+        ExtraParams fx;
+        fx.set("task.points_file", file);
+        try {
+            points_task(fx);
+            ADD_FAILURE() << file << " was accepted";
+        } catch (const ConfigError& e) {
+            EXPECT_EQ(e.key(), "task.points_file");
+            EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+        }
+    }
     std::filesystem::remove_all(dir);
 }
 

@@ -1,5 +1,6 @@
 #include "depthbias/tasks/data_file.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -10,8 +11,6 @@
 
 namespace depthbias {
 namespace {
-
-const char* const kKey = "task.data_file";
 
 std::string trim(const std::string& s) {
     const auto b = s.find_first_not_of(" \t\r");
@@ -29,55 +28,72 @@ std::vector<std::string> split(const std::string& line) {
     return out;
 }
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-    throw ConfigError(kKey, "'" + path + "': " + what);
+[[noreturn]] void fail(const std::string& key, const std::string& path, const std::string& what) {
+    throw ConfigError(key, "'" + path + "': " + what);
+}
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) { fail("task.data_file", path, what); }
+
+// One cell as a double, read exactly (from_chars; a leading '+' allowed); nullopt if it is not a number.
+bool parse_number(const std::string& c, double& v) {
+    const char* b = c.data();
+    const char* e = c.data() + c.size();
+    if (!c.empty() && *b == '+') ++b;  // from_chars takes no '+'
+    const auto r = std::from_chars(b, e, v);
+    return !c.empty() && r.ec == std::errc() && r.ptr == e;
 }
 
 }  // namespace
 
-DataTable read_data_file(const std::string& path) {
-    if (path.empty()) throw ConfigError(kKey, "is empty");
+DataTable read_data_file(const std::string& path, const CsvFormat& format) {
+    const std::string& key = format.key;
+    if (path.empty()) throw ConfigError(key, "is empty");
     std::ifstream in(path);
-    if (!in) fail(path, "cannot be read");
+    if (!in) fail(key, path, "cannot be read");
     DataTable t;
     t.path = path;
     std::string line;
     std::vector<double> values;
-    std::size_t line_no = 0, rows = 0;
+    std::size_t line_no = 0;
     while (std::getline(in, line)) {
         ++line_no;
         const std::string s = trim(line);
         if (s.empty() || s[0] == '#') continue;
         const std::vector<std::string> cells = split(s);
         if (t.columns.empty()) {
-            std::set<std::string> seen;
-            for (const auto& c : cells) {
-                if (c.empty()) fail(path, "line " + std::to_string(line_no) + ": an empty column name in the header");
-                if (!seen.insert(c).second) fail(path, "line " + std::to_string(line_no) + ": column '" + c + "' appears twice");
+            double ignored = 0;
+            const bool numbers = std::all_of(cells.begin(), cells.end(),
+                                             [&](const std::string& c) { return parse_number(c, ignored); });
+            if (numbers && !format.headerless_columns.empty()) {
+                t.columns = format.headerless_columns;  // no header: this line is data
+            } else {
+                std::set<std::string> seen;
+                for (const auto& c : cells) {
+                    if (c.empty()) fail(key, path, "line " + std::to_string(line_no) + ": an empty column name in the header");
+                    if (!seen.insert(c).second)
+                        fail(key, path, "line " + std::to_string(line_no) + ": column '" + c + "' appears twice");
+                }
+                t.columns = cells;
+                continue;
             }
-            t.columns = cells;
-            continue;
         }
         if (cells.size() != t.columns.size())
-            fail(path, "line " + std::to_string(line_no) + " has " + std::to_string(cells.size()) + " values, the header " +
-                           std::to_string(t.columns.size()) + " columns");
+            fail(key, path, "line " + std::to_string(line_no) + " has " + std::to_string(cells.size()) + " values, the header " +
+                                std::to_string(t.columns.size()) + " columns");
         for (std::size_t j = 0; j < cells.size(); ++j) {
             const std::string& c = cells[j];
             double v = 0;
-            const char* b = c.data();
-            const char* e = c.data() + c.size();
-            if (!c.empty() && *b == '+') ++b;  // from_chars takes no '+'
-            const auto r = std::from_chars(b, e, v);
-            if (c.empty() || r.ec != std::errc() || r.ptr != e)
-                fail(path, "line " + std::to_string(line_no) + ", column '" + t.columns[j] + "': '" + c + "' is not a number");
+            if (!parse_number(c, v))
+                fail(key, path, "line " + std::to_string(line_no) + ", column '" + t.columns[j] + "': '" + c + "' is not a number");
             if (!std::isfinite(v))
-                fail(path, "line " + std::to_string(line_no) + ", column '" + t.columns[j] + "': " + c + " is not finite");
+                fail(key, path, "line " + std::to_string(line_no) + ", column '" + t.columns[j] + "': " + c + " is not finite");
             values.push_back(v);
         }
-        ++rows;
+        t.lines.push_back(line_no);
     }
-    if (t.columns.empty()) fail(path, "has no header line");
-    if (rows == 0) fail(path, "has a header but no data lines");
+    const std::size_t rows = t.lines.size();
+    if (t.columns.empty()) fail(key, path, "has no header line");
+    if (rows == 0) fail(key, path, "has a header but no data lines");
     t.values.resize(Index(rows), Index(t.columns.size()));
     for (std::size_t i = 0; i < rows; ++i)
         for (std::size_t j = 0; j < t.columns.size(); ++j) t.values(Index(i), Index(j)) = values[i * t.columns.size() + j];
@@ -121,12 +137,12 @@ ObservedEntries observed_entries(const DataTable& t, Index d, Index rows) {
         for (int c = 0; c < 2; ++c) {
             const double v = t.values(i, c);
             if (v != std::floor(v) || v < 0 || v >= double(d))
-                fail(t.path, "data line " + std::to_string(i + 1) + ", column '" + t.columns[size_t(c)] + "': " +
+                fail(t.path, "line " + std::to_string(t.lines[std::size_t(i)]) + ", column '" + t.columns[size_t(c)] + "': " +
                                  std::to_string(v) + " is not an integer index in [0, task.d = " + std::to_string(d) + ")");
         }
         const Index k = Index(t.values(i, 0)) + d * Index(t.values(i, 1));
         if (!seen.insert(k).second)
-            fail(t.path, "data line " + std::to_string(i + 1) + ": entry (" + std::to_string(Index(t.values(i, 0))) + ", " +
+            fail(t.path, "line " + std::to_string(t.lines[std::size_t(i)]) + ": entry (" + std::to_string(Index(t.values(i, 0))) + ", " +
                              std::to_string(Index(t.values(i, 1))) + ") is observed twice");
         e.index.push_back(k);
     }

@@ -21,11 +21,19 @@ namespace depthbias {
 struct DataTable {
     std::string path;
     std::vector<std::string> columns;
-    Mat values;  // rows x columns
+    Mat values;                      // rows x columns
+    std::vector<std::size_t> lines;  // 1-based line number in the file of each data row (for error messages)
 };
 
-// Read and check a data file (ConfigError naming task.data_file on any problem).
-DataTable read_data_file(const std::string& path);
+// How a file is read: the option every error names, and whether the header may be left out.
+struct CsvFormat {
+    std::string key = "task.data_file";
+    // Non-empty: a file whose first line is all numbers has no header and these are its columns (the line is data).
+    std::vector<std::string> headerless_columns;
+};
+
+// Read and check a data file (ConfigError naming format.key on any problem).
+DataTable read_data_file(const std::string& path, const CsvFormat& format = {});
 
 // The checks each task makes of a table (ConfigError naming task.data_file, or task.d / task.measurements when
 // the config disagrees with the file's shape).

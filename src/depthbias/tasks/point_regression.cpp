@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "depthbias/core/error.hpp"
-#include "depthbias/io/read_file.hpp"
+#include "depthbias/tasks/data_file.hpp"
 #include "depthbias/tasks/task_registry.hpp"
 
 namespace depthbias {
@@ -21,41 +21,25 @@ std::string num(double v) {
 const std::vector<double> kFig1X{-2, -1, 0, 1, 2};
 const std::vector<double> kFig1Y{1.5, 0.5, 1.5, 0.5, 1.5};
 
+// The points file through the one user-data reader (tasks/data_file.hpp: exact numbers, finiteness, line numbers in
+// errors), with an optional header; errors name task.points_file.
 Points parse_csv(const std::string& path) {
-    const std::string text = read_user_file(path, "task.points_file", "points file");
-    std::vector<double> xs, ys;
-    std::stringstream in(text);
-    int lineno = 0;
-    for (std::string line; std::getline(in, line);) {
-        ++lineno;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.find_first_not_of(" \t") == std::string::npos) continue;
-        const size_t comma = line.find(',');
-        const std::string where = "'" + path + "' line " + std::to_string(lineno) + ": ";
-        if (comma == std::string::npos) throw ConfigError("task.points_file", where + "expected two columns x,y, got '" + line + "'");
-        const std::string a = line.substr(0, comma), b = line.substr(comma + 1);
-        double x = 0, y = 0;
-        try {
-            size_t ea = 0, eb = 0;
-            x = std::stod(a, &ea);
-            y = std::stod(b, &eb);
-            if (a.find_first_not_of(" \t", ea) != std::string::npos || b.find_first_not_of(" \t", eb) != std::string::npos)
-                throw std::invalid_argument("trailing text");
-        } catch (const std::exception&) {
-            if (lineno == 1 && xs.empty()) continue;  // a header line
-            throw ConfigError("task.points_file", where + "'" + line + "' is not two numbers x,y");
-        }
-        if (!xs.empty() && !(x > xs.back()))
-            throw ConfigError("task.points_file", where + "x must be strictly increasing: x = " + num(x) + (x == xs.back() ? " repeats" : " follows") +
-                                         " x = " + num(xs.back()) + (x == xs.back() ? " (duplicate x)" : " (unsorted)"));
-        xs.push_back(x);
-        ys.push_back(y);
+    const char* key = "task.points_file";
+    const DataTable t = read_data_file(path, CsvFormat{key, {"x", "y"}});
+    if (t.columns.size() != 2)
+        throw ConfigError(key, "'" + path + "': expected two columns x,y, got " + std::to_string(t.columns.size()));
+    for (std::size_t j = 1; j < t.lines.size(); ++j) {
+        const double x = t.values(Index(j), 0), prev = t.values(Index(j) - 1, 0);
+        if (!(x > prev))
+            throw ConfigError(key, "'" + path + "' line " + std::to_string(t.lines[j]) + ": x must be strictly increasing: x = " +
+                                       num(x) + (x == prev ? " repeats" : " follows") + " x = " + num(prev) +
+                                       (x == prev ? " (duplicate x)" : " (unsorted)"));
     }
-    Points p{Eigen::Map<const Vec>(xs.data(), Index(xs.size())), Eigen::Map<const Vec>(ys.data(), Index(ys.size()))};
+    Points p{t.values.col(0), t.values.col(1)};
     try {
-        validate_points(p, "task.points_file", "task.points_file");
+        validate_points(p, key, key);
     } catch (const ConfigError& e) {
-        throw ConfigError("task.points_file", "'" + path + "': " + e.what());
+        throw ConfigError(key, "'" + path + "': " + e.what());
     }
     return p;
 }
