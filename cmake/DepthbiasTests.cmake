@@ -101,7 +101,7 @@ depthbias_unity_group(depthbias_deepnets_tests a deepnets/test_collapse_metrics.
 file(GLOB DEPTHBIAS_LONG_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/long/long_*.cpp)
 if(DEPTHBIAS_LONG_TESTS)
   add_executable(depthbias_long_tests EXCLUDE_FROM_ALL ${DEPTHBIAS_LONG_TESTS})
-  target_link_libraries(depthbias_long_tests PRIVATE depthbias_engine GTest::gtest_main)
+  target_link_libraries(depthbias_long_tests PRIVATE depthbias_engine depthbias_test_support GTest::gtest_main)
   gtest_add_tests(TARGET depthbias_long_tests SOURCES ${DEPTHBIAS_LONG_TESTS} TEST_LIST _long_tests)
   set_tests_properties(${_long_tests} PROPERTIES LABELS long)
   add_custom_target(check-long COMMAND ${CMAKE_CTEST_COMMAND} -L long --output-on-failure

@@ -5,8 +5,7 @@
 
 #include <filesystem>
 
-#include "depthbias/run/experiment.hpp"
-#include "depthbias/run/presets.hpp"
+#include "support/preset_runner.hpp"
 
 using namespace depthbias;
 namespace fs = std::filesystem;
@@ -14,17 +13,7 @@ namespace fs = std::filesystem;
 namespace {
 
 nlohmann::json reproduce(const std::string& preset, const std::vector<std::string>& sets, bool figures) {
-    Experiment e = parse_experiment(find_preset(preset)->toml, preset);
-    apply_overrides(e, sets);
-    const fs::path out = fs::temp_directory_path() /
-                         ("depthbias-nofig-" + preset + (figures ? "-fig-" : "-nofig-") + std::to_string(getpid()));
-    fs::remove_all(out);
-    ExperimentOptions opt;
-    opt.figures = figures;
-    opt.jobs = 2;
-    auto r = run_experiment(e, out.string(), opt).to_json();
-    fs::remove_all(out);
-    return r;
+    return test_support::reproduce_preset(preset, sets, 2, figures);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "depthbias/models/diagonal_network.hpp"
 #include "depthbias/run/experiment.hpp"
 #include "depthbias/run/presets.hpp"
+#include "support/preset_runner.hpp"
 #include "depthbias/tasks/binary_classification.hpp"
 #include "depthbias/tasks/sparse_regression.hpp"
 
@@ -65,12 +66,7 @@ TEST(KernelRich, DualFlowAgreesWithPrimalFlowWhereBothWork) {
 }
 
 TEST(KernelRich, MoroshkoPresetReproducesTheDigestTable) {
-    Experiment e = parse_experiment(find_preset("moroshko")->toml, "moroshko");
-    const fs::path out = fs::temp_directory_path() / ("depthbias-moroshko-" + std::to_string(getpid()));
-    ExperimentOptions opt;
-    opt.figures = false;
-    const auto r = run_experiment(e, out.string(), opt).to_json();
-    fs::remove_all(out);
+    const auto r = test_support::reproduce_preset("moroshko");
     ASSERT_GE(r["checks"].size(), 8u);
     for (const auto& c : r["checks"]) EXPECT_TRUE(c["pass"].get<bool>()) << c["name"] << ": " << c["detail"];
     for (const auto& run : r["runs"]) {

@@ -10,22 +10,14 @@
 #include "depthbias/run/experiment.hpp"
 #include "depthbias/run/presets.hpp"
 #include "support/cli_runner.hpp"
+#include "support/preset_runner.hpp"
 
 using namespace depthbias;
 namespace fs = std::filesystem;
 
 namespace {
 
-nlohmann::json reproduce(const std::string& preset) {
-    Experiment e = parse_experiment(find_preset(preset)->toml, preset);
-    const fs::path out = fs::temp_directory_path() / ("depthbias-dln-" + preset + "-" + std::to_string(getpid()));
-    fs::remove_all(out);
-    ExperimentOptions opt;
-    opt.figures = false;
-    auto r = run_experiment(e, out.string(), opt).to_json();
-    fs::remove_all(out);
-    return r;
-}
+nlohmann::json reproduce(const std::string& preset) { return test_support::reproduce_preset(preset); }
 
 test_support::CliResult run(const std::string& args) { return test_support::run_cli(args); }
 

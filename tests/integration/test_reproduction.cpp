@@ -10,6 +10,7 @@
 #include "depthbias/run/experiment.hpp"
 #include "depthbias/run/presets.hpp"
 #include "support/cli_runner.hpp"
+#include "support/preset_runner.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace depthbias;
@@ -18,16 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 nlohmann::json reproduce(const std::string& preset, const std::vector<std::string>& sets, int jobs = 1) {
-    Experiment e = parse_experiment(find_preset(preset)->toml, preset);
-    apply_overrides(e, sets);
-    const fs::path out = fs::temp_directory_path() / ("depthbias-repro-" + preset + "-" + std::to_string(getpid()));
-    fs::remove_all(out);
-    ExperimentOptions opt;
-    opt.figures = false;
-    opt.jobs = jobs;
-    auto r = run_experiment(e, out.string(), opt).to_json();
-    fs::remove_all(out);
-    return r;
+    return test_support::reproduce_preset(preset, sets, jobs);
 }
 
 const nlohmann::json& run_with_depth(const nlohmann::json& r, int depth) {

@@ -8,18 +8,13 @@
 
 #include "depthbias/run/experiment.hpp"
 #include "depthbias/run/presets.hpp"
+#include "support/preset_runner.hpp"
 
 using namespace depthbias;
 namespace fs = std::filesystem;
 
 TEST(LongCompletionDepth, ChecksPass) {
-    Experiment e = parse_experiment(find_preset("completion-depth")->toml, "completion-depth");
-    const fs::path out = fs::temp_directory_path() / ("depthbias-completion-depth-" + std::to_string(getpid()));
-    fs::remove_all(out);
-    ExperimentOptions opt;
-    opt.figures = false;
-    const auto r = run_experiment(e, out.string(), opt).to_json();
-    fs::remove_all(out);
+    const auto r = test_support::reproduce_preset("completion-depth");
     ASSERT_GE(r["checks"].size(), 12u);
     for (const auto& c : r["checks"]) EXPECT_TRUE(c["pass"].get<bool>()) << c["name"] << ": " << c["detail"];
     for (const auto& run : r["runs"]) {

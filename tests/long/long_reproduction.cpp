@@ -6,22 +6,13 @@
 
 #include "depthbias/run/experiment.hpp"
 #include "depthbias/run/presets.hpp"
+#include "support/preset_runner.hpp"
 
 using namespace depthbias;
 namespace fs = std::filesystem;
 
 namespace {
-nlohmann::json reproduce(const std::vector<std::string>& sets) {
-    Experiment e = parse_experiment(find_preset("fig1a")->toml, "fig1a");
-    apply_overrides(e, sets);
-    const fs::path out = fs::temp_directory_path() / ("depthbias-long-" + std::to_string(getpid()));
-    fs::remove_all(out);
-    ExperimentOptions opt;
-    opt.figures = false;
-    auto r = run_experiment(e, out.string(), opt).to_json();
-    fs::remove_all(out);
-    return r;
-}
+nlohmann::json reproduce(const std::vector<std::string>& sets) { return test_support::reproduce_preset("fig1a", sets); }
 }  // namespace
 
 TEST(LongReproduction, M1FullSizeFigure1a) {
@@ -45,16 +36,7 @@ TEST(LongReproduction, M1LargeInitErrorDecreasesWithDepth) {
 }
 
 namespace {
-nlohmann::json reproduce_preset(const std::string& name) {
-    Experiment e = parse_experiment(find_preset(name)->toml, name);
-    const fs::path out = fs::temp_directory_path() / ("depthbias-long-" + name + "-" + std::to_string(getpid()));
-    fs::remove_all(out);
-    ExperimentOptions opt;
-    opt.figures = false;
-    auto r = run_experiment(e, out.string(), opt).to_json();
-    fs::remove_all(out);
-    return r;
-}
+nlohmann::json reproduce_preset(const std::string& name) { return test_support::reproduce_preset(name); }
 }  // namespace
 
 // gissin.md M3 (diagonal classification, 3 seeds), M4 (circular convolution, 3 seeds), M5 (OMP, 6 seeds) and
