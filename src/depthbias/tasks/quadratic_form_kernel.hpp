@@ -16,6 +16,7 @@
 // one (same values, recomputed); only n < 2 packets takes the scalar loop.
 // Replaces (X * M).cwiseProduct(X).rowwise().sum() (a GEMM that packs X at every call; about 3x slower at fig1b's
 // d = 20); the two agree to rounding, not bit for bit: tests/test_quadratic_form_kernel.cpp.
+//   weighted_gram(x, n, d, r, scale, g): g = scale * X^T diag(r) X (below)
 // Pure functions, no allocation, thread safe.
 #pragma once
 #include <Eigen/Core>
@@ -92,6 +93,62 @@ inline void quadratic_forms(const double* x, Index n, Index d, const double* t, 
             q = std::fma(u, x[j * n + i], q);
         }
         out[i] = q;
+    }
+}
+
+// g = scale * sum_i r_i x_i x_i^T (d x d, column-major, exactly symmetric): the quadratic-sensing gradient
+// X^T diag(r) X. Entry (a, b), a <= b, is scale * s_ab with s_ab the packet sum over rows of fma(x_ia, r_i x_ib),
+// reduced by Eigen's predux; rows in packets of the build's width, the last n mod width rows as one more packet
+// ending at row n whose rows already counted get weight 0 (adds exact zeros). n below one packet: scalar chains.
+inline void weighted_gram(const double* x, Index n, Index d, const double* r, double scale, double* g) {
+    using namespace Eigen::internal;
+    using detail::P;
+    constexpr Index L = detail::kLanes;
+    if (n < L) {
+        for (Index b = 0; b < d; ++b)
+            for (Index a = 0; a <= b; ++a) {
+                double s = 0;
+                for (Index i = 0; i < n; ++i) s = std::fma(x[a * n + i], r[i] * x[b * n + i], s);
+                g[b * d + a] = g[a * d + b] = scale * s;
+            }
+        return;
+    }
+    const Index full = n / L, last = n - L;  // packets [0, full) and, when n % L, one more at row `last`
+    const bool tail = full * L < n;
+    alignas(64) double rt[L];
+    for (Index l = 0; l < L; ++l) rt[l] = last + l >= full * L ? r[last + l] : 0.0;
+    const P rtail = ploadu<P>(rt);
+    for (Index b = 0; b < d; ++b) {
+        const double* xb = x + b * n;
+        Index a = 0;
+        for (; a + 4 <= b + 1; a += 4) {
+            const double *x0 = x + a * n, *x1 = x0 + n, *x2 = x1 + n, *x3 = x2 + n;
+            P s0 = pset1<P>(0.0), s1 = s0, s2 = s0, s3 = s0;
+            for (Index p = 0; p < full * L; p += L) {
+                const P w = pmul(ploadu<P>(r + p), ploadu<P>(xb + p));
+                s0 = pmadd(ploadu<P>(x0 + p), w, s0);
+                s1 = pmadd(ploadu<P>(x1 + p), w, s1);
+                s2 = pmadd(ploadu<P>(x2 + p), w, s2);
+                s3 = pmadd(ploadu<P>(x3 + p), w, s3);
+            }
+            if (tail) {
+                const P w = pmul(rtail, ploadu<P>(xb + last));
+                s0 = pmadd(ploadu<P>(x0 + last), w, s0);
+                s1 = pmadd(ploadu<P>(x1 + last), w, s1);
+                s2 = pmadd(ploadu<P>(x2 + last), w, s2);
+                s3 = pmadd(ploadu<P>(x3 + last), w, s3);
+            }
+            const double v[4] = {predux(s0), predux(s1), predux(s2), predux(s3)};
+            for (Index j = 0; j < 4; ++j) g[b * d + a + j] = g[(a + j) * d + b] = scale * v[j];
+        }
+        for (; a <= b; ++a) {  // the same chain for one column
+            const double* x0 = x + a * n;
+            P s0 = pset1<P>(0.0);
+            for (Index p = 0; p < full * L; p += L)
+                s0 = pmadd(ploadu<P>(x0 + p), pmul(ploadu<P>(r + p), ploadu<P>(xb + p)), s0);
+            if (tail) s0 = pmadd(ploadu<P>(x0 + last), pmul(rtail, ploadu<P>(xb + last)), s0);
+            g[b * d + a] = g[a * d + b] = scale * predux(s0);
+        }
     }
 }
 

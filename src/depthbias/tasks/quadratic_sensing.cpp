@@ -30,7 +30,6 @@ public:
         test_r_.resize(spec.test_samples);
         r_.resize(spec.measurements);
         t_.resize(spec.d, spec.d);
-        weighted_.resize(spec.measurements, spec.d);
     }
 
     std::string name() const override { return "quadratic_sensing"; }
@@ -49,8 +48,8 @@ public:
         const double m = double(x_.rows());
         forms(x_, p.beta, r_);
         r_.array() += p.offset - y_.array();
-        weighted_.noalias() = r_.asDiagonal() * x_;
-        g.beta.noalias() = (2.0 / m) * (x_.transpose() * weighted_);
+        g.beta.resize(x_.cols(), x_.cols());
+        quadratic_form_kernel::weighted_gram(x_.data(), x_.rows(), x_.cols(), r_.data(), 2.0 / m, g.beta.data());
         g.offset = 2.0 / m * r_.sum();
         return r_.squaredNorm() / m;
     }
@@ -80,7 +79,7 @@ private:
     Vec y_, test_y_;
     double label_mean_ = 0;
     double test_var_ = 0;
-    mutable Mat weighted_, t_;  // scratch (this task is not shared between threads: docs/CONVENTIONS.md)
+    mutable Mat t_;  // scratch (this task is not shared between threads: docs/CONVENTIONS.md)
     mutable Vec r_, test_r_;
 };
 
