@@ -10,6 +10,9 @@ The two passes over A (A @ w, then A^T @ r) are what numpy does; buffers for the
 preallocated and written with out= so the peer is not penalized for allocation.
 --matvec blas   : np.dot (numpy's BLAS: whatever libblas numpy is linked to; printed)
 --matvec einsum : np.einsum's own SIMD loops (faster than the reference BLAS Debian ships by default)
+--storage float32 : A held in float32 and its two products in float32 BLAS (sgemv, float32 accumulation), the rest
+                    float64: the step of bench/e2e/port_fig1a.py (fig1a's task.storage = "float32"), for the
+                    fig1a step ratio on that port's basis (with --d 50). Default float64 (P1's basis).
 
 Prints:  RESULT numpy <label> <median wall s/step> <median CPU s/step> | <wall samples...>
 Run with /usr/bin/python3 (Debian's python3-numpy). The thread count is whatever the environment gives
@@ -25,13 +28,13 @@ import numpy as np
 import blas_check  # same directory: which BLAS, threads; exits 3 on the reference BLAS
 
 
-def make_problem(d, m, seed=0, init=1e-4, depth=4):
+def make_problem(d, m, seed=0, init=1e-4, depth=4, storage="float64"):
     rng = np.random.default_rng(seed)
-    A = rng.standard_normal((m, d * d))
+    A = rng.standard_normal((m, d * d)).astype(np.float32 if storage == "float32" else np.float64)
     wstar = np.zeros((d, d))
     for i, s in enumerate([12.0, 6.0, 4.0, 3.0]):
         wstar[i, i] = s
-    y = A @ wstar.reshape(-1)
+    y = (A @ wstar.reshape(-1).astype(A.dtype)).astype(np.float64)
     # a realistic point: small Gaussian init, as fig1a (std init^(1/N)/sqrt(d))
     Ws = [rng.standard_normal((d, d)) * (init ** (1.0 / depth) / np.sqrt(d)) for _ in range(depth)]
     return A, y, Ws
@@ -45,6 +48,9 @@ class Step:
         self.r = np.empty(m)
         self.g = np.empty(n)
         self.einsum = matvec == "einsum"
+        self.f32 = A.dtype == np.float32
+        if self.f32:
+            self.w32, self.r32, self.g32 = np.empty(n, np.float32), np.empty(m, np.float32), np.empty(n, np.float32)
 
     def __call__(self):
         A, y, (W1, W2, W3, W4), lr, m = self.A, self.y, self.Ws, self.lr, self.m
@@ -53,14 +59,22 @@ class Step:
         P2 = W2 @ P1
         P3 = W3 @ P2
         W = W4 @ P3
-        if self.einsum:
+        if self.f32:                                             # pass 1 over A, float32 BLAS
+            np.copyto(self.w32, W.reshape(-1), casting="same_kind")
+            np.dot(A, self.w32, out=self.r32)
+            np.copyto(self.r, self.r32)
+        elif self.einsum:
             np.einsum("ij,j->i", A, W.reshape(-1), out=self.r)   # pass 1 over A
         else:
             np.dot(A, W.reshape(-1), out=self.r)                # pass 1 over A
         self.r -= y
         loss = float(self.r @ self.r) / m
         self.r *= 2.0 / m
-        if self.einsum:
+        if self.f32:                                             # pass 2 over A, float32 BLAS
+            np.copyto(self.r32, self.r, casting="same_kind")
+            np.dot(A.T, self.r32, out=self.g32)
+            np.copyto(self.g, self.g32)
+        elif self.einsum:
             np.einsum("i,ij->j", self.r, A, out=self.g)         # pass 2 over A
         else:
             np.dot(A.T, self.r, out=self.g)                     # pass 2 over A
@@ -97,10 +111,11 @@ def main():
     ap.add_argument("--label", default="default")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--matvec", choices=["blas", "einsum"], default="blas")
+    ap.add_argument("--storage", choices=["float64", "float32"], default="float64")
     args = ap.parse_args()
     blas_check.require_optimized(f"numpy peer ({args.label})")
 
-    A, y, Ws = make_problem(args.d, args.m)
+    A, y, Ws = make_problem(args.d, args.m, storage=args.storage)
     step = Step(A, y, Ws, args.lr, args.matvec)
     for _ in range(5):  # warm-up (first touch, caches)
         step()
@@ -112,7 +127,7 @@ def main():
         wall.append((time.perf_counter() - t0) / args.steps)
         cpu.append((time.process_time() - c0) / args.steps)
     env = {k: os.environ.get(k, "unset") for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
-    print(f"# numpy {np.__version__}, matvec {args.matvec}, BLAS loaded: {loaded_blas()}, env {env}", file=sys.stderr)
+    print(f"# numpy {np.__version__}, matvec {args.matvec}, storage {args.storage}, BLAS loaded: {loaded_blas()}, env {env}", file=sys.stderr)
     print("RESULT numpy", args.label, f"{statistics.median(wall):.6e}", f"{statistics.median(cpu):.6e}", "|",
           " ".join(f"{s:.4e}" for s in wall))
 

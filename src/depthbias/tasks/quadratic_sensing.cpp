@@ -3,6 +3,7 @@
 #include "depthbias/core/error.hpp"
 #include "depthbias/tasks/task_registry.hpp"
 #include "depthbias/core/rng.hpp"
+#include "depthbias/tasks/quadratic_form_kernel.hpp"
 
 namespace depthbias {
 namespace {
@@ -26,11 +27,9 @@ public:
         test_x_ = trng.normal_matrix(spec.test_samples, spec.d);
         test_y_ = predict(test_x_, target_, 0.0);
         test_var_ = (test_y_.array() - test_y_.mean()).square().mean();
-        test_xm_.resize(spec.test_samples, spec.d);
         test_r_.resize(spec.test_samples);
-        xm_.resize(spec.measurements, spec.d);
         r_.resize(spec.measurements);
-        weighted_.resize(spec.measurements, spec.d);
+        t_.resize(spec.d, spec.d);
     }
 
     std::string name() const override { return "quadratic_sensing"; }
@@ -39,34 +38,38 @@ public:
     const Mat& target() const override { return target_; }
     double label_mean() const override { return label_mean_; }
 
-    double loss(const Predictor& p) const override {
-        const Vec r = predict(x_, p.beta, p.offset) - y_;
-        return r.squaredNorm() / double(r.size());
+    double loss(const Predictor& p) const override {  // the same arithmetic as loss_and_gradient's value
+        forms(x_, p.beta, r_);
+        r_.array() += p.offset - y_.array();
+        return r_.squaredNorm() / double(x_.rows());
     }
 
     double loss_and_gradient(const Predictor& p, Predictor& g) const override {
         const double m = double(x_.rows());
-        xm_.noalias() = x_ * p.beta;
-        r_ = (xm_.cwiseProduct(x_)).rowwise().sum();
+        forms(x_, p.beta, r_);
         r_.array() += p.offset - y_.array();
-        weighted_.noalias() = r_.asDiagonal() * x_;
-        g.beta.noalias() = (2.0 / m) * (x_.transpose() * weighted_);
+        g.beta.resize(x_.cols(), x_.cols());
+        quadratic_form_kernel::weighted_gram(x_.data(), x_.rows(), x_.cols(), r_.data(), 2.0 / m, g.beta.data());
         g.offset = 2.0 / m * r_.sum();
         return r_.squaredNorm() / m;
     }
 
-    // Called at every record (hundreds per run): the products go to scratch sized once (a 2000 x d temporary per
-    // call was an mmap + page faults each time, ~0.1 s of system time per fig1b run). Same arithmetic, same bits.
+    // Called at every record (hundreds per run): x_i^T M x_i by the blocked kernel (quadratic_form_kernel.hpp) into
+    // scratch sized once (no allocation per call).
     double test_error(const Predictor& p) const override {
-        test_xm_.noalias() = test_x_ * p.beta;
-        test_xm_.array() *= test_x_.array();
-        test_r_.noalias() = test_xm_.rowwise().sum();
+        forms(test_x_, p.beta, test_r_);
         test_r_.array() += p.offset;
         test_r_ -= test_y_;
         return test_r_.squaredNorm() / double(test_r_.size()) / test_var_;
     }
 
 private:
+    // out_i = x_i^T M x_i for the rows of x (quadratic_form_kernel.hpp; t_ is its folded M).
+    void forms(const Mat& x, const Mat& m, Vec& out) const {
+        quadratic_form_kernel::fold(m.data(), m.rows(), t_.data());
+        quadratic_form_kernel::quadratic_forms(x.data(), x.rows(), x.cols(), t_.data(), out.data());
+    }
+
     static Vec predict(const Mat& x, const Mat& m, double offset) {
         return ((x * m).cwiseProduct(x)).rowwise().sum().array() + offset;
     }
@@ -76,7 +79,7 @@ private:
     Vec y_, test_y_;
     double label_mean_ = 0;
     double test_var_ = 0;
-    mutable Mat xm_, weighted_, test_xm_;  // scratch (this task is not shared between threads: docs/CONVENTIONS.md)
+    mutable Mat t_;  // scratch (this task is not shared between threads: docs/CONVENTIONS.md)
     mutable Vec r_, test_r_;
 };
 
