@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Union
 
 from . import _depthbias
 from .components import Component, _config_error, dynamics as _dynamics, model as _model, task as _task
@@ -169,7 +169,7 @@ def run(config: Optional[str] = None, *, preset: Optional[str] = None, keys: Opt
         set: Union[None, KeyValues, Iterable[str]] = None, out: Optional[str] = None, figures: bool = False,
         jobs: int = 1, max_wall_seconds: float = 0.0, checkpoint_seconds: float = 60.0, resume: bool = False,
         progress: Union[bool, Callable[[int, int, int, float, float], None]] = False,
-        layout: str = "nested") -> Experiment:
+        layout: Literal["nested", "flat"] = "nested") -> Experiment:
     """Run an experiment and return its results (depthbias.Experiment).
 
     Exactly one source:
