@@ -152,3 +152,15 @@ def test_interrupted_flat_run_resumes_to_the_uninterrupted_result(tmp_path):
     with pytest.raises(db.ConfigError) as e:
         db.run(keys={**LONG, "model.depth": 2}, out=out, layout="flat", resume=True)
     assert e.value.key == "--resume", str(e.value)
+
+
+def test_the_stub_of_run_experiment_names_the_modules_arguments():
+    """_depthbias.pyi (editor completion) lists the compiled run_experiment's arguments, flat included."""
+    import ast
+    import re
+    signature = db._depthbias.run_experiment.__doc__.splitlines()[0]
+    names = re.findall(r"(\w+):", signature.split("(", 1)[1].rsplit(")", 1)[0])
+    with open(os.path.join(os.path.dirname(db.__file__), "_depthbias.pyi")) as f:
+        stub = ast.parse(f.read())
+    fn = next(n for n in stub.body if isinstance(n, ast.FunctionDef) and n.name == "run_experiment")
+    assert [a.arg for a in fn.args.args] == names and "flat" in names
