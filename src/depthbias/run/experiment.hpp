@@ -69,8 +69,9 @@ struct ExperimentOptions {
 // Throws ConfigError naming `option` (the CLI's "--flat", the Python front's "layout") and what is in the way.
 void require_one_run(const Experiment& e, const std::string& option);
 
-// Runs every variant into out_dir/<slug> (opt.jobs at a time; opt.flat: the one run into out_dir itself), analyses the runs (run/experiment_analysis.hpp),
-// draws the combined figure (run/experiment_figures.hpp), evaluates the checks and writes experiment.json last.
+// Runs every variant into out_dir/<slug> (opt.jobs at a time; opt.flat: the one run into out_dir itself), analyses
+// the runs (run/experiment_analysis.hpp), draws the combined figure (run/experiment_figures.hpp), evaluates the
+// checks and writes experiment.json last.
 // An error in one run stops new runs from starting and is rethrown once the running ones end.
 // Returns experiment.json's content, typed. Exit status for the CLI: see experiment_exit_code.
 ExperimentResult run_experiment(const Experiment& e, const std::string& out_dir, const ExperimentOptions& opt);
