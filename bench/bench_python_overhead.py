@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """P8a: the Python front's calling overhead. 200 short runs (the toy model, 4 targets, depth 3, GD to loss 1e-6:
-about 5 ms of engine work each) as a Python loop of depthbias.run() calls, each writing its run directory into
-`out` (config.resolved.toml, manifest.json, timeseries.csv, events.csv, summary.json, plus experiment.json),
-against the same 200 runs through the CLI's sweep with 1 worker (`depthbias sweep --workers 1`: one process,
-every point's run directory written under points/, plus its SQLite store and report/sweep.csv). Interleaved
+about 5 ms of engine work each) as a Python loop of depthbias.run(..., layout="flat") calls, each writing its run's
+five files directly into its own `out` directory (config.resolved.toml, manifest.json, timeseries.csv, events.csv,
+summary.json; no experiment.json), against the same 200 runs through the CLI's sweep with 1 worker (`depthbias
+sweep --workers 1`: one process, every point's same five files in its directory points/<hash>/, plus a row of its
+SQLite store and report/sweep.csv). Both sides create one directory and five files per run. Interleaved
 rounds (the order alternates), wall and CPU time (user + system) of each side, medians, per run, ratios printed
 (CPU time is the steadier one on a loaded machine: other processes' load shows in wall time only). Goal: the Python loop
 within 10% of the sweep per run. Speed is measured, never asserted.
@@ -46,7 +47,7 @@ def python_loop(out: str, runs: int) -> tuple:
     """(wall, CPU) seconds of the loop; CPU = user + system time of this process (the engine runs in it)."""
     t0, c0 = time.perf_counter(), time.process_time()
     for seed in range(runs):
-        db.run(keys={**BASE, "run.seed": seed}, out=os.path.join(out, str(seed)))
+        db.run(keys={**BASE, "run.seed": seed}, out=os.path.join(out, str(seed)), layout="flat")
     return time.perf_counter() - t0, time.process_time() - c0
 
 
@@ -102,7 +103,7 @@ def main() -> int:
             f"# {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, load average {os.getloadavg()}, depthbias {db.__version__}",
             f"P8a Python calling overhead: {a.runs} toy runs (depth 3, GD to loss 1e-6), {a.rounds} interleaved rounds, "
             f"files in {os.path.dirname(work)}",
-            f"  python loop of depthbias.run(out=...): wall rounds {', '.join(f'{w:.3f}' for w, _ in py)} s; "
+            f"  python loop of run(out=, layout=flat): wall rounds {', '.join(f'{w:.3f}' for w, _ in py)} s; "
             f"median {mp:.3f} s = {1e3 * mp / a.runs:.2f} ms/run; CPU median {cp:.3f} s = {1e3 * cp / a.runs:.2f} ms/run",
             f"  depthbias sweep --workers 1:          wall rounds {', '.join(f'{w:.3f}' for w, _ in cli)} s; "
             f"median {mc:.3f} s = {1e3 * mc / a.runs:.2f} ms/run; CPU median {cc:.3f} s = {1e3 * cc / a.runs:.2f} ms/run",

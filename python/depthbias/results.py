@@ -211,7 +211,9 @@ class Experiment:
     """The result of depthbias.run(): experiment.json typed, plus every run's tables.
 
     Attributes: name, title, runs (list of Run), checks (list of Check), analysis (dict), manifest (dict),
-    directory (None when no `out` was given), raw (the experiment.json content).
+    directory (None when no `out` was given), raw (the experiment.json content; for layout="flat" the same content,
+    returned by the engine but not written: the one run's files are in `directory` itself, Run.directory ==
+    directory).
     """
 
     def __init__(self, text: str, out: str, keep_directory: bool):
@@ -226,7 +228,7 @@ class Experiment:
                                     for c in j.get("checks", [])]
         self.runs: List[Run] = []
         for r in j["runs"]:
-            d = os.path.join(out, r["directory"])
+            d = os.path.normpath(os.path.join(out, r["directory"]))  # "." for a flat run (layout="flat")
             raw = {}
             if os.path.isdir(d):
                 for fname in sorted(os.listdir(d)):

@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Union
 
 from . import _depthbias
 from .components import Component, _config_error, dynamics as _dynamics, model as _model, task as _task
@@ -168,7 +168,8 @@ def run(config: Optional[str] = None, *, preset: Optional[str] = None, keys: Opt
         name: Optional[str] = None,
         set: Union[None, KeyValues, Iterable[str]] = None, out: Optional[str] = None, figures: bool = False,
         jobs: int = 1, max_wall_seconds: float = 0.0, checkpoint_seconds: float = 60.0, resume: bool = False,
-        progress: Union[bool, Callable[[int, int, int, float, float], None]] = False) -> Experiment:
+        progress: Union[bool, Callable[[int, int, int, float, float], None]] = False,
+        layout: Literal["nested", "flat"] = "nested") -> Experiment:
     """Run an experiment and return its results (depthbias.Experiment).
 
     Exactly one source:
@@ -188,6 +189,14 @@ def run(config: Optional[str] = None, *, preset: Optional[str] = None, keys: Opt
       set                 overrides on top: a dict of keys, or CLI-style strings ["model.depth=4"]
       out                 directory for the run directories and experiment.json (kept); None: a temporary
                           directory, read and removed (Experiment.directory and Run.directory are then None)
+      layout              "nested" (default): out/experiment.json and one run directory per variant,
+                          out/<slug of its label>/ (as `depthbias run`). "flat": an experiment that is one run
+                          writes that run's files (config.resolved.toml, manifest.json, timeseries.csv,
+                          events.csv, summary.json, and its figures with figures=True) directly into `out`, and no
+                          experiment.json -- what one point of `depthbias sweep` writes, as `depthbias run --flat`.
+                          The result reads the same (Run.directory is then `out`). A preset or config with several
+                          variants, [[check]]s or an analysing experiment.figure raises ConfigError (key "layout").
+                          resume=True continues a flat run in `out` (a finished one of the same config is returned).
       figures             draw the gnuplot figures (needs `out`)
       jobs                variants run in parallel (the results do not depend on it)
       max_wall_seconds    wall-clock budget per run (0: none); a run past it has status 'wall_budget_exhausted'
@@ -227,6 +236,8 @@ def run(config: Optional[str] = None, *, preset: Optional[str] = None, keys: Opt
         origin = f"preset {preset}"
     else:
         text, origin = _keys_toml(keys), "keys"
+    if layout not in ("nested", "flat"):
+        raise _config_error("layout", f"must be 'nested' or 'flat', got {layout!r}")
     if resume and out is None:
         raise _config_error("resume", "needs out=, the directory of the interrupted experiment")
     if figures and out is None:
@@ -241,10 +252,12 @@ def run(config: Optional[str] = None, *, preset: Optional[str] = None, keys: Opt
             text_json = _depthbias.run_experiment(text, origin, sets, directory, figures=figures, jobs=jobs,
                                                   max_wall_seconds=max_wall_seconds,
                                                   checkpoint_seconds=checkpoint_seconds, resume=resume,
-                                                  progress=_progress_callback(progress))
+                                                  progress=_progress_callback(progress), flat=layout == "flat")
         except _depthbias.ConfigError as e:
-            if getattr(e, "key", None) == "--out":  # the engine's name for the option; here it is out=
-                raise _config_error("out", str(e).split(": ", 1)[-1]) from None
+            # The engine's names of the options (the CLI's --out, --flat); here they are out= and layout=.
+            option = {"--out": "out", "--flat": "layout"}.get(getattr(e, "key", None))
+            if option is not None:
+                raise _config_error(option, str(e).split(": ", 1)[-1]) from None
             raise
         return Experiment(text_json, directory, keep_directory=keep)
     finally:

@@ -111,15 +111,24 @@ void require_same_experiment(const Experiment& e, const std::string& out) {
     }
 }
 
-// `run` and linear-engine `reproduce`: r.name is unused (the experiment is e).
-int run_and_report(Experiment e, const ReproduceRequest& r) {
+// `run` and linear-engine `reproduce`: r.name is unused (the experiment is e). flat (`run --flat`): the one run's
+// files directly in --out, no experiment.json (ExperimentOptions::flat); a finished run there is its summary.json
+// (refused without --force; --resume of the same config reports it, of a checkpointed one continues it).
+int run_and_report(Experiment e, const ReproduceRequest& r, bool flat = false) {
     apply_overrides(e, r.sets);
+    if (flat) require_one_run(e, "--flat");
     std::string out = r.out;
     if (r.resume && r.force) throw ConfigError("--resume", "cannot be combined with --force");
     if (r.resume && out.empty())
         throw ConfigError("--resume", "needs --out DIR, the directory of the interrupted run");
     if (out.empty()) out = default_out(e.name);
     const fs::path stored = fs::path(out) / "experiment.json";
+    if (flat && r.resume && fs::exists(stored))
+        throw ConfigError("--flat", "'" + out + "' holds an experiment in the default layout (experiment.json); "
+                                    "resume it without --flat");
+    if (!flat && r.resume && fs::exists(fs::path(out) / "summary.json") && !fs::exists(stored))
+        throw ConfigError("--resume", "'" + out + "' holds a run in the flat layout (summary.json, no experiment.json); "
+                                      "resume it with --flat");
     if (r.resume && fs::exists(stored)) {
         require_same_experiment(e, out);
         const auto result = ExperimentResult::from_json(read_json_file(stored.string()), stored.string());
@@ -143,6 +152,7 @@ int run_and_report(Experiment e, const ReproduceRequest& r) {
     opt.max_wall_seconds = r.max_wall_seconds;
     opt.checkpoint_seconds = r.checkpoint_seconds;
     opt.resume = r.resume;
+    opt.flat = flat;
     RunMonitor monitor;
     opt.monitor = &monitor;
     ExperimentResult result;
@@ -232,7 +242,7 @@ int cli_main(int argc, char** argv) {
     bool force = false, no_figures = false, help_keys = false, config_reference = false;
     int jobs = 0;
     double max_wall_seconds = 0, checkpoint_seconds = 60;
-    bool resume = false;
+    bool resume = false, flat = false;
     run->add_option("CONFIG", config_path, "TOML config (keys: docs/CONFIG.md or --help-keys)");
     run->add_option("--set", sets, "override a key: section.key=value (repeatable)");
     run->add_option("--out", out, "output directory (default runs/NAME-TIMESTAMP)");
@@ -245,6 +255,9 @@ int cli_main(int argc, char** argv) {
         ->capture_default_str();
     run->add_flag("--resume", resume,
                   "continue the interrupted run in --out: finished runs kept, checkpointed ones continued");
+    run->add_flag("--flat", flat,
+                  "flat layout: the run's files directly in --out, no experiment.json (what a sweep point writes); "
+                  "only for a config that is one run (no [[variant]]s, no [[check]]s)");
     run->add_option("--jobs,-j", jobs, "variants run in parallel (0: one per hardware thread; results do not depend on it)")
         ->check(CLI::Range(0, 256))
         ->capture_default_str();
@@ -329,7 +342,7 @@ int cli_main(int argc, char** argv) {
                 return 0;
             }
             if (config_path.empty()) throw ConfigError("CONFIG", "a config file is required (see --help)");
-            return run_and_report(parse_experiment(read_text(config_path), config_path), request);
+            return run_and_report(parse_experiment(read_text(config_path), config_path), request, flat);
         }
         if (rep->parsed()) {
             if (list || preset_name.empty()) {

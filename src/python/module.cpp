@@ -60,6 +60,7 @@ struct ExperimentArgs {
     int jobs = 1;
     double max_wall_seconds = 0, checkpoint_seconds = 60;
     bool resume = false;
+    bool flat = false;  // ExperimentOptions::flat: the one run's files directly in `out`, no experiment.json
 };
 
 // Runs the experiment on a worker thread; see the header for the GIL, progress and interrupt protocol.
@@ -67,6 +68,7 @@ std::string run_experiment_json(const ExperimentArgs& a, const py::object& progr
     Experiment e = parse_experiment(a.toml, a.origin);
     apply_overrides(e, a.sets);
     for (const auto& v : e.variants) variant_config(e, v);  // every variant validated before anything runs
+    if (a.flat) require_one_run(e, "--flat");  // (the Python front reports the option as `layout`)
     RunMonitor monitor;
     ExperimentOptions opt;
     opt.figures = a.figures;
@@ -74,6 +76,7 @@ std::string run_experiment_json(const ExperimentArgs& a, const py::object& progr
     opt.max_wall_seconds = a.max_wall_seconds;
     opt.checkpoint_seconds = a.checkpoint_seconds;
     opt.resume = a.resume;
+    opt.flat = a.flat;
     opt.monitor = &monitor;
     // (run_experiment prepares `out` itself, on the worker thread; its ConfigError names --out, which the Python
     // front reports as `out`. A second probe here cost a file creation per call: P8a, bench/bench_python_overhead.py.)
@@ -152,14 +155,15 @@ PYBIND11_MODULE(_depthbias, m) {
         "run_experiment",
         [](const std::string& toml, const std::string& origin, const std::vector<std::string>& sets,
            const std::string& out, bool figures, int jobs, double max_wall_seconds, double checkpoint_seconds,
-           bool resume, const py::object& progress) {
-            return run_experiment_json({toml, origin, sets, out, figures, jobs, max_wall_seconds, checkpoint_seconds, resume},
-                                       progress);
+           bool resume, const py::object& progress, bool flat) {
+            return run_experiment_json(
+                {toml, origin, sets, out, figures, jobs, max_wall_seconds, checkpoint_seconds, resume, flat}, progress);
         },
         py::arg("toml"), py::arg("origin"), py::arg("sets"), py::arg("out"), py::arg("figures") = false,
         py::arg("jobs") = 1, py::arg("max_wall_seconds") = 0.0, py::arg("checkpoint_seconds") = 60.0,
-        py::arg("resume") = false, py::arg("progress") = py::none(),
-        "Run an experiment (TOML text) into `out`; returns experiment.json's text.");
+        py::arg("resume") = false, py::arg("progress") = py::none(), py::arg("flat") = false,
+        "Run an experiment (TOML text) into `out`; returns experiment.json's text (flat: an experiment of one run, its "
+        "files directly in `out`, experiment.json's text returned but not written).");
 
     m.def(
         "presets",

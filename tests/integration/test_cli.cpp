@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "support/cli_runner.hpp"
@@ -68,6 +69,45 @@ TEST(Cli, RunWritesACompleteRunDirectory) {
     const auto again = run("run " + cfg + " --out " + (dir / "out").string());
     EXPECT_EQ(again.code, 2);
     EXPECT_NE(again.output.find("--force"), std::string::npos) << again.output;
+    fs::remove_all(dir);
+}
+
+// --flat: the one run's five files directly in --out (what a sweep point writes), no experiment.json; an
+// experiment that is not one run is refused naming --flat before anything is written.
+TEST(Cli, FlatLayoutWritesTheRunFilesAloneAndRefusesExperimentsOfSeveralRuns) {
+    const auto dir = fresh_dir("flat");
+    const auto cfg = write_config(dir, kSmallRun);
+    const auto r = run("run " + cfg + " --flat --no-figures --out " + (dir / "out").string());
+    ASSERT_EQ(r.code, 0) << r.output;
+    std::set<std::string> names;
+    for (const auto& f : fs::directory_iterator(dir / "out")) names.insert(f.path().filename().string());
+    EXPECT_EQ(names, (std::set<std::string>{"config.resolved.toml", "manifest.json", "timeseries.csv", "events.csv",
+                                            "summary.json"}));
+    nlohmann::json s = nlohmann::json::parse(std::ifstream(dir / "out/summary.json"));
+    EXPECT_EQ(s["status"], "converged");
+
+    const struct {
+        std::string text, says;
+    } refused[] = {
+        {std::string(kSmallRun) + "[[variant]]\nlabel = \"a\"\n[[variant]]\nlabel = \"b\"\n\"model.depth\" = 2\n",
+         "2 runs"},
+        {std::string(kSmallRun) + "[[check]]\nname = \"fits\"\nmetric = \"value\"\nfield = \"final.loss\"\n"
+                                  "compare = \"<\"\nthreshold = 1e-3\n",
+         "[[check]]"},
+        {"[experiment]\nfigure = \"separation\"\n", "0 runs"},
+    };
+    int i = 0;
+    for (const auto& c : refused) {
+        const fs::path sub = dir / ("refused-" + std::to_string(i++));
+        const auto bad_cfg = write_config(sub, c.text);
+        const auto bad = run("run " + bad_cfg + " --flat --no-figures --out " + (sub / "out").string());
+        EXPECT_EQ(bad.code, 2) << bad.output;
+        EXPECT_NE(bad.err.find("'--flat'"), std::string::npos) << bad.output;
+        EXPECT_NE(bad.err.find(c.says), std::string::npos) << bad.output;
+        EXPECT_FALSE(fs::exists(sub / "out")) << c.says;
+        // The same config runs in the default layout.
+        EXPECT_NE(run("run " + bad_cfg + " --no-figures --out " + (sub / "nested").string()).code, 2) << c.says;
+    }
     fs::remove_all(dir);
 }
 

@@ -126,11 +126,52 @@ RunConfig variant_config(const Experiment& e, const Variant& v) {
     return c;
 }
 
+void require_one_run(const Experiment& e, const std::string& option) {
+    if (e.variants.size() != 1)
+        throw ConfigError(option, "the flat layout holds one run; '" + e.name + "' has " +
+                                      std::to_string(e.variants.size()) +
+                                      " runs ([[variant]]s); use the default layout (one directory per run)");
+    if (!e.checks.empty())
+        throw ConfigError(option, "the flat layout writes no experiment.json, where the " +
+                                      std::to_string(e.checks.size()) + " [[check]]s of '" + e.name +
+                                      "' are reported; use the default layout");
+    if (AnalysisStepRegistry::instance().get("experiment.figure", e.figure).analyze)
+        throw ConfigError(option, "the flat layout writes no experiment.json, where the analysis of experiment.figure = '" +
+                                      e.figure + "' is reported; use the default layout");
+}
+
+namespace {
+
+// The flat layout: the one run's files directly in `out`, nothing else (see run_experiment's header).
+ExperimentResult run_flat(const Experiment& e, const std::string& out, const ExperimentOptions& opt,
+                          ExperimentResult result) {
+    require_one_run(e, "--flat");
+    const Variant& v = e.variants.front();
+    const RunConfig config = variant_config(e, v);
+    prepare_output_directory(out, "--out", true, opt.resume);
+    std::error_code stale;
+    fs::remove(fs::path(out) / "experiment.json", stale);  // a nested experiment overwritten (--force) by this run
+    RunOptions ro;
+    ro.progress = opt.progress;
+    ro.figures = opt.figures;
+    ro.progress_label = e.name + ": " + v.label;
+    ro.max_wall_seconds = opt.max_wall_seconds;
+    ro.checkpoint_seconds = opt.checkpoint_seconds;
+    ro.resume = opt.resume;
+    ro.monitor = opt.monitor;
+    RunSummary summary = run_in_directory(config, out, ro);  // (interrupted: throws Cancelled, no summary.json)
+    result.runs.push_back({v.label, ".", std::move(summary)});
+    return result;
+}
+
+}  // namespace
+
 ExperimentResult run_experiment(const Experiment& e, const std::string& out, const ExperimentOptions& opt) {
     ExperimentResult result;
     result.name = e.name;
     result.title = e.title;
     result.manifest = manifest_json(e.base, opt.figures);
+    if (opt.flat) return run_flat(e, out, opt, std::move(result));
     prepare_output_directory(out, "--out", true, opt.resume);
     std::error_code stale;
     fs::remove(fs::path(out) / "experiment.json", stale);  // not finished until written again at the end

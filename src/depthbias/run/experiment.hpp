@@ -7,6 +7,9 @@
 // Output directory: one run directory per variant (slug of its label), the combined figure
 // (figure.png/.svg), and experiment.json written last (run/experiment_result.hpp: every run's summary, the
 // analysis, the checks).
+// Flat layout (ExperimentOptions::flat; `depthbias run --flat`, Python `layout="flat"`): an experiment that is one
+// run writes that run's files (run/run_executor.hpp) directly into the output directory and nothing else -- no
+// experiment.json, no combined figure -- exactly what a sweep point writes (sweep/point_runner.hpp).
 #pragma once
 #include <string>
 #include <utility>
@@ -55,10 +58,20 @@ struct ExperimentOptions {
     // rest started (RunOptions::resume); the analysis, figure and checks are then made as usual.
     bool resume = false;
     RunMonitor* monitor = nullptr;  // optional (run/run_monitor.hpp): progress, and cancel (throws Cancelled)
+    // Flat layout: the one run's files go directly into out_dir (its ExperimentRun::directory is "."); no
+    // experiment.json, no combined figure, no analysis; the run's own figures follow `figures`. Only for an
+    // experiment that is one run (require_one_run). resume continues the run in out_dir (RunOptions::resume).
+    bool flat = false;
 };
 
-// Runs every variant into out_dir/<slug> (opt.jobs at a time), analyses the runs (run/experiment_analysis.hpp),
-// draws the combined figure (run/experiment_figures.hpp), evaluates the checks and writes experiment.json last.
+// The flat layout's precondition: exactly one variant, no [[check]]s, and an experiment.figure whose analysis step
+// has nothing to analyze (its results would live in experiment.json, which the flat layout does not write).
+// Throws ConfigError naming `option` (the CLI's "--flat", the Python front's "layout") and what is in the way.
+void require_one_run(const Experiment& e, const std::string& option);
+
+// Runs every variant into out_dir/<slug> (opt.jobs at a time; opt.flat: the one run into out_dir itself), analyses
+// the runs (run/experiment_analysis.hpp), draws the combined figure (run/experiment_figures.hpp), evaluates the
+// checks and writes experiment.json last.
 // An error in one run stops new runs from starting and is rethrown once the running ones end.
 // Returns experiment.json's content, typed. Exit status for the CLI: see experiment_exit_code.
 ExperimentResult run_experiment(const Experiment& e, const std::string& out_dir, const ExperimentOptions& opt);

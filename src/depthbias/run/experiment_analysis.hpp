@@ -135,6 +135,8 @@ struct ExperimentAnalysis {
 // An experiment kind (the [experiment] `figure` key): its analysis step, registered in experiment_analysis.cpp
 // (the drawing of the same name is registered in experiment_figures.cpp; a test keeps the two lists equal).
 // `has_variants` = false: the experiment computes references only (separation) and has no runs by default.
+// `analyze` empty: nothing to analyze beyond each run's own summary (such an experiment of one run may also be run
+// in the flat layout, ExperimentOptions::flat, which writes no experiment.json).
 struct AnalysisStepEntry {
     std::string name;
     std::string doc;

@@ -123,8 +123,7 @@ bool spline_trajectory(const Experiment& e, const std::string& out, const std::v
 const Registrar<AnalysisStepEntry> analysis{{"spline_bias",
                                              "wide networks against g* and the min-norm interpolant (per-run metrics)",
                                              true,
-                                             [](const Experiment&, const std::string&, const std::vector<VariantRun>&,
-                                                ExperimentAnalysis&) {}}};
+                                             {}}};
 const Registrar<FigureEntry> figure{{"spline_bias",
                                      [](const Experiment& e, const std::string& o, const std::vector<VariantRun>& r,
                                         const ExperimentAnalysis&, bool d, std::string* w) { return spline_bias(e, o, r, d, w); },
@@ -139,8 +138,7 @@ const Registrar<AnalysisStepEntry> trajectory_analysis{{"spline_trajectory",
                                                         "wide networks along training against smoothing splines "
                                                         "(per-run metrics of the smoothing_path observer)",
                                                         true,
-                                                        [](const Experiment&, const std::string&,
-                                                           const std::vector<VariantRun>&, ExperimentAnalysis&) {}}};
+                                                        {}}};
 const Registrar<FigureEntry> trajectory_figure{{"spline_trajectory",
                                                 [](const Experiment& e, const std::string& o,
                                                    const std::vector<VariantRun>& r, const ExperimentAnalysis&, bool d,
