@@ -91,6 +91,7 @@ void polish(const Mat& M, const Vec& b, const Vec& xerr, Vec& x) {
 
 // Workspace of the Newton direction, reused across iterations (no per-iteration allocation of the d x k matrices).
 struct NewtonWork {
+    Vec s;
     Mat B, H;
     Eigen::LLT<Mat> llt;
     NewtonRoute route = NewtonRoute::Auto;
@@ -110,8 +111,9 @@ constexpr double kNormalRcond = 1e-8;
 Vec newton_direction(const Mat& M, double c, const Potential& pot, const Vec& z, const Vec& g, NewtonWork& w,
                      const char* fn) {
     const Index d = M.rows(), k = M.cols();
-    w.B.resize(d, k);
-    for (Index i = 0; i < d; ++i) w.B.row(i) = std::sqrt(c * pot.hprime(z(i))) * M.row(i);
+    w.s.resize(d);
+    for (Index i = 0; i < d; ++i) w.s(i) = std::sqrt(c * pot.hprime(z(i)));
+    w.B.noalias() = w.s.asDiagonal() * M;  // column by column (M is column-major), not row by row
     if (w.route == NewtonRoute::Auto) {
         w.H.setZero(k, k);
         w.H.selfadjointView<Eigen::Lower>().rankUpdate(w.B.transpose());
