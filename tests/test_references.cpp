@@ -454,7 +454,7 @@ TEST(RefQProgram, WarmStartGivesTheColdSolution) {
     star.head(5).setConstant(1.0 / std::sqrt(5.0));
     const Vec y = X * star;
     for (int D : {2, 3}) {
-        // as kernel-rich's analysis: D = 2 extrapolates linearly from the two larger neighbours, D = 3 starts at one
+        // D = 2 extrapolates linearly from the two larger neighbours (as kernel-rich's analysis), D = 3 starts at one
         const double alpha = 0.02, step = std::pow(10.0, 0.2);
         const RegressionSolution cold = q_regression_with_dual(X, y, D, alpha);
         const RegressionSolution near = q_regression_with_dual(X, y, D, alpha * step);
