@@ -11,6 +11,7 @@
 #include "depthbias/models/diagonal_network.hpp"
 #include "depthbias/observe/learning_events.hpp"
 #include "depthbias/observe/recorder.hpp"
+#include "depthbias/tasks/sparse_regression.hpp"
 #include "depthbias/tasks/toy_task.hpp"
 #include "depthbias/dynamics/dynamics.hpp"
 #include "depthbias/run/experiment.hpp"
@@ -95,6 +96,53 @@ TEST(Observers, RecorderStaysWithinCapacityAndSpansTheRun) {
     EXPECT_EQ(rec.rows().front().step, 0);
     EXPECT_EQ(rec.rows().back().step, n);  // the final state is always kept
     for (size_t i = 1; i < rec.rows().size(); ++i) EXPECT_GT(rec.rows()[i].time, rec.rows()[i - 1].time);
+}
+
+// Issue 10's batched test error (tasks/batched_test_error.hpp): SparseRegression's test errors of many betas by one
+// product equal its one-by-one test_error to 1e-14 relative (only the products' summation order differs); user data
+// without a test set has no batched form. The recorder, which completes its rows' test errors lazily through it,
+// records the same values as task.test_error at the recorded betas (1e-14), also across a thinning (capacity 8).
+TEST(Observers, BatchedTestErrorsEqualOneByOne) {
+    SparseRegressionSpec spec;
+    spec.d = 60;
+    spec.samples = 20;
+    spec.test_samples = 300;
+    const SparseRegression task(spec, 3);
+    Rng rng(5);
+    const Mat betas = rng.normal_matrix(60, 7);
+    Vec out;
+    ASSERT_TRUE(task.test_errors(betas, out));
+    ASSERT_EQ(out.size(), 7);
+    for (Index j = 0; j < 7; ++j) {
+        const double one = task.test_error(Predictor{betas.col(j), 0.0});
+        EXPECT_NEAR(out(j), one, 1e-14 * one) << j;
+    }
+    const SparseRegression user(rng.normal_matrix(20, 60), rng.normal_matrix(20, 1).col(0));
+    EXPECT_FALSE(user.test_errors(betas, out));
+
+    DiagonalNetwork model(60, 2, DiagonalForm::PowerPm, 0.1);
+    Objective obj(model, task);
+    RecordSchedule sched;
+    sched.log_spaced = false;
+    sched.interval = 1.0;
+    sched.capacity = 8;
+    Vec theta = Vec::Constant(model.num_params(), 0.1);
+    Recorder rec(obj, sched, 1, theta);
+    std::vector<Vec> seen;
+    std::vector<double> direct;
+    Vec g(theta.size());
+    for (long k = 0; k <= 20; ++k) {
+        theta = rng.normal_matrix(theta.size(), 1).col(0);
+        obj.value_and_gradient(theta, g);
+        rec.observe(StepView{k, double(k), 0.0, theta, obj.predictor(), 0, k == 20});
+        seen.push_back(obj.predictor().beta.col(0));
+        direct.push_back(task.test_error(obj.predictor()));
+    }
+    ASSERT_GE(rec.rows().size(), 2u);
+    for (const auto& r : rec.rows()) {
+        ASSERT_TRUE(std::isfinite(r.test_error));
+        EXPECT_NEAR(r.test_error, direct[size_t(r.step)], 1e-14 * direct[size_t(r.step)]) << r.step;
+    }
 }
 
 TEST(Observers, LogScheduleIsLogSpaced) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iomanip>
 #include <limits>
+#include <stdexcept>
 
 #include "depthbias/core/error.hpp"
 #include "depthbias/core/state_io.hpp"
@@ -16,6 +17,23 @@ namespace depthbias {
 Recorder::Recorder(const Objective& objective, RecordSchedule schedule, Index top_k, Vec theta0)
     : obj_(objective), schedule_(schedule), top_k_(top_k), theta0_(std::move(theta0)) {
     rows_.reserve(size_t(schedule_.capacity) + 1);
+    const Task& task = obj_.task();
+    if (const auto* b = dynamic_cast<const BatchedTestError*>(&task); b && task.cols() == 1) {
+        Vec probe;
+        if (b->test_errors(Mat(task.rows(), 0), probe)) batched_ = b;
+    }
+}
+
+void Recorder::complete_test_errors() const {
+    if (pending_rows_.empty()) return;
+    Mat betas(pending_betas_.front().size(), Index(pending_betas_.size()));
+    for (size_t j = 0; j < pending_betas_.size(); ++j) betas.col(Index(j)) = pending_betas_[j];
+    Vec errors;
+    if (!batched_->test_errors(betas, errors) || errors.size() != betas.cols())
+        throw std::logic_error("recorder: the task's batched test error failed after its probe succeeded");
+    for (size_t j = 0; j < pending_rows_.size(); ++j) rows_[pending_rows_[j]].test_error = errors(Index(j));
+    pending_rows_.clear();
+    pending_betas_.clear();
 }
 
 void Recorder::observe(const StepView& v) {
@@ -32,7 +50,13 @@ void Recorder::observe(const StepView& v) {
         const auto more = extra_(v.predictor);
         row.metrics.insert(row.metrics.end(), more.begin(), more.end());
     }
-    row.test_error = task.test_error(v.predictor);
+    if (batched_ && v.predictor.offset == 0.0) {
+        row.test_error = std::numeric_limits<double>::quiet_NaN();  // completed by complete_test_errors()
+        pending_rows_.push_back(rows_.size());
+        pending_betas_.push_back(v.predictor.beta.col(0));
+    } else {
+        row.test_error = task.test_error(v.predictor);
+    }
     const auto drift = obj_.model().invariant_drift(v.theta, theta0_);
     row.invariant_drift = drift ? *drift : std::numeric_limits<double>::quiet_NaN();
     if (drift) max_drift_ = std::max(max_drift_, *drift);
@@ -41,6 +65,7 @@ void Recorder::observe(const StepView& v) {
     rows_.push_back(std::move(row));
     next_due_ = schedule_.next_after(v.time);
     if (long(rows_.size()) >= schedule_.capacity) {  // thin: keep rows 0, 2, 4, ... and the newest
+        complete_test_errors();  // (the pending rows' indices change below)
         std::vector<RecordRow> kept;
         kept.reserve(size_t(schedule_.capacity) + 1);
         for (size_t i = 0; i < rows_.size(); i += 2) kept.push_back(std::move(rows_[i]));
@@ -52,6 +77,7 @@ void Recorder::observe(const StepView& v) {
 }
 
 nlohmann::json Recorder::save_state() const {
+    complete_test_errors();
     // Rows as columns of doubles (exact): step, time, loss, log10_loss, reconstruction, test_error, drift, offset,
     // then the spectrum and metric lengths and values, concatenated.
     std::vector<double> fixed, spectra, metrics;
@@ -77,6 +103,8 @@ nlohmann::json Recorder::save_state() const {
 }
 
 void Recorder::restore_state(const nlohmann::json& s) {
+    pending_rows_.clear();
+    pending_betas_.clear();
     const long n = state::integer(s, "rows");
     const auto fixed = state::vector_of<double>(s, "fixed");
     const auto slen = state::vector_of<double>(s, "spectrum_len"), mlen = state::vector_of<double>(s, "metrics_len");
@@ -104,6 +132,7 @@ void Recorder::restore_state(const nlohmann::json& s) {
 }
 
 void Recorder::write_csv(const std::string& path) const {
+    complete_test_errors();
     AtomicOutputFile f(path);
     f << "step,time,loss,log10_loss,reconstruction_error,test_error,invariant_drift,offset";
     for (Index i = 0; i < top_k_; ++i) f << ",s" << (i + 1);

@@ -119,6 +119,15 @@ double SparseRegression::test_error(const Predictor& p) const {
     return r.squaredNorm() / double(r.size()) / var;
 }
 
+bool SparseRegression::test_errors(const Mat& betas, Vec& out) const {
+    if (user_data_ || test_x_.rows() < 2 || betas.rows() != x_.cols()) return false;
+    Mat r = test_x_ * betas;
+    r.colwise() -= test_y_;
+    const double var = (test_y_.array() - test_y_.mean()).square().mean();
+    out = (r.colwise().squaredNorm().transpose() / double(r.rows())) / var;
+    return true;
+}
+
 std::vector<double> SparseRegression::metrics(const Predictor& p) const {
     return {user_data_ ? NAN : (p.beta - target_).squaredNorm(), p.beta.col(0).lpNorm<1>(), p.beta.norm(),
             mean_sq_.dot(p.beta.col(0).cwiseAbs())};

@@ -2,7 +2,7 @@
 // X: n x d with iid N(0,1) entries (optionally each column normalized to unit norm), beta* k-sparse on a random
 // support with the values of `target` ("fixed") or Exponential(scale 10) + 1 draws ("exponential", gissin 3.5),
 // y = X beta* + N(0, noise_std^2). Loss L = (1/n) sum (x_n^T beta - y_n)^2 (mse, no 1/2).
-// Test error on fresh noiseless samples (mse / var y); metrics: population error ||beta - beta*||^2 (the
+// Test error on fresh noiseless samples (mse / var y; also batched over many betas, tasks/batched_test_error.hpp); metrics: population error ||beta - beta*||^2 (the
 // population error for isotropic x), l1 and l2 norms of beta, and mean_weighted_l1 = sum_i xbar_i^2 |beta_i|
 // (xbar = the training inputs' column means; Nacson et al.'s stability bound, moroshko_woodworth.md 3.3).
 // input_mean (task.input_mean) shifts every input entry: x ~ N(input_mean, 1) (non-centred data; then normalized
@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "depthbias/tasks/batched_test_error.hpp"
 #include "depthbias/tasks/task.hpp"
 
 namespace depthbias {
@@ -34,7 +35,7 @@ struct SparseRegressionSpec {
     double input_mean = 0;
 };
 
-class SparseRegression : public Task {
+class SparseRegression : public Task, public BatchedTestError {
 public:
     SparseRegression(const SparseRegressionSpec& spec, std::uint64_t seed);
     SparseRegression(Mat x, Vec y);  // user data: n x d inputs, n labels
@@ -47,6 +48,7 @@ public:
     double loss(const Predictor& p) const override;
     double loss_and_gradient(const Predictor& p, Predictor& g) const override;
     double test_error(const Predictor& p) const override;
+    bool test_errors(const Mat& betas, Vec& out) const override;  // batched_test_error.hpp
     double reconstruction_error(const Predictor& p) const override;
     std::vector<std::string> metric_names() const override {
         return {"population_error", "l1_norm", "l2_norm", "mean_weighted_l1"};

@@ -41,12 +41,13 @@ bool evaluate(const Mat& M, const Vec& b, double c, const Potential& pot, Point&
 
 // Rounding level of each residual entry g = b - M^T x, x = c h(M nu): the error of z = M nu (eps |M||nu|)
 // propagated through h (huge near |z| -> 1 for D > 2), plus the rounding of the products and the sum.
-Vec noise_floor(const Mat& Mabs, const Vec& b, double c, const Potential& pot, const Point& p, Vec& xerr) {
+// hp = h'(z) and ax = |M|^T |x| of the point (computed once per iteration by the caller, which needs them too).
+Vec noise_floor(const Mat& Mabs, const Vec& b, double c, const Point& p, const Vec& hp, const Vec& ax, Vec& xerr) {
     constexpr double eps = std::numeric_limits<double>::epsilon();
     const Vec zerr = eps * (Mabs * p.nu.cwiseAbs() + p.z.cwiseAbs());
     xerr.resize(p.z.size());
-    for (Index i = 0; i < p.z.size(); ++i) xerr(i) = eps * std::abs(p.x(i)) + c * pot.hprime(p.z(i)) * zerr(i);
-    return Mabs.transpose() * xerr + eps * (Mabs.transpose() * p.x.cwiseAbs() + b.cwiseAbs());
+    for (Index i = 0; i < p.z.size(); ++i) xerr(i) = eps * std::abs(p.x(i)) + c * hp(i) * zerr(i);
+    return Mabs.transpose() * xerr + eps * (ax + b.cwiseAbs());
 }
 
 // x = c h(M nu) loses digits where h is steep (|z| -> 1 for D > 2). Re-solve those coordinates from the
@@ -89,28 +90,77 @@ void polish(const Mat& M, const Vec& b, const Vec& xerr, Vec& x) {
     if (consistent) x = xs;
 }
 
+// Workspace of the Newton direction, reused across iterations (no per-iteration allocation of the d x k matrices).
+struct NewtonWork {
+    Vec s;
+    Mat B, H;
+    Eigen::LLT<Mat> llt;
+    NewtonRoute route = NewtonRoute::Auto;
+    int normal_steps = 0, qr_steps = 0;
+};
+
+// Newton direction: (c M^T W M) delta = g, W = diag(h'(z)). Two routes:
+//  - normal equations: H = B^T B with B = sqrt(c W) M (a symmetric rank-k update: d k^2 flops, half a QR's),
+//    then Cholesky. Taken when the Cholesky exists and its reciprocal condition estimate is >= kNormalRcond:
+//    the direction then has a relative error <= ~1e-8, which only perturbs Newton's quadratic convergence by
+//    that factor (the stopping test is on the residual b - M^T x, computed the same way on both routes, so the
+//    accuracy of the returned solution is unchanged).
+//  - QR of B (no squared condition number): everywhere else, e.g. near |z| -> 1 at D > 2, where W spans many
+//    orders of magnitude. This was the only route before issue 10.
+constexpr double kNormalRcond = 1e-8;
+
+// hp = h'(z) at the current point.
+Vec newton_direction(const Mat& M, double c, const Vec& hp, const Vec& g, NewtonWork& w, const char* fn) {
+    const Index d = M.rows(), k = M.cols();
+    w.s.resize(d);
+    for (Index i = 0; i < d; ++i) w.s(i) = std::sqrt(c * hp(i));
+    w.B.noalias() = w.s.asDiagonal() * M;  // column by column (M is column-major), not row by row
+    if (w.route == NewtonRoute::Auto) {
+        w.H.setZero(k, k);
+        w.H.selfadjointView<Eigen::Lower>().rankUpdate(w.B.transpose());
+        w.llt.compute(w.H);
+        if (w.llt.info() == Eigen::Success && w.llt.rcond() >= kNormalRcond) {
+            ++w.normal_steps;
+            return w.llt.solve(g);
+        }
+    }
+    ++w.qr_steps;
+    Eigen::HouseholderQR<Mat> qr(w.B);
+    const auto R = qr.matrixQR().topLeftCorner(k, k).triangularView<Eigen::Upper>();
+    const double rmax = qr.matrixQR().topLeftCorner(k, k).diagonal().cwiseAbs().maxCoeff();
+    const double rmin = qr.matrixQR().topLeftCorner(k, k).diagonal().cwiseAbs().minCoeff();
+    if (!(rmin > 1e-300 * rmax) || !std::isfinite(rmax))
+        throw ConvergenceError(std::string(fn) + ": singular Newton system (constraint rows linearly dependent)");
+    return R.solve(R.transpose().solve(g));
+}
+
 }  // namespace
 
-DualResult maximize_dual(const Mat& M, const Vec& b, double c, const Potential& pot, const Vec& nu0, const char* fn) {
-    const Index k = M.cols();
+DualResult maximize_dual(const Mat& M, const Vec& b, double c, const Potential& pot, const Vec& nu0, const char* fn,
+                         NewtonRoute route) {
     Point cur;
     cur.nu = nu0;
     if (!evaluate(M, b, c, pot, cur))
         throw ConvergenceError(std::string(fn) + ": Newton start point is outside the domain of the dual");
     const Mat Mabs = M.cwiseAbs();
     Vec xerr;
+    NewtonWork ws;
+    ws.route = route;
+    Vec hp;  // h'(z) at the current point, for the rounding floor and the Newton system
     auto finish = [&](int it) {
         Vec x = cur.x;
         polish(M, b, xerr, x);
-        return DualResult{cur.nu, x, it};
+        return DualResult{cur.nu, x, it, ws.normal_steps, ws.qr_steps};
     };
     int frozen = 0, stall = 0;
     double best_gn = std::numeric_limits<double>::infinity();
     for (int it = 0; it < 2000; ++it) {
         const Vec g = b - M.transpose() * cur.x;
-        const double gscale =
-            std::max({b.lpNorm<Eigen::Infinity>(), (Mabs.transpose() * cur.x.cwiseAbs()).maxCoeff(), 1e-300});
-        const Vec floor = noise_floor(Mabs, b, c, pot, cur, xerr);
+        const Vec ax = Mabs.transpose() * cur.x.cwiseAbs();
+        const double gscale = std::max({b.lpNorm<Eigen::Infinity>(), ax.maxCoeff(), 1e-300});
+        hp.resize(cur.z.size());
+        for (Index i = 0; i < cur.z.size(); ++i) hp(i) = pot.hprime(cur.z(i));
+        const Vec floor = noise_floor(Mabs, b, c, cur, hp, ax, xerr);
         const double gn = g.lpNorm<Eigen::Infinity>();
         const bool at_floor = (g.cwiseAbs().array() <= 8.0 * floor.array()).all();
         if (gn < 0.5 * best_gn) {
@@ -122,16 +172,7 @@ DualResult maximize_dual(const Mat& M, const Vec& b, double c, const Potential& 
         // Converged; or at the rounding floor AND no longer making progress (the floor estimate alone
         // can be large at a transient iterate close to the domain boundary).
         if (gn <= kConvergedRel * gscale || (at_floor && stall >= 3)) return finish(it);
-        // Newton direction: (c M^T W M) delta = g through the QR of B = sqrt(c W) M (no normal equations).
-        Mat B(M.rows(), k);
-        for (Index i = 0; i < M.rows(); ++i) B.row(i) = std::sqrt(c * pot.hprime(cur.z(i))) * M.row(i);
-        Eigen::HouseholderQR<Mat> qr(B);
-        const auto R = qr.matrixQR().topLeftCorner(k, k).triangularView<Eigen::Upper>();
-        const double rmax = qr.matrixQR().topLeftCorner(k, k).diagonal().cwiseAbs().maxCoeff();
-        const double rmin = qr.matrixQR().topLeftCorner(k, k).diagonal().cwiseAbs().minCoeff();
-        if (!(rmin > 1e-300 * rmax) || !std::isfinite(rmax))
-            throw ConvergenceError(std::string(fn) + ": singular Newton system (constraint rows linearly dependent)");
-        const Vec delta = R.solve(R.transpose().solve(g));
+        const Vec delta = newton_direction(M, c, hp, g, ws, fn);
         const double dec = g.dot(delta);  // > 0: ascent direction
         bool accepted = false;
         Point cand;

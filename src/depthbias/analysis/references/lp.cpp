@@ -65,6 +65,10 @@ LpOutcome solve_l1_lp(const Mat& A, const Vec& lo, const Vec& hi, Vec& x, const 
     // in a file-static pointer ("not threadsafe" in Clp's source); runs of an experiment solve LPs on several threads.
     ClpSolve options;
     options.setSpecialOption(2, 1);
+    // A dense A (every sample touches every coordinate, as the Gaussian designs here) leaves presolve nothing to
+    // remove: it only copies and scans the matrix. Off when >= half the entries are nonzero (issue 10: kernel-rich's
+    // 100 x 2000 basis pursuit, 297 dual simplex iterations either way and the same vertex, 0.13 -> 0.085 s wall).
+    if (2 * index.size() >= static_cast<size_t>(2) * n * d) options.setPresolveType(ClpSolve::presolveOff);
     model.initialSolve(options);
     if (model.isProvenPrimalInfeasible()) return LpOutcome::Infeasible;
     if (!model.isProvenOptimal())

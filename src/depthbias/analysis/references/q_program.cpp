@@ -74,7 +74,7 @@ std::shared_ptr<const QPrep> q_prep_uncached(const Mat& X, const Vec& y) {
 
 }  // namespace
 
-RegressionSolution q_regression_with_dual(const Mat& X, const Vec& y, int D, double alpha) {
+RegressionSolution q_regression_with_dual(const Mat& X, const Vec& y, int D, double alpha, const Vec* warm_start) {
     const char* fn = "q_regression";
     check_depth(D, fn);
     const double c = check_scale(alpha, D, "alpha", fn);
@@ -92,7 +92,21 @@ RegressionSolution q_regression_with_dual(const Mat& X, const Vec& y, int D, dou
     const Mat& M = prep.M;
     const Vec& b = prep.b;
     check_depth_scale(D, c, prep.min_l2_l1_norm, "alpha", alpha, fn);
-    const detail::DualResult r = detail::maximize_dual(M, b, c, detail::Potential{D}, Vec::Zero(rank), fn);
+    Vec nu0 = Vec::Zero(rank);
+    if (warm_start) {
+        if (warm_start->size() != n)
+            throw std::invalid_argument(std::string(fn) + ": warm start has " + std::to_string(warm_start->size()) +
+                                        " entries but X has " + std::to_string(n) + " rows");
+        for (Index a = 0; a < rank; ++a) nu0(a) = (*warm_start)(rows[a]);
+        const detail::Potential pot{D};
+        const Vec z0 = M * nu0;
+        bool inside = nu0.allFinite();
+        for (Index i = 0; inside && i < z0.size(); ++i)
+            inside = std::isfinite(z0(i)) && pot.in_domain(z0(i)) && std::isfinite(pot.H(z0(i))) &&
+                     std::isfinite(c * pot.h(z0(i)));
+        if (!inside) nu0.setZero();
+    }
+    const detail::DualResult r = detail::maximize_dual(M, b, c, detail::Potential{D}, nu0, fn);
     RegressionSolution out;
     out.beta = r.primal;
     out.nu = Vec::Zero(n);
