@@ -202,6 +202,7 @@ BoundValue bound_value(std::int64_t L, double first, double first_hi, double del
     b.delta2_draws = 4;
     b.bound = first + 0.11 + delta2;
     b.bound_upper = first_hi + 0.11 + delta2_hi;
+    b.bound_lower = 0.11;  // first_lo = delta2_lo = 0
     b.test_error = err;
     return b;
 }
@@ -226,9 +227,19 @@ TEST(ClaimChecks, Bound) {  // claim 10
     EXPECT_STREQ(st(eval("bound_non_vacuous", e, runs, &bv)), "fail");
     // Depth stability needs two depths.
     EXPECT_STREQ(st(eval("bound_depth_stable", e, runs, &bv)), "not_evaluated");
+    // Decided on the intervals: pass only when every bound the intervals allow lies within bound_depth_spread
+    // (0.05), fail only when no choice within them does; a point spread of 0.25 with overlapping intervals (the
+    // measured L = 8 / 12 case after 4 draws) is inconclusive.
+    bv = {bound_value(8, 0.0, 0.02, 0.0, 0.02, 0.1), bound_value(12, 0.01, 0.02, 0.0, 0.02, 0.1)};
+    EXPECT_STREQ(st(eval("bound_depth_stable", e, runs, &bv)), "pass");  // widest spread 0.04
     bv = {bound_value(8, 0.0, 0.1, 0.0, 0.1, 0.1), bound_value(12, 0.02, 0.1, 0.0, 0.1, 0.1)};
-    EXPECT_STREQ(st(eval("bound_depth_stable", e, runs, &bv)), "pass");
-    bv[1] = bound_value(12, 0.25, 0.5, 0.0, 0.1, 0.1);
+    EXPECT_STREQ(st(eval("bound_depth_stable", e, runs, &bv)), "not_evaluated");  // point 0.02, widest 0.2
+    bv = {bound_value(8, 0.0, 0.6, 0.0, 0.6, 0.2), bound_value(12, 0.0, 0.6, 0.25, 0.81, 0.2)};
+    auto s10 = eval("bound_depth_stable", e, runs, &bv);
+    EXPECT_STREQ(st(s10), "not_evaluated") << s10.detail;
+    EXPECT_FALSE(to_json(s10)["pass"].get<bool>());
+    bv = {bound_value(8, 0.0, 0.1, 0.0, 0.1, 0.1), bound_value(12, 0.9, 1.0, 0.0, 0.1, 0.1)};
+    bv[1].bound_lower = 0.6 + 0.11;  // first_lo 0.6: at least 0.71 against at most 0.31 at L = 8
     EXPECT_STREQ(st(eval("bound_depth_stable", e, runs, &bv)), "fail");
     // Runs that did not complete: not evaluated.
     bv = {bound_value(8, 0.0, 0.1, 0.0, 0.1, 0.1)};

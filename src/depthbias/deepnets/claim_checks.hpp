@@ -59,6 +59,7 @@ struct BoundValue {
     std::int64_t delta2_draws = 0;                          // draws that estimated delta2 (0: not estimated)
     double bound = 0;        // first_term + noise_term + delta1 + delta2 (point estimates)
     double bound_upper = 0;  // first_hi + noise_term + delta1 + delta2_hi
+    double bound_lower = 0;  // first_lo + noise_term + delta1 + delta2_lo
     double test_error = 0;   // measured: mean over draws and seeds of the S1 networks' test error
     std::int64_t incomplete = 0;  // runs of this value that did not complete
 };

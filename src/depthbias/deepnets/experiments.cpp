@@ -491,7 +491,7 @@ json run_bound(const DeepExperiment& e, const std::string& out, const Experiment
     for (double q : e.bound_q) csv += ",mean_d_min_S1_S2q" + value_literal(q);
     csv += ",delta2_indicator,mean_test_error,wrong_fraction_S2p\n";
     std::string terms_csv = "value,m,draws,first_term,first_lo,first_hi,noise_term,delta1,delta2,delta2_lo,delta2_hi,"
-                            "delta2_draws,bound,bound_upper,measured_test_error,bound_minus_error\n";
+                            "delta2_draws,bound,bound_lower,bound_upper,measured_test_error,bound_minus_error\n";
     std::map<double, std::vector<const Slot*>> by_value;
     for (const auto& s : slots) by_value[s.value].push_back(&s);
     json per_value = json::array();
@@ -557,6 +557,7 @@ json run_bound(const DeepExperiment& e, const std::string& out, const Experiment
         }
         bv.bound = bv.first_term + bv.noise_term + bv.delta1 + bv.delta2;
         bv.bound_upper = bv.first_hi + bv.noise_term + bv.delta1 + bv.delta2_hi;
+        bv.bound_lower = bv.first_lo + bv.noise_term + bv.delta1 + bv.delta2_lo;
         bv.test_error = test_err;
         bvs.push_back(bv);
         const std::string conf = fmt(100 * e.bound_confidence, 3) + "%";
@@ -586,6 +587,7 @@ json run_bound(const DeepExperiment& e, const std::string& out, const Experiment
                                          "over seeds) than p; Clopper-Pearson " + conf},
                    {"bound", bv.bound},
                    {"bound_upper", bv.bound_upper},
+                   {"bound_lower", bv.bound_lower},
                    {"measured_test_error", bv.test_error},
                    {"bound_minus_error", bv.bound - bv.test_error},
                    {"valid", bv.incomplete ? json(nullptr) : json(bv.bound >= bv.test_error)},
@@ -596,7 +598,8 @@ json run_bound(const DeepExperiment& e, const std::string& out, const Experiment
                      std::to_string(n) + "," + csv_num(bv.first_term) + "," + csv_num(bv.first_lo) + "," +
                      csv_num(bv.first_hi) + "," + csv_num(bv.noise_term) + "," + csv_num(bv.delta1) + "," +
                      csv_num(bv.delta2) + "," + csv_num(bv.delta2_lo) + "," + csv_num(bv.delta2_hi) + "," +
-                     std::to_string(bv.delta2_draws) + "," + csv_num(bv.bound) + "," + csv_num(bv.bound_upper) + "," +
+                     std::to_string(bv.delta2_draws) + "," + csv_num(bv.bound) + "," + csv_num(bv.bound_lower) + "," +
+                     csv_num(bv.bound_upper) + "," +
                      csv_num(bv.test_error) + "," + csv_num(bv.bound - bv.test_error) + "\n";
         std::cout << "  " << value_label(e, v) << " (m = " << e.bound_m_per_class * ss.front()->classes << ", "
                   << n << " draws x " << e.seeds.size() << " seeds):\n"
@@ -609,7 +612,8 @@ json run_bound(const DeepExperiment& e, const std::string& out, const Experiment
                                         : fmt(bv.delta2) + "  [" + fmt(bv.delta2_lo) + ", " + fmt(bv.delta2_hi) + "] (" +
                                               std::to_string(delta2_k) + "/" + std::to_string(n) + " draws)")
                   << "\n"
-                  << "    bound                 " << fmt(bv.bound) << " (upper " << fmt(bv.bound_upper) << ")\n"
+                  << "    bound                 " << fmt(bv.bound) << "  [" << fmt(bv.bound_lower) << ", " << fmt(bv.bound_upper)
+                  << "] (the terms at their interval ends)\n"
                   << "    measured test error   " << fmt(bv.test_error) << "  -> bound - error = "
                   << fmt(bv.bound - bv.test_error)
                   << (bv.incomplete ? "  [not evaluated: " + std::to_string(bv.incomplete) + " runs did not complete]"
