@@ -11,12 +11,7 @@ import numpy as np
 import pytest
 
 import depthbias as db
-
-
-def strip_timing(summary: dict) -> dict:
-    s = dict(summary)
-    s.pop("timing", None)
-    return s
+from helpers import strip_timing
 
 
 def regression_data(n=12, d=30, seed=1):

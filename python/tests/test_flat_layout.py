@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import depthbias as db
+from helpers import LONG, read_json, strip_timing
 
 RUN_FILES = {"config.resolved.toml", "manifest.json", "timeseries.csv", "events.csv", "summary.json"}
 
@@ -22,23 +23,6 @@ KEYS = {
     "dynamics.kind": "gd", "dynamics.lr": 1e-3, "dynamics.loss_threshold": 1e-6, "dynamics.max_steps": 1000000,
     "observe.schedule": "log",
 }
-
-LONG = {  # about 1 s of GD (as test_runs.LONG), checkpointable
-    "run.name": "long", "task.kind": "sensing", "task.d": 20, "task.measurements": 200,
-    "task.target": [3.0, 2.0, 1.0], "model.kind": "deep_matrix", "model.depth": 3, "model.init_scale": 1e-3,
-    "dynamics.lr": 0.01, "dynamics.loss_threshold": 1e-12, "dynamics.max_steps": 40000,
-}
-
-
-def strip_timing(summary: dict) -> dict:
-    s = dict(summary)
-    s.pop("timing", None)
-    return s
-
-
-def read_json(path) -> dict:
-    with open(path) as f:
-        return json.load(f)
 
 
 def toml_of(keys: dict) -> str:

@@ -10,18 +10,7 @@ import numpy as np
 import pytest
 
 import depthbias as db
-
-LONG = {  # about 1 s of GD
-    "run.name": "long", "task.kind": "sensing", "task.d": 20, "task.measurements": 200,
-    "task.target": [3.0, 2.0, 1.0], "model.kind": "deep_matrix", "model.depth": 3, "model.init_scale": 1e-3,
-    "dynamics.lr": 0.01, "dynamics.loss_threshold": 1e-12, "dynamics.max_steps": 40000,
-}
-
-
-def strip_timing(summary: dict) -> dict:
-    s = dict(summary)
-    s.pop("timing", None)
-    return s
+from helpers import LONG, strip_timing
 
 
 def test_preset_results_equal_the_cli_bitwise(tmp_path, cli):
