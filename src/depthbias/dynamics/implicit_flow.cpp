@@ -6,6 +6,7 @@
 #include <sundials/sundials_context.h>
 #include <sunlinsol/sunlinsol_spgmr.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <exception>
@@ -144,6 +145,11 @@ Outcome run_implicit_flow(Objective& obj, Vec& theta, const ImplicitFlowOptions&
     require(CVodeSetLinearSolver(cv.mem, cv.ls, nullptr), "CVodeSetLinearSolver");
     require(CVodeSetJacTimes(cv.mem, nullptr, jtimes), "CVodeSetJacTimes");
     if (std::isfinite(stop.max_time)) require(CVodeSetStopTime(cv.mem, stop.max_time), "CVodeSetStopTime");
+    // A floor under the step size: where the solution cannot be continued (a right-hand side that fails near a
+    // boundary) CVODE would otherwise shrink its steps towards zero for ever (t + h = t is only a warning); at the
+    // floor it fails with CV_REPTD_RHSFUNC_ERR / CV_CONV_FAILURE / CV_ERR_FAILURE instead.
+    const double time_scale = std::isfinite(stop.max_time) ? std::max(1.0, stop.max_time) : 1.0;
+    require(CVodeSetMinStep(cv.mem, 1e-13 * time_scale), "CVodeSetMinStep");
 
     const auto state = view(cv.y);
     const auto loss_at_state = [&] {
@@ -169,6 +175,18 @@ Outcome run_implicit_flow(Objective& obj, Vec& theta, const ImplicitFlowOptions&
 
     Outcome out;
     Vec reported(n);
+    // Ends the run as Diverged at CVODE's current state (step k, time t), reported once as final.
+    const auto diverged = [&](long k, double t, double loss, std::string reason) {
+        out.steps = k;
+        out.time = t;
+        out.loss = loss;
+        out.evaluations = obj.evaluations();
+        out.status = RunStatus::Diverged;
+        out.reason = std::move(reason);
+        reported = state;
+        cb(StepView{k, t, loss, reported, obj.predictor(), obj.evaluations(), true});
+        return finish(out);
+    };
     double t = 0;
     const double loss0 = loss_at_state();
     double loss = loss0;
@@ -205,18 +223,17 @@ Outcome run_implicit_flow(Objective& obj, Vec& theta, const ImplicitFlowOptions&
             why << "diverged at implicit flow step " << k + 1 << " (t = " << t << ", dt = " << h
                 << "): CVODE failed with " << flag_name(flag);
             if (!c.cvode_message.empty()) why << " (" << c.cvode_message << ")";
-            loss = loss_at_state();
-            out.steps = k + 1;
-            out.time = t;
-            out.loss = loss;
-            out.evaluations = obj.evaluations();
-            out.status = RunStatus::Diverged;
-            out.reason = why.str();
-            reported = state;
-            cb(StepView{k + 1, t, loss, reported, obj.predictor(), obj.evaluations(), true});
-            return finish(out);
+            return diverged(k + 1, t, loss_at_state(), why.str());
         }
         loss = loss_at_state();
+        // Without a time budget t can grow past the floor's scale: the explicit flow's relative collapse rule.
+        double h = 0;
+        CVodeGetLastStep(cv.mem, &h);
+        if (std::abs(h) < 1e-13 * std::max(1.0, std::abs(t))) {
+            std::ostringstream why;
+            why << "diverged at implicit flow step " << k + 1 << " (t = " << t << "): step size collapsed to " << h;
+            return diverged(k + 1, t, loss, why.str());
+        }
     }
 }
 
