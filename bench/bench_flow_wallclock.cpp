@@ -1,7 +1,8 @@
 // P3 in seconds (issue 10, "Beyond"): GD, the explicit adaptive flow (Boost.Odeint Dormand-Prince 5(4), kind `flow`)
 // and the implicit flow (SUNDIALS CVODE BDF + matrix-free GMRES, kind `implicit_flow`) on Figure 1a depth 4, each to
 // the time T of the GD endpoint. A plain program (no Google Benchmark timing); it reports wall and process-CPU
-// seconds, gradient evaluations (for CVODE split into right-hand sides, J v gradients and reported-state losses),
+// seconds, gradient evaluations (for CVODE split into right-hand sides and J v gradients) and loss-only evaluations
+// (CVODE: the forward pass at each reported state, ~0.6 of a gradient here),
 // and the distance ||W - W_ref||_F / ||W_ref||_F of the end-to-end product from a tight Dormand-Prince reference.
 //
 // Setting: as bench_flow_vs_gd (d = 50, m = 1000, Gaussian init 1e-4, seed 0, float64, fused kernel).
@@ -11,6 +12,7 @@
 //     rtol 1e-4 (the loosest rtol within 1e-6 of the reference in bench_flow_vs_gd) and CVODE at each --cvode-rtols;
 //     /proc/loadavg before and after each round; medians over the rounds, ratios GD / contender.
 // Usage: bench_flow_wallclock [--rounds R] [--cvode-rtols 1e-4,1e-6] [--krylov K] [--central] [--out FILE]
+//                             [--only GD|DP|BDF]  (one contender, no reference: for perf)
 // GCC 12 gives a false -Wrestrict on std::string assignment at -O3 (GCC bug 105329).
 #pragma GCC diagnostic ignored "-Wrestrict"
 #include <algorithm>
@@ -82,7 +84,7 @@ struct Problem {
 
 struct Result {
     double wall = 0, cpu = 0;
-    long evaluations = 0, steps = 0;
+    long evaluations = 0, loss_only = 0, steps = 0;
     double loss = 0;
     Mat w;
     std::string status;
@@ -99,6 +101,7 @@ Result timed(Problem& pb, const std::function<Outcome(Objective&, Vec&, Result&)
     r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.cpu = double(std::clock() - c0) / CLOCKS_PER_SEC;
     r.evaluations = o.evaluations;
+    r.loss_only = obj.loss_evaluations();
     r.steps = o.steps;
     r.loss = o.loss;
     r.status = o.status == RunStatus::Diverged ? "DIVERGED: " + o.reason : "ok";
@@ -118,9 +121,10 @@ int main(int argc, char** argv) {
     int rounds = 3, krylov = 5;
     bool central = false;
     std::vector<double> cvode_rtols{1e-4, 1e-6};
-    std::string out_file;
+    std::string out_file, only;
     for (int i = 1; i < argc; ++i) {
-        if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = std::atoi(argv[++i]);
+        if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--krylov") && i + 1 < argc) krylov = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--central")) central = true;
         else if (!std::strcmp(argv[i], "--cvode-rtols") && i + 1 < argc) {
@@ -156,7 +160,13 @@ int main(int argc, char** argv) {
     // 2. Reference.
     StopRules to_T;
     to_T.max_time = T;
+    // (--only PREFIX: profile one contender, e.g. under perf: no reference, errors against the GD endpoint)
     const Result ref = timed(pb, [&](Objective& o, Vec& th, Result&) {
+        if (!only.empty()) {
+            StopRules s;
+            s.max_steps = K;
+            return run_gradient_descent(o, th, lr, s, nullptr);
+        }
         return run_gradient_flow(o, th, {1e-10, 1e-13, 1e-3}, to_T, nullptr);
     });
     say("reference: Dormand-Prince to T at rtol 1e-10 / atol 1e-13: %ld evaluations, %.1f s\n\n", ref.evaluations,
@@ -184,6 +194,13 @@ int main(int argc, char** argv) {
                           return run_implicit_flow(o, th, opt, to_T, nullptr, &res.cv);
                       }});
     }
+    if (!only.empty())
+        cs.erase(std::remove_if(cs.begin(), cs.end(), [&](const Contender& c) { return c.name.rfind(only, 0) != 0; }),
+                 cs.end());
+    if (cs.empty()) {
+        std::fprintf(stderr, "--only %s matches no contender\n", only.c_str());
+        return 2;
+    }
     std::map<std::string, std::vector<Result>> results;
     for (int round = 0; round < rounds; ++round) {
         const std::string load0 = loadavg();
@@ -196,16 +213,17 @@ int main(int argc, char** argv) {
         say("round %d (%s): load %s -> %s\n", round + 1, order.c_str(), load0.c_str(), loadavg().c_str());
         for (const Contender& c : cs) {
             const Result& r = results[c.name].back();
-            say("  %-14s wall %7.3f s  cpu %7.3f s  evaluations %7ld  steps %6ld  error %.2e  %s\n", c.name.c_str(),
-                r.wall, r.cpu, r.evaluations, r.steps, (r.w - ref.w).norm() / ref.w.norm(), r.status.c_str());
+            say("  %-14s wall %7.3f s  cpu %7.3f s  gradients %7ld  loss-only %6ld  steps %6ld  error %.2e  %s\n",
+                c.name.c_str(), r.wall, r.cpu, r.evaluations, r.loss_only, r.steps, (r.w - ref.w).norm() / ref.w.norm(),
+                r.status.c_str());
         }
     }
 
     say("\nmedians over %d interleaved rounds (error: ||W - W_ref||_F / ||W_ref||_F at T; CVODE Jv by %s "
         "differences, Krylov dimension %d):\n",
         rounds, central ? "central" : "forward", krylov);
-    say("  %-14s %9s %9s %11s %8s %10s %11s %11s\n", "contender", "wall s", "cpu s", "evaluations", "steps",
-        "error", "GD/x wall", "GD/x cpu");
+    say("  %-14s %9s %9s %10s %10s %8s %10s %11s %11s\n", "contender", "wall s", "cpu s", "gradients", "loss-only",
+        "steps", "error", "GD/x wall", "GD/x cpu");
     std::vector<double> gw, gc;
     for (const Result& r : results[cs[0].name]) gw.push_back(r.wall), gc.push_back(r.cpu);
     const double gd_wall = median(gw), gd_cpu = median(gc);
@@ -213,11 +231,11 @@ int main(int argc, char** argv) {
         std::vector<double> w, u;
         for (const Result& r : results[c.name]) w.push_back(r.wall), u.push_back(r.cpu);
         const Result& r = results[c.name].back();
-        say("  %-14s %9.3f %9.3f %11ld %8ld %10.2e %10.2fx %10.2fx\n", c.name.c_str(), median(w), median(u),
-            r.evaluations, r.steps, (r.w - ref.w).norm() / ref.w.norm(), gd_wall / median(w), gd_cpu / median(u));
+        say("  %-14s %9.3f %9.3f %10ld %10ld %8ld %10.2e %10.2fx %10.2fx\n", c.name.c_str(), median(w), median(u),
+            r.evaluations, r.loss_only, r.steps, (r.w - ref.w).norm() / ref.w.norm(), gd_wall / median(w), gd_cpu / median(u));
     }
     say("\nCVODE counters (last round): accepted steps, right-hand sides, J v products (gradients), reported-state\n"
-        "losses, Newton iterations, GMRES iterations, Newton failures, error-test failures, last order\n");
+        "loss-only evaluations, Newton iterations, GMRES iterations, Newton failures, error-test failures, last order\n");
     for (const Contender& c : cs) {
         const ImplicitFlowStats& s = results[c.name].back().cv;
         if (s.steps == 0) continue;

@@ -155,7 +155,7 @@ Outcome run_implicit_flow(Objective& obj, Vec& theta, const ImplicitFlowOptions&
     const auto loss_at_state = [&] {
         c.x = state;
         ++c.stats.loss_evaluations;
-        return obj.value_and_gradient(c.x, c.g);  // also the objective's predictor for the observers
+        return obj.value(c.x);  // the forward pass only; also the objective's predictor for the observers
     };
     const auto finish = [&](Outcome& out) {
         long v = 0;

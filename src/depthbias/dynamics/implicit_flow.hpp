@@ -9,8 +9,9 @@
 //
 // Contract: same stop rules, observers and records as the explicit flow (dynamics/gradient_flow.hpp): every accepted
 // step is reported; a time budget ends exactly at max_time (CVODE's stop time, no interpolation). The loss of each
-// accepted state is one more gradient evaluation (it also sets the objective's predictor for the observers).
-// Objective::evaluations() counts every gradient: right-hand sides, J v products and those loss evaluations.
+// accepted state is one loss-only evaluation (Objective::value: the forward pass; it also sets the objective's
+// predictor for the observers), counted in Objective::loss_evaluations(). Objective::evaluations() counts every
+// gradient: CVODE's right-hand sides and the J v products' gradients.
 // A CVODE failure (CV_CONV_FAILURE, CV_ERR_FAILURE, CV_TOO_CLOSE, ...) ends the run as Diverged with the flag's name and
 // CVODE's message in the reason, at the last state CVODE reached; a non-finite gradient is a recoverable right-hand-side
 // failure for CVODE (it retries with a smaller step). Registered as dynamics.kind = "implicit_flow".
@@ -37,7 +38,7 @@ struct ImplicitFlowStats {
     long rhs_evaluations = 0;     // f(theta) calls by CVODE (the Newton iterations, the initial step estimate)
     long jv_products = 0;         // J v products
     long jv_gradients = 0;        // gradients spent in them (1 or 2 each)
-    long loss_evaluations = 0;    // gradients spent on the loss of reported states
+    long loss_evaluations = 0;    // loss-only evaluations (forward passes) of the reported states
     long newton_iterations = 0;
     long linear_iterations = 0;   // GMRES iterations in all
     long newton_failures = 0;     // nonlinear convergence failures (the step is retried smaller)
