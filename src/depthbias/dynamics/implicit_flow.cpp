@@ -217,7 +217,9 @@ Outcome run_implicit_flow(Objective& obj, Vec& theta, const ImplicitFlowOptions&
     double t = 0;
     const double loss0 = loss_at_state();
     double loss = loss0;
-    const double tout = std::isfinite(stop.max_time) ? stop.max_time : std::numeric_limits<double>::max();
+    // In CV_ONE_STEP mode tout only sets the direction and the scale of CVODE's first-step estimate (h0 <= 0.1 |tout|);
+    // without a time budget the unit of flow time (a huge tout made h0 absurd and the first step fail).
+    const double tout = std::isfinite(stop.max_time) ? stop.max_time : 1.0;
     for (long k = 0;; ++k) {
         out.steps = k;
         out.time = t;

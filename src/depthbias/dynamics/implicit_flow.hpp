@@ -15,7 +15,8 @@
 // A CVODE failure (CV_CONV_FAILURE, CV_ERR_FAILURE, CV_TOO_CLOSE, ...) ends the run as Diverged with the flag's name and
 // CVODE's message in the reason, at the last state CVODE reached; a non-finite gradient is a recoverable right-hand-side
 // failure for CVODE (it retries with a smaller step). Registered as dynamics.kind = "implicit_flow".
-// Not thread-safe (one CVODE instance per run); not resumable (the BDF history is the controller state).
+// One CVODE instance and SUNContext per run (runs in different threads are independent; a run is not shared between
+// threads); not resumable (the BDF history is the controller state).
 #pragma once
 #include "depthbias/dynamics/objective.hpp"
 #include "depthbias/dynamics/stop_rules.hpp"
