@@ -235,6 +235,11 @@ for line in read("p3.txt").splitlines():
     if "ratio" in line and "goal" in line:
         verdicts.append("P3 " + line.strip())
 p()
+p("P3  seconds: GD vs Dormand-Prince vs implicit CVODE flow (fig1a depth 4, interleaved rounds)")
+p("-" * 100)
+for line in read("p3_wallclock.txt").rstrip().splitlines():
+    p("  " + line)
+p()
 p("Summary")
 p("-" * 100)
 for v in verdicts:

@@ -32,9 +32,10 @@ else ROUNDS=5; P2_REPS=3; PEER_SAMPLES=5; PEER_STEPS=30; fi
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # ---- build ----------------------------------------------------------------------------------------------
-log "building (make -j1) depthbias bench_sensing_step bench_flow_vs_gd bench_storage_accuracy"
+log "building (make -j1) depthbias bench_sensing_step bench_flow_vs_gd bench_flow_wallclock bench_storage_accuracy"
 (cmake -S "$ROOT" -B "$BUILD" -DDEPTHBIAS_BUILD_BENCH=ON > "$RAW/cmake.log" 2>&1 && \
-    cmake --build "$BUILD" -j1 --target depthbias bench_sensing_step bench_flow_vs_gd bench_storage_accuracy \
+    cmake --build "$BUILD" -j1 --target depthbias bench_sensing_step bench_flow_vs_gd bench_flow_wallclock \
+    bench_storage_accuracy \
     > "$RAW/make.log" 2>&1) || {
     echo "build failed, see $RAW/make.log" >&2; tail -20 "$RAW/make.log" >&2; exit 1; }
 
@@ -117,6 +118,10 @@ if [[ $QUICK == 1 ]]; then
 else
     "$BUILD/bench_flow_vs_gd" > "$RAW/p3.txt" 2>&1
 fi
+# P3 in seconds: GD, Dormand-Prince and the implicit CVODE flow, interleaved rounds (~1 min per round)
+log "P3 seconds: bench_flow_wallclock --rounds $([[ $QUICK == 1 ]] && echo 1 || echo 5)"
+"$BUILD/bench_flow_wallclock" --rounds "$([[ $QUICK == 1 ]] && echo 1 || echo 5)" --cvode-rtols 1e-4,1e-5,1e-6 \
+    > "$RAW/p3_wallclock.txt" 2>&1
 
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW/machine.txt"
 $PY "$ROOT/bench/make_report.py" "$RAW" > "$RES/latest.txt"

@@ -11,10 +11,11 @@ BUILD_PKGS=(cmake g++ make ninja-build pkg-config
   googletest libgtest-dev libbenchmark-dev gnuplot-nox
   pybind11-dev python3-dev python3-numpy python3-pandas python3-pytest
   python3-nbclient python3-nbformat python3-ipykernel
-  libdsdp-dev libspectra-dev
+  libdsdp-dev libspectra-dev libsundials-dev
   libopenblas0-pthread)
 # python3-nbclient / python3-ipykernel: the test suite executes the notebooks under examples/ headless.
 # libdsdp-dev: DSDP, the semidefinite-programming solver of the nuclear-norm references.
+# libsundials-dev: SUNDIALS CVODE, the implicit BDF gradient flow (dynamics.kind = implicit_flow).
 # libspectra-dev: Spectra (header-only Lanczos on Eigen), the top Hessian eigenvalue (observe/sharpness).
 # libopenblas0-pthread: Debian's libblas.so.3 / liblapack.so.3 then point to OpenBLAS (its alternatives outrank the
 # reference netlib BLAS), for LibTorch, CLP and numpy here and for torch, the benchmarks' other peer; without it
