@@ -197,8 +197,15 @@ TEST(TwoLayer, BadInputIsAnErrorNamingTheKey) {
     auto tb = points_task(fbare);
     EXPECT_EQ(static_cast<PointRegression&>(*tb).inputs(), (Vec(3) << -1, 0, 3).finished());
     EXPECT_EQ(static_cast<PointRegression&>(*tb).labels(), (Vec(3) << 2, 1, 4).finished());
+    const std::string mixed = (dir / "mixed.csv").string(), wide = (dir / "wide.csv").string();
+    std::ofstream(mixed) << "0.5,1e\n1,2\n";  // neither a header nor numbers: not silently dropped as a header
+    std::ofstream(wide) << "1,2,3\n4,5,6\n";   // headerless, three columns
     for (const auto& [file, needle] : std::vector<std::pair<std::string, std::string>>{
-             {three, "expected two columns x,y"}, {text, "line 4, column 'y': 'one' is not a number"}}) {
+             {three, "expected two columns x,y"},
+             {text, "line 4, column 'y': 'one' is not a number"},
+             {mixed, "line 1: '0.5,1e' is neither a header of column names nor a line of numbers"},
+             {wide, "line 1 has 3 values, expected 2 columns"},
+             {dir.string(), "cannot be read: it is a directory"}}) {
         ExtraParams fx;
         fx.set("task.points_file", file);
         try {

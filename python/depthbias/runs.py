@@ -255,7 +255,7 @@ def run(config: Optional[str] = None, *, preset: Optional[str] = None, keys: Opt
                                                   progress=_progress_callback(progress), flat=layout == "flat")
         except _depthbias.ConfigError as e:
             # The engine's names of the options (the CLI's --out, --flat); here they are out= and layout=.
-            option = {"--out": "out", "--flat": "layout"}.get(getattr(e, "key", None))
+            option = {"--out": "out", "--flat": "layout", "--resume": "resume"}.get(getattr(e, "key", None))
             if option is not None:
                 raise _config_error(option, str(e).split(": ", 1)[-1]) from None
             raise

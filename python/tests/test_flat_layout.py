@@ -135,7 +135,24 @@ def test_interrupted_flat_run_resumes_to_the_uninterrupted_result(tmp_path):
     assert again.runs[0].summary.to_dict() == resumed.runs[0].summary.to_dict()
     with pytest.raises(db.ConfigError) as e:
         db.run(keys={**LONG, "model.depth": 2}, out=out, layout="flat", resume=True)
-    assert e.value.key == "--resume", str(e.value)
+    assert e.value.key == "resume", str(e.value)
+
+
+def test_resuming_never_mixes_the_layouts(tmp_path):
+    """resume=True over the other layout's directory is refused (naming layout / resume) and leaves it untouched."""
+    nested, flat = str(tmp_path / "nested"), str(tmp_path / "flat")
+    db.run(keys=KEYS, out=nested)
+    db.run(keys=KEYS, out=flat, layout="flat")
+    before = {d: sorted(os.listdir(d)) for d in (nested, flat)}
+    stored = read_json(os.path.join(nested, "experiment.json"))
+    with pytest.raises(db.ConfigError) as e:
+        db.run(keys=KEYS, out=nested, layout="flat", resume=True)
+    assert e.value.key == "layout", str(e.value)
+    with pytest.raises(db.ConfigError) as e:
+        db.run(keys=KEYS, out=flat, resume=True)
+    assert e.value.key == "resume", str(e.value)
+    assert {d: sorted(os.listdir(d)) for d in (nested, flat)} == before
+    assert read_json(os.path.join(nested, "experiment.json")) == stored
 
 
 def test_the_stub_of_run_experiment_names_the_modules_arguments():

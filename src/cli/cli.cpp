@@ -123,12 +123,7 @@ int run_and_report(Experiment e, const ReproduceRequest& r, bool flat = false) {
         throw ConfigError("--resume", "needs --out DIR, the directory of the interrupted run");
     if (out.empty()) out = default_out(e.name);
     const fs::path stored = fs::path(out) / "experiment.json";
-    if (flat && r.resume && fs::exists(stored))
-        throw ConfigError("--flat", "'" + out + "' holds an experiment in the default layout (experiment.json); "
-                                    "resume it without --flat");
-    if (!flat && r.resume && fs::exists(fs::path(out) / "summary.json") && !fs::exists(stored))
-        throw ConfigError("--resume", "'" + out + "' holds a run in the flat layout (summary.json, no experiment.json); "
-                                      "resume it with --flat");
+    require_resumable_layout(out, flat, r.resume);
     if (r.resume && fs::exists(stored)) {
         require_same_experiment(e, out);
         const auto result = ExperimentResult::from_json(read_json_file(stored.string()), stored.string());

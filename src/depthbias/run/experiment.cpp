@@ -140,6 +140,17 @@ void require_one_run(const Experiment& e, const std::string& option) {
                                       e.figure + "' is reported; use the default layout");
 }
 
+void require_resumable_layout(const std::string& out, bool flat, bool resume) {
+    if (!resume) return;
+    const fs::path stored = fs::path(out) / "experiment.json";
+    if (flat && fs::exists(stored))
+        throw ConfigError("--flat", "'" + out + "' holds an experiment in the default layout (experiment.json); "
+                                    "resume it without --flat");
+    if (!flat && fs::exists(fs::path(out) / "summary.json") && !fs::exists(stored))
+        throw ConfigError("--resume", "'" + out + "' holds a run in the flat layout (summary.json, no experiment.json); "
+                                      "resume it with --flat");
+}
+
 namespace {
 
 // The flat layout: the one run's files directly in `out`, nothing else (see run_experiment's header).
@@ -171,6 +182,7 @@ ExperimentResult run_experiment(const Experiment& e, const std::string& out, con
     result.name = e.name;
     result.title = e.title;
     result.manifest = manifest_json(e.base, opt.figures);
+    require_resumable_layout(out, opt.flat, opt.resume);
     if (opt.flat) return run_flat(e, out, opt, std::move(result));
     prepare_output_directory(out, "--out", true, opt.resume);
     std::error_code stale;

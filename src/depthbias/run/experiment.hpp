@@ -69,6 +69,11 @@ struct ExperimentOptions {
 // Throws ConfigError naming `option` (the CLI's "--flat", the Python front's "layout") and what is in the way.
 void require_one_run(const Experiment& e, const std::string& option);
 
+// Resuming never mixes the layouts: with resume, a flat run into a directory that holds an experiment.json, or a
+// nested experiment into one that holds a flat run (summary.json without experiment.json), is a ConfigError
+// ("--flat" / "--resume") before anything is touched. Called by run_experiment (every front) and by the CLI.
+void require_resumable_layout(const std::string& out, bool flat, bool resume);
+
 // Runs every variant into out_dir/<slug> (opt.jobs at a time; opt.flat: the one run into out_dir itself), analyses
 // the runs (run/experiment_analysis.hpp), draws the combined figure (run/experiment_figures.hpp), evaluates the
 // checks and writes experiment.json last.

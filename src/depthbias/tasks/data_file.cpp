@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -11,6 +12,8 @@
 
 namespace depthbias {
 namespace {
+
+namespace fs = std::filesystem;
 
 std::string trim(const std::string& s) {
     const auto b = s.find_first_not_of(" \t\r");
@@ -48,6 +51,8 @@ bool parse_number(const std::string& c, double& v) {
 DataTable read_data_file(const std::string& path, const CsvFormat& format) {
     const std::string& key = format.key;
     if (path.empty()) throw ConfigError(key, "is empty");
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) fail(key, path, "cannot be read: it is a directory");
     std::ifstream in(path);
     if (!in) fail(key, path, "cannot be read");
     DataTable t;
@@ -55,6 +60,7 @@ DataTable read_data_file(const std::string& path, const CsvFormat& format) {
     std::string line;
     std::vector<double> values;
     std::size_t line_no = 0;
+    bool headerless = false;
     while (std::getline(in, line)) {
         ++line_no;
         const std::string s = trim(line);
@@ -62,10 +68,16 @@ DataTable read_data_file(const std::string& path, const CsvFormat& format) {
         const std::vector<std::string> cells = split(s);
         if (t.columns.empty()) {
             double ignored = 0;
-            const bool numbers = std::all_of(cells.begin(), cells.end(),
-                                             [&](const std::string& c) { return parse_number(c, ignored); });
-            if (numbers && !format.headerless_columns.empty()) {
+            const auto numeric = std::count_if(cells.begin(), cells.end(),
+                                               [&](const std::string& c) { return parse_number(c, ignored); });
+            if (!format.headerless_columns.empty() && numeric == std::ptrdiff_t(cells.size())) {
                 t.columns = format.headerless_columns;  // no header: this line is data
+                headerless = true;
+            } else if (!format.headerless_columns.empty() && numeric > 0) {
+                // Where the header is optional, a first line mixing numbers and names is neither (e.g. "0.5,1e"):
+                // taken as a header it would silently drop a data point.
+                fail(key, path, "line " + std::to_string(line_no) + ": '" + s +
+                                    "' is neither a header of column names nor a line of numbers");
             } else {
                 std::set<std::string> seen;
                 for (const auto& c : cells) {
@@ -78,8 +90,9 @@ DataTable read_data_file(const std::string& path, const CsvFormat& format) {
             }
         }
         if (cells.size() != t.columns.size())
-            fail(key, path, "line " + std::to_string(line_no) + " has " + std::to_string(cells.size()) + " values, the header " +
-                                std::to_string(t.columns.size()) + " columns");
+            fail(key, path, "line " + std::to_string(line_no) + " has " + std::to_string(cells.size()) + " values, " +
+                                (headerless ? "expected " : "the header ") + std::to_string(t.columns.size()) +
+                                " columns");
         for (std::size_t j = 0; j < cells.size(); ++j) {
             const std::string& c = cells[j];
             double v = 0;

@@ -7,8 +7,9 @@
 // x^T M x = x^T T x exactly, at (d^2 + d) / 2 multiply-adds per row instead of d^2.
 // Order of operations, fixed: for each row and each j, u_j is one FMA chain over k = 0..j starting from
 // x_i0 t_0j; q is one FMA chain over j = 0..d-1 (q = fma(u_j, x_ij, q)). Every row gets the same chains whichever
-// block computes it (with FMA hardware, as in the default -march=native build; without it Eigen's pmadd is a
-// multiply and an add), so the result does not depend on n or on the row's position.
+// block computes it (with FMA hardware, as in the default -march=native build, fused; without it a rounded multiply
+// and an add, in the packets and the scalar loop alike: detail::madd), so the result does not depend on n or on the
+// row's position.
 // Vectorized over rows with Eigen's widest double packet for the build flags (8 rows per AVX-512 register): two
 // packets of rows and four columns of T at a time, eight independent FMA chains sharing each broadcast of t_kj;
 // the chains of a group of four columns run k = 0..j+3 (the zeros below the diagonal add exact zeros). The
@@ -35,6 +36,18 @@ inline void fold(const double* m, Index d, double* t) {
 namespace detail {
 using P = Eigen::internal::packet_traits<double>::type;
 inline constexpr Index kLanes = Eigen::internal::packet_traits<double>::size;
+
+// The scalar loops' multiply-add, rounded as the packets' pmadd is for these build flags: one fused operation with
+// FMA hardware, a rounded multiply then an add without (Eigen's pmadd there), so rows computed by the scalar loop
+// equal those computed in packets bit for bit on any build.
+inline double madd(double a, double b, double c) {
+#ifdef EIGEN_VECTORIZE_FMA
+    return std::fma(a, b, c);
+#else
+    const double ab = a * b;
+    return ab + c;
+#endif
+}
 
 // out[0..2*kLanes) for the 2 * kLanes rows starting at x (column stride n).
 inline void two_packets(const double* x, Index n, Index d, const double* t, double* out) {
@@ -89,8 +102,8 @@ inline void quadratic_forms(const double* x, Index n, Index d, const double* t, 
         double q = 0;
         for (Index j = 0; j < d; ++j) {
             double u = 0;
-            for (Index k = 0; k <= j; ++k) u = std::fma(x[k * n + i], t[j * d + k], u);
-            q = std::fma(u, x[j * n + i], q);
+            for (Index k = 0; k <= j; ++k) u = detail::madd(x[k * n + i], t[j * d + k], u);
+            q = detail::madd(u, x[j * n + i], q);
         }
         out[i] = q;
     }
@@ -108,7 +121,7 @@ inline void weighted_gram(const double* x, Index n, Index d, const double* r, do
         for (Index b = 0; b < d; ++b)
             for (Index a = 0; a <= b; ++a) {
                 double s = 0;
-                for (Index i = 0; i < n; ++i) s = std::fma(x[a * n + i], r[i] * x[b * n + i], s);
+                for (Index i = 0; i < n; ++i) s = detail::madd(x[a * n + i], r[i] * x[b * n + i], s);
                 g[b * d + a] = g[a * d + b] = scale * s;
             }
         return;
