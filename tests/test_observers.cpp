@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "depthbias/core/rng.hpp"
 #include "depthbias/tasks/fourier.hpp"
@@ -10,6 +11,7 @@
 #include "depthbias/observe/incremental.hpp"
 #include "depthbias/models/diagonal_network.hpp"
 #include "depthbias/observe/learning_events.hpp"
+#include "depthbias/core/state_io.hpp"
 #include "depthbias/observe/recorder.hpp"
 #include "depthbias/tasks/sparse_regression.hpp"
 #include "depthbias/tasks/toy_task.hpp"
@@ -142,6 +144,40 @@ TEST(Observers, BatchedTestErrorsEqualOneByOne) {
     for (const auto& r : rec.rows()) {
         ASSERT_TRUE(std::isfinite(r.test_error));
         EXPECT_NEAR(r.test_error, direct[size_t(r.step)], 1e-14 * direct[size_t(r.step)]) << r.step;
+    }
+
+    // Batches of kTestErrorBatch: 100 records (no thinning) complete three full batches and leave 4 pending; every
+    // value equals the one-by-one test error to 1e-14. A recorder restored from a checkpoint taken mid-batch (after
+    // 45 records: 13 pending, stored with their betas, and after a read that must not end the batch) and fed the
+    // same records stores exactly the same doubles as the uninterrupted one: the boundaries depend only on the
+    // record sequence.
+    sched.capacity = 1000;
+    Recorder whole(obj, sched, 1, theta), first(obj, sched, 1, theta), second(obj, sched, 1, theta);
+    std::vector<double> one_by_one;
+    nlohmann::json saved;
+    for (long k = 0; k < 100; ++k) {
+        theta = rng.normal_matrix(theta.size(), 1).col(0);
+        obj.value_and_gradient(theta, g);
+        const StepView v{k, double(k), 0.0, theta, obj.predictor(), 0, k == 99};
+        whole.observe(v);
+        one_by_one.push_back(task.test_error(obj.predictor()));
+        if (k < 45) {
+            first.observe(v);
+            if (k == 44) {
+                ASSERT_EQ(first.rows().size(), 45u);  // a read in the middle of a batch
+                saved = nlohmann::json::from_cbor(nlohmann::json::to_cbor(first.save_state()));  // as on disk
+                ASSERT_EQ(state::vector_of<double>(saved, "pending_rows").size(), 45u % kTestErrorBatch);
+                second.restore_state(saved);
+            }
+        } else {
+            second.observe(v);
+        }
+    }
+    ASSERT_EQ(whole.rows().size(), 100u);
+    ASSERT_EQ(second.rows().size(), 100u);
+    for (size_t i = 0; i < 100; ++i) {
+        EXPECT_NEAR(whole.rows()[i].test_error, one_by_one[i], 1e-14 * one_by_one[i]) << i;
+        EXPECT_EQ(std::memcmp(&whole.rows()[i].test_error, &second.rows()[i].test_error, sizeof(double)), 0) << i;
     }
 }
 

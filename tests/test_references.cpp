@@ -471,6 +471,34 @@ TEST(RefQProgram, WarmStartGivesTheColdSolution) {
     EXPECT_THROW(q_regression_with_dual(X, y, 2, 1.0, &bad), std::invalid_argument);
 }
 
+// A warm start that passes the per-entry domain check but from which the solve fails falls back to the cold start
+// (one retry) instead of turning the row into an error. D = 2, X(0, 0) = X(0, 1) = 10 (the largest entries of row 0)
+// and nu = 70.95 e_0: z_0 = z_1 = 709.5, so each H(z) = 2 cosh z - 2 ~ 1.4e308 and c h(z) are finite but their sum,
+// and phi = b.nu - c sum H, overflow: maximize_dual rejects the start (ConvergenceError, checked below). The
+// result equals the cold solution bit for bit (the same solve from nu = 0).
+TEST(RefQProgram, FailingWarmStartFallsBackToTheColdStart) {
+    Rng rng(34);
+    const Index n = 20, d = 100;
+    Mat X = gaussian(rng, n, d);
+    X(0, 0) = X(0, 1) = 10.0;
+    ASSERT_LT(X.row(0).tail(d - 2).cwiseAbs().maxCoeff(), 10.0);
+    Vec star = Vec::Zero(d);
+    star.head(5).setConstant(1.0 / std::sqrt(5.0));
+    const Vec y = X * star;
+    const double alpha = 0.5;
+    const RegressionSolution cold = q_regression_with_dual(X, y, 2, alpha);
+    Vec bad = Vec::Zero(n);
+    bad(0) = 70.95;
+    // The start itself is rejected by the Newton solver (so the fallback below is what rescues it).
+    EXPECT_THROW(detail::maximize_dual(X.transpose(), y, alpha * alpha, detail::Potential{2}, bad, "test"),
+                 ConvergenceError);
+    RegressionSolution warm;
+    ASSERT_NO_THROW(warm = q_regression_with_dual(X, y, 2, alpha, &bad));
+    EXPECT_EQ(warm.beta, cold.beta);
+    EXPECT_EQ(warm.nu, cold.nu);
+    EXPECT_EQ(warm.newton_iterations, cold.newton_iterations);
+}
+
 // Claim 3 on a random d = 50, n = 10 instance: alpha -> 0 gives basis pursuit, alpha -> inf gives min-l2.
 //  - l1 optimality: ||beta_alpha||_1 >= ||beta_l1||_1 (slack 1e-9, the LP's accuracy);
 //  - Theorem 2 (as stated in section 1.2): alpha <= min{(2(1+e)||b1||)^(-(2+e)/(2e)), exp(-d/(e||b1||))}

@@ -5,6 +5,8 @@
 //  - stopped by the wall budget (exit 5) and resumed to the same result;
 //  - refused or reported clearly: another config, a corrupt checkpoint, --resume without --out, a finished run,
 //    an adaptive flow (restarts, with a note).
+#include <algorithm>
+#include <sstream>
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -333,4 +335,49 @@ schedule = "log"
 points_per_decade = 5
 )");
     ASSERT_GT(expect_budget_stops_change_nothing(dir, cfg, "md", {"timeseries.csv", "function.csv"}), 0);
+}
+
+TEST(Resume, RegressionTestErrorsSurviveManyBudgetStops) {
+    // Sparse regression (a task with a batched test error: the recorder completes its test errors kTestErrorBatch
+    // records at a time, observe/recorder.hpp) with GD and a few hundred records, stopped by a 0.05 s budget over and
+    // over and resumed: each budget stop checkpoints a partial batch (its betas), and the summary and timeseries.csv
+    // equal the uninterrupted run's byte for byte. (End to end only: at d = 60 the batch boundaries' ulp-level
+    // effect does not reach timeseries.csv's 12 digits; measured, the test also passes with the old flush in
+    // save_state. The bit-level claim is Observers.BatchedTestErrorsEqualOneByOne's.)
+    TempDir dir("resume-regression");
+    const std::string cfg = dir.write("reg.toml", R"(
+[run]
+name = "reg"
+seed = 11
+[task]
+kind = "regression"
+d = 60
+measurements = 30
+target = [1.0, 1.0, 1.0]
+noise_std = 0.1
+test_samples = 300
+[model]
+kind = "diagonal"
+depth = 2
+init_scale = 1e-2
+[dynamics]
+kind = "gd"
+lr = 0.01
+loss_threshold = 0
+max_steps = 1500000
+[observe]
+schedule = "linear"
+interval = 40.0
+)");
+    ASSERT_GT(expect_budget_stops_change_nothing(dir, cfg, "reg", {"timeseries.csv"}), 0);
+    const std::string ts = read_text(dir / "whole" / "reg" / "timeseries.csv");
+    EXPECT_GT(std::count(ts.begin(), ts.end(), '\n'), 300) << "a few hundred records (several batches)";
+    std::istringstream lines(ts);
+    std::string line;
+    std::getline(lines, line);  // header
+    while (std::getline(lines, line)) {  // column 6: test_error, completed everywhere
+        size_t at = 0;
+        for (int c = 1; c < 6; ++c) at = line.find(',', at) + 1;
+        EXPECT_NE(line.substr(at, 3), "nan") << line;
+    }
 }

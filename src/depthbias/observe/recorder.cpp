@@ -24,7 +24,7 @@ Recorder::Recorder(const Objective& objective, RecordSchedule schedule, Index to
     }
 }
 
-void Recorder::complete_test_errors() const {
+void Recorder::fill_pending_test_errors() const {
     if (pending_rows_.empty()) return;
     Mat betas(pending_betas_.front().size(), Index(pending_betas_.size()));
     for (size_t j = 0; j < pending_betas_.size(); ++j) betas.col(Index(j)) = pending_betas_[j];
@@ -32,6 +32,10 @@ void Recorder::complete_test_errors() const {
     if (!batched_->test_errors(betas, errors) || errors.size() != betas.cols())
         throw std::logic_error("recorder: the task's batched test error failed after its probe succeeded");
     for (size_t j = 0; j < pending_rows_.size(); ++j) rows_[pending_rows_[j]].test_error = errors(Index(j));
+}
+
+void Recorder::complete_test_errors() {
+    fill_pending_test_errors();
     pending_rows_.clear();
     pending_betas_.clear();
 }
@@ -54,6 +58,7 @@ void Recorder::observe(const StepView& v) {
         row.test_error = std::numeric_limits<double>::quiet_NaN();  // completed by complete_test_errors()
         pending_rows_.push_back(rows_.size());
         pending_betas_.push_back(v.predictor.beta.col(0));
+        // (completed below, once the row is in rows_)
     } else {
         row.test_error = task.test_error(v.predictor);
     }
@@ -63,6 +68,7 @@ void Recorder::observe(const StepView& v) {
     row.offset = v.predictor.offset;
     row.spectrum = spectrum(v.predictor.beta, task.spectrum_kind(), top_k_);
     rows_.push_back(std::move(row));
+    if (pending_rows_.size() >= kTestErrorBatch) complete_test_errors();
     next_due_ = schedule_.next_after(v.time);
     if (long(rows_.size()) >= schedule_.capacity) {  // thin: keep rows 0, 2, 4, ... and the newest
         complete_test_errors();  // (the pending rows' indices change below)
@@ -77,7 +83,9 @@ void Recorder::observe(const StepView& v) {
 }
 
 nlohmann::json Recorder::save_state() const {
-    complete_test_errors();
+    // The pending batch is stored, not completed: completing it here would move a batch boundary to a wall-clock
+    // driven point and change the summation order of the later products (the rows' pending values are NaN or a
+    // read's partial values; the next completion overwrites them).
     // Rows as columns of doubles (exact): step, time, loss, log10_loss, reconstruction, test_error, drift, offset,
     // then the spectrum and metric lengths and values, concatenated.
     std::vector<double> fixed, spectra, metrics;
@@ -90,7 +98,15 @@ nlohmann::json Recorder::save_state() const {
         spectra.insert(spectra.end(), r.spectrum.begin(), r.spectrum.end());
         metrics.insert(metrics.end(), r.metrics.begin(), r.metrics.end());
     }
+    std::vector<double> pending_rows, pending_betas;
+    for (size_t j = 0; j < pending_rows_.size(); ++j) {
+        pending_rows.push_back(double(pending_rows_[j]));
+        pending_betas.insert(pending_betas.end(), pending_betas_[j].data(),
+                             pending_betas_[j].data() + pending_betas_[j].size());
+    }
     return {{"rows", rows_.size()},
+            {"pending_rows", state::of(pending_rows)},
+            {"pending_betas", state::of(pending_betas)},
             {"fixed", state::of(fixed)},
             {"spectrum_len", state::of(spectrum_len)},
             {"metrics_len", state::of(metrics_len)},
@@ -125,6 +141,19 @@ void Recorder::restore_state(const nlohmann::json& s) {
         mi += nm;
         rows_.push_back(std::move(r));
     }
+    if (s.contains("pending_rows")) {  // (checkpoints written before batching had none pending)
+        const auto prow = state::vector_of<double>(s, "pending_rows"), pbeta = state::vector_of<double>(s, "pending_betas");
+        const size_t d = prow.empty() ? 0 : pbeta.size() / prow.size();
+        if (!batched_ && !prow.empty()) throw IoError("checkpoint: the recorder has pending test errors but the task no batched form");
+        if (prow.size() > kTestErrorBatch || pbeta.size() != d * prow.size() ||
+            (batched_ && !prow.empty() && Index(d) != obj_.task().rows()))
+            throw IoError("checkpoint: the recorder's pending test errors are inconsistent");
+        for (size_t j = 0; j < prow.size(); ++j) {
+            if (!(prow[j] >= 0) || !(prow[j] < double(n))) throw IoError("checkpoint: the recorder's pending test errors are inconsistent");
+            pending_rows_.push_back(size_t(prow[j]));
+            pending_betas_.push_back(Eigen::Map<const Vec>(pbeta.data() + j * d, Index(d)));
+        }
+    }
     schedule_.points_per_decade = state::number(s, "points_per_decade");
     schedule_.interval = state::number(s, "interval");
     next_due_ = state::number(s, "next_due");
@@ -132,7 +161,7 @@ void Recorder::restore_state(const nlohmann::json& s) {
 }
 
 void Recorder::write_csv(const std::string& path) const {
-    complete_test_errors();
+    fill_pending_test_errors();
     AtomicOutputFile f(path);
     f << "step,time,loss,log10_loss,reconstruction_error,test_error,invariant_drift,offset";
     for (Index i = 0; i < top_k_; ++i) f << ",s" << (i + 1);

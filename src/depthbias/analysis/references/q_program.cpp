@@ -106,18 +106,29 @@ RegressionSolution q_regression_with_dual(const Mat& X, const Vec& y, int D, dou
                      std::isfinite(c * pot.h(z0(i)));
         if (!inside) nu0.setZero();
     }
-    const detail::DualResult r = detail::maximize_dual(M, b, c, detail::Potential{D}, nu0, fn);
-    RegressionSolution out;
-    out.beta = r.primal;
-    out.nu = Vec::Zero(n);
-    for (Index a = 0; a < rank; ++a) out.nu(rows[a]) = r.dual(a);
-    out.newton_iterations = r.iterations;
-    const double res = (X * out.beta - y).lpNorm<Eigen::Infinity>();
-    const double scale = y.lpNorm<Eigen::Infinity>() +
-                         X.cwiseAbs().rowwise().sum().maxCoeff() * out.beta.lpNorm<Eigen::Infinity>();
-    if (res > 1e-9 * scale)
-        throw ConvergenceError(std::string(fn) + ": solution violates X beta = y by " + detail::num(res));
-    return out;
+    auto solve = [&](const Vec& start) {
+        const detail::DualResult r = detail::maximize_dual(M, b, c, detail::Potential{D}, start, fn);
+        RegressionSolution out;
+        out.beta = r.primal;
+        out.nu = Vec::Zero(n);
+        for (Index a = 0; a < rank; ++a) out.nu(rows[a]) = r.dual(a);
+        out.newton_iterations = r.iterations;
+        const double res = (X * out.beta - y).lpNorm<Eigen::Infinity>();
+        const double scale = y.lpNorm<Eigen::Infinity>() +
+                             X.cwiseAbs().rowwise().sum().maxCoeff() * out.beta.lpNorm<Eigen::Infinity>();
+        if (res > 1e-9 * scale)
+            throw ConvergenceError(std::string(fn) + ": solution violates X beta = y by " + detail::num(res));
+        return out;
+    };
+    if (nu0.isZero(0.0)) return solve(nu0);
+    // A warm start is only a hint: when the solve from it fails (iteration cap, stall, line search, a start whose
+    // phi = b.nu - c sum H(z) overflows although each term is finite, or a residual check), the cold start
+    // decides, so a warm start never turns a solvable program into an error. A cold failure is reported as usual.
+    try {
+        return solve(nu0);
+    } catch (const ConvergenceError&) {
+        return solve(Vec::Zero(rank));
+    }
 }
 
 Vec q_regression(const Mat& X, const Vec& y, int D, double alpha) { return q_regression_with_dual(X, y, D, alpha).beta; }

@@ -55,8 +55,9 @@ struct RegressionSolution {
 
 Vec q_regression(const Mat& X, const Vec& y, int D, double alpha);
 // warm_start: optional dual start point (n entries, e.g. the `nu` of a neighbouring alpha on a curve over alpha);
-// a start outside the dual's domain (D > 2: |X^T nu| too close to 1) is replaced by the cold start nu = 0. The
-// solution is the same to the convergence tolerance (residual 1e-13 relative): tests RefQProgram.WarmStart*.
+// a start outside the dual's domain (D > 2: |X^T nu| too close to 1) is replaced by the cold start nu = 0, and so
+// is one from which the solve fails (ConvergenceError: the cold start is then tried once). The solution is the
+// same to the convergence tolerance (residual 1e-13 relative): tests RefQProgram.WarmStart*.
 RegressionSolution q_regression_with_dual(const Mat& X, const Vec& y, int D, double alpha,
                                           const Vec* warm_start = nullptr);
 
