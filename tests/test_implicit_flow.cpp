@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iostream>
+#include <vector>
 
 #include "support/config_error.hpp"
 
@@ -148,6 +150,33 @@ TEST(ImplicitFlow, AgreesWithDormandPrinceOnDeepSensing) {
     EXPECT_EQ(st.loss_evaluations, st.steps + 1);
 }
 
+TEST(ImplicitFlow, LargeTimeBudgetWithLossThresholdConverges) {
+    // A stiff deep sensing instance (6x6, depth 3) stopped by a loss threshold long before either time budget: the
+    // budget must not change the run. (A step floor scaled by the budget, 1e-13 * 1e9 = 1e-4, made the first
+    // steps at t = 0 fail with CV_ERR_FAILURE "|h| = hmin" and the run end as Diverged.)
+    auto task = sensing(6, 30, {3, 2, 1});
+    const auto run = [&](double max_time, Outcome& out) {
+        DeepMatrixProduct model(6, 3, MatrixInit::Gaussian, 0.5);
+        Objective obj(model, *task);
+        Rng rng(3);
+        Vec theta = model.initialize(rng, *task);
+        StopRules stop;
+        stop.max_time = max_time;
+        stop.loss_threshold = 1e-6 * obj.value(theta);
+        out = run_implicit_flow(obj, theta, {1e-10, 1e-14, 5, 5, JvDifference::Forward}, stop, nullptr);
+        EXPECT_EQ(out.status, RunStatus::Converged) << "max_time " << max_time << ": " << out.reason;
+        EXPECT_LT(out.loss, stop.loss_threshold);
+        EXPECT_LT(out.time, 1e5);
+        return product(model, *task, theta);
+    };
+    Outcome small, large;
+    const Mat w_small = run(1e5, small);
+    const Mat w_large = run(1e9, large);
+    EXPECT_LT((w_large - w_small).norm() / w_small.norm(), 1e-3);
+    std::cout << "[          ] t " << small.time << " / " << large.time << ", steps " << small.steps << " / "
+              << large.steps << ", rel diff " << (w_large - w_small).norm() / w_small.norm() << "\n";
+}
+
 TEST(ImplicitFlow, ObserversSeeEveryStepAndStopRulesApply) {
     ToyTask task({2.0});
     DiagonalNetwork model(1, 2, DiagonalForm::Product, 1e-2);
@@ -187,13 +216,29 @@ TEST(ImplicitFlow, CvodeFailureEndsAsDiverged) {
     StopRules stop;
     stop.max_time = 10;
     long finals = 0;
+    std::vector<long> steps;
+    std::vector<double> times;
     const Outcome out = run_implicit_flow(obj, theta, {1e-8, 1e-12, 5, 5, JvDifference::Forward}, stop,
-                                          [&](const StepView& v) { finals += v.final; });
+                                          [&](const StepView& v) {
+                                              finals += v.final;
+                                              steps.push_back(v.step);
+                                              times.push_back(v.time);
+                                          });
     EXPECT_EQ(out.status, RunStatus::Diverged) << out.reason;
     EXPECT_NE(out.reason.find("CVODE failed with CV_"), std::string::npos) << out.reason;
     EXPECT_LT(out.time, 10.0);
     EXPECT_LE(theta(0), 0.5 + 1e-12);  // the last state CVODE reached, not a made-up result
     EXPECT_EQ(finals, 1);
+    // The failed step is not counted: the final view repeats the last accepted state (step and time), as an
+    // observer's Stop does, and the outcome names that step, not a step further at the same time.
+    ASSERT_GE(steps.size(), 2u);
+    const size_t last = steps.size() - 1;
+    EXPECT_EQ(steps[last], steps[last - 1]);
+    EXPECT_EQ(times[last], times[last - 1]);
+    EXPECT_EQ(out.steps, steps[last]);
+    EXPECT_EQ(out.time, times[last]);
+    EXPECT_EQ(out.steps, long(last) - 1);  // states 0..steps, the last one delivered twice
+    for (size_t i = 1; i < last; ++i) EXPECT_GT(times[i], times[i - 1]) << "step " << steps[i];
 }
 
 TEST(ImplicitFlow, BadKeysAreNamed) {

@@ -83,11 +83,16 @@ int jtimes(N_Vector v, N_Vector Jv, sunrealtype, N_Vector y, N_Vector fy, void* 
     }
 }
 
-void error_handler(int code, const char* module, const char* function, char* msg, void* user) {
+// Called from CVODE's C frames: nothing may unwind through them (std::bad_alloc from the string is dropped; the
+// failure is still reported by its flag, only without CVODE's message).
+void error_handler(int code, const char* module, const char* function, char* msg, void* user) noexcept {
     if (code >= 0) return;  // warnings (CV_WARNING) are not failures
-    auto& c = *static_cast<Callbacks*>(user);
-    c.cvode_message = std::string(module ? module : "CVODE") + "::" + (function ? function : "") + ": " +
-                      (msg ? msg : "");
+    try {
+        auto& c = *static_cast<Callbacks*>(user);
+        c.cvode_message = std::string(module ? module : "CVODE") + "::" + (function ? function : "") + ": " +
+                          (msg ? msg : "");
+    } catch (...) {
+    }
 }
 
 // The serial vector's arithmetic through Eigen (vectorized). Debian's libsundials builds N_Vector_Serial's loops
@@ -172,11 +177,14 @@ Outcome run_implicit_flow(Objective& obj, Vec& theta, const ImplicitFlowOptions&
     require(CVodeSetLinearSolver(cv.mem, cv.ls, nullptr), "CVodeSetLinearSolver");
     require(CVodeSetJacTimes(cv.mem, nullptr, jtimes), "CVodeSetJacTimes");
     if (std::isfinite(stop.max_time)) require(CVodeSetStopTime(cv.mem, stop.max_time), "CVodeSetStopTime");
-    // A floor under the step size: where the solution cannot be continued (a right-hand side that fails near a
-    // boundary) CVODE would otherwise shrink its steps towards zero for ever (t + h = t is only a warning); at the
-    // floor it fails with CV_REPTD_RHSFUNC_ERR / CV_CONV_FAILURE / CV_ERR_FAILURE instead.
-    const double time_scale = std::isfinite(stop.max_time) ? std::max(1.0, stop.max_time) : 1.0;
-    require(CVodeSetMinStep(cv.mem, 1e-13 * time_scale), "CVodeSetMinStep");
+    // A floor under the step size, 1e-13 max(1, |t|) at the current time t (set before each step below): where the
+    // solution cannot be continued (a right-hand side that fails near a boundary) CVODE would otherwise shrink its
+    // steps towards zero for ever (t + h = t is only a warning); at the floor it fails with CV_REPTD_RHSFUNC_ERR /
+    // CV_CONV_FAILURE / CV_ERR_FAILURE instead. Relative to t, not to the budget: a floor scaled by a large
+    // dynamics.max_time (1e9 -> 1e-4) made the stiff first steps at t = 0 fail with "|h| = hmin".
+    const auto set_min_step = [&](double at) {
+        require(CVodeSetMinStep(cv.mem, 1e-13 * std::max(1.0, std::abs(at))), "CVodeSetMinStep");
+    };
 
     const auto state = view(cv.y);
     const auto loss_at_state = [&] {
@@ -242,17 +250,19 @@ Outcome run_implicit_flow(Objective& obj, Vec& theta, const ImplicitFlowOptions&
         }
         if (deliver_step(cb, view_k, out)) return finish(out);
 
+        set_min_step(t);
         const int flag = CVode(cv.mem, tout, cv.y, &t, CV_ONE_STEP);
         if (c.error) std::rethrow_exception(c.error);
         if (flag < 0) {
-            // CVODE leaves y at the last state it reached (t): reported as the diverged final state.
+            // CVODE leaves y and t at its last accepted state, the one just reported as step k: it is delivered again
+            // as the final state of step k (as deliver_step does), not counted as a step k + 1 it never took.
             std::ostringstream why;
             double h = 0;
             CVodeGetCurrentStep(cv.mem, &h);
-            why << "diverged at implicit flow step " << k + 1 << " (t = " << t << ", dt = " << h
+            why << "diverged after implicit flow step " << k << " (t = " << t << ", dt = " << h
                 << "): CVODE failed with " << flag_name(flag);
             if (!c.cvode_message.empty()) why << " (" << c.cvode_message << ")";
-            return diverged(k + 1, t, loss_at_state(), why.str());
+            return diverged(k, t, loss_at_state(), why.str());  // (refreshes the objective's predictor)
         }
         loss = loss_at_state();
         // Without a time budget t can grow past the floor's scale: the explicit flow's relative collapse rule.
