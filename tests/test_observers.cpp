@@ -100,6 +100,27 @@ TEST(Observers, RecorderStaysWithinCapacityAndSpansTheRun) {
     for (size_t i = 1; i < rec.rows().size(); ++i) EXPECT_GT(rec.rows()[i].time, rec.rows()[i - 1].time);
 }
 
+TEST(Observers, RecorderKeepsOneRowForARepeatedFinalState) {
+    // deliver_step (an observer's Stop) and the implicit flow's CVODE failure deliver the last state again as final,
+    // with the same step and time: the timeseries keeps one row of it.
+    Script s({1.0});
+    RecordSchedule sched;
+    sched.log_spaced = false;
+    sched.interval = 1e-3;  // every step is due
+    Vec theta(1);
+    theta << 0.5;
+    Recorder rec(s.obj, sched, 1, theta);
+    Vec g(1);
+    s.obj.value_and_gradient(theta, g);
+    for (long k = 0; k <= 3; ++k) rec.observe(StepView{k, k * 0.25, 0.0, theta, s.obj.predictor(), 0, false});
+    rec.observe(StepView{3, 0.75, 0.0, theta, s.obj.predictor(), 0, true});
+    ASSERT_EQ(rec.rows().size(), 4u);
+    EXPECT_EQ(rec.rows().back().step, 3);
+    // a final state at a new step is recorded even when it is not due
+    rec.observe(StepView{4, 0.75 + 1e-9, 0.0, theta, s.obj.predictor(), 0, true});
+    EXPECT_EQ(rec.rows().size(), 5u);
+}
+
 // Issue 10's batched test error (tasks/batched_test_error.hpp): SparseRegression's test errors of many betas by one
 // product equal its one-by-one test_error to 1e-14 relative (only the products' summation order differs); user data
 // without a test set has no batched form. The recorder, which completes its rows' test errors lazily through it,

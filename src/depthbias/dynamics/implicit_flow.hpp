@@ -13,8 +13,10 @@
 // predictor for the observers), counted in Objective::loss_evaluations(). Objective::evaluations() counts every
 // gradient: CVODE's right-hand sides and the J v products' gradients.
 // A CVODE failure (CV_CONV_FAILURE, CV_ERR_FAILURE, CV_TOO_CLOSE, ...) ends the run as Diverged with the flag's name and
-// CVODE's message in the reason, at the last state CVODE reached; a non-finite gradient is a recoverable right-hand-side
-// failure for CVODE (it retries with a smaller step). Registered as dynamics.kind = "implicit_flow".
+// CVODE's message in the reason, at the last accepted state (its step k delivered again as final, not counted as a step
+// k + 1); a non-finite gradient is a recoverable right-hand-side failure for CVODE (it retries with a smaller step).
+// Step sizes are floored at 1e-13 max(1, |t|) at the current time t (not scaled by max_time). Registered as
+// dynamics.kind = "implicit_flow".
 // One CVODE instance and SUNContext per run (runs in different threads are independent; a run is not shared between
 // threads); not resumable (the BDF history is the controller state).
 #pragma once

@@ -42,6 +42,9 @@ void Recorder::complete_test_errors() {
 
 void Recorder::observe(const StepView& v) {
     if (v.time < next_due_ && !v.final) return;
+    // A final view repeating the state just recorded (deliver_step after an observer's Stop; an implicit flow failure
+    // ending at its last accepted step) is not a second row.
+    if (v.final && !rows_.empty() && rows_.back().step == v.step && rows_.back().time == v.time) return;
     const Task& task = obj_.task();
     RecordRow row;
     row.step = v.step;
