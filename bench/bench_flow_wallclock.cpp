@@ -35,20 +35,14 @@
 #include "depthbias/dynamics/implicit_flow.hpp"
 #include "depthbias/run/config.hpp"
 #include "depthbias/run/factory.hpp"
+#include "fig1a_flow_problem.hpp"
 
 using namespace depthbias;
 
 namespace {
 
-std::ostringstream out;
-template <class... A>
-void say(const char* fmt, A... a) {
-    char buf[2048];
-    std::snprintf(buf, sizeof buf, fmt, a...);
-    out << buf;
-    std::fputs(buf, stdout);
-    std::fflush(stdout);
-}
+using bench::say;
+using Problem = bench::Fig1aDepth4;
 
 std::string loadavg() {
     std::ifstream f("/proc/loadavg");
@@ -56,31 +50,6 @@ std::string loadavg() {
     f >> a >> b >> c;
     return a + " " + b + " " + c;
 }
-
-struct Problem {
-    RunConfig cfg;
-    std::unique_ptr<Task> task;
-    std::unique_ptr<Model> model;
-    Vec theta0;
-    Problem() {
-        cfg.task.d = 50;
-        cfg.task.measurements = 1000;
-        cfg.model.depth = 4;
-        cfg.model.init = "gaussian";
-        cfg.model.init_scale = 1e-4;
-        cfg.run.seed = 0;
-        cfg.task.test_samples = 0;
-        task = make_task(cfg);
-        model = make_model(cfg, *task);
-        Rng rng = Rng::stream(std::uint64_t(cfg.run.seed), kStreamInit);
-        theta0 = model->initialize(rng, *task);
-    }
-    Mat product(const Vec& theta) {
-        Predictor p{Mat::Zero(task->rows(), task->cols()), 0.0};
-        model->predictor(theta, p);
-        return p.beta;
-    }
-};
 
 struct Result {
     double wall = 0, cpu = 0;
@@ -246,6 +215,6 @@ int main(int argc, char** argv) {
             double(s.linear_iterations) / double(std::max(1L, s.newton_iterations)));
     }
     say("load average at end: %s\n", loadavg().c_str());
-    if (!out_file.empty()) std::ofstream(out_file) << out.str();
+    if (!out_file.empty()) std::ofstream(out_file) << bench::report.str();
     return 0;
 }
